@@ -1,0 +1,21 @@
+// Ben Herrenschmidt (via Will Deacon): hotplug behind a host controller whose
+// firmware tables describe the reserved regions from boot. At VM creation the
+// VMM reserves the union of the regions of every group the VM may ever get,
+// and lays RAM out around it; a hotplug outside the plan falls back to the
+// kernel's refusal. Arrived as E820 reservations (QEMU 7.1, commit
+// 8504f129450b) and IORT RMR nodes.
+import { PROCEED, definePolicy, visibleConflicts } from '../src/policy.js';
+import { IntervalSet } from '../src/model/intervals.js';
+
+export default definePolicy({
+  name: 'firmware-reserved-hotplug',
+  position: 'reserve every region the VM may meet in firmware tables at boot',
+  heldBy: 'Ben Herrenschmidt (POWER / PCI), relayed by Will Deacon',
+  source: 'linux-arm-kernel, 9 Nov 2016; QEMU 7.1 AMD HT E820 reservation',
+  params: {},
+  create: () => ({
+    kernel: () => 'type1',
+    reserveAtCreation: (req, view) => visibleConflicts(view, req.groups) ?? IntervalSet.EMPTY,
+    decide: () => PROCEED,
+  }),
+});

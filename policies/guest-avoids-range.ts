@@ -1,0 +1,22 @@
+// Christoffer Dall: "letting QEMU place RAM wherever it wants but tell the
+// guest to never use a particular subset of its RAM for DMA ... a disgusting
+// idea" (seed mail). The kernel (4.11–5.3) maps anything; QEMU maps around
+// each conflict it can see in sysfs and tells the guest. Loss comes from
+// guests that do not honour the channel, or hear after allocating.
+import { type Decision, PROCEED, definePolicy, groupsAtStake, ramAtStake, ramConflicts } from '../src/policy.js';
+
+export default definePolicy({
+  name: 'guest-avoids-range',
+  position: 'QEMU maps RAM around conflicts and tells the guest not to DMA there',
+  heldBy: 'Christoffer Dall (KVM/arm maintainer), who called it disgusting',
+  source: 'linux-arm-kernel, 9 Nov 2016',
+  params: {},
+  create: () => ({
+    kernel: () => 'v4.11',
+    decide(req, view): Decision {
+      const overlap = ramConflicts(view, ramAtStake(req), groupsAtStake(req));
+      if (overlap.isEmpty) return PROCEED;
+      return { action: 'proceed', mapAround: overlap, tellGuest: overlap };
+    },
+  }),
+});

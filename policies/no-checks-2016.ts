@@ -1,0 +1,16 @@
+// Baseline: the world of the November 2016 thread. Kernel v4.9 maps whatever
+// it is asked and exports no reserved regions; QEMU maps all guest RAM.
+// Source: torvalds/linux v4.9 drivers/vfio/vfio_iommu_type1.c (vfio_dma_do_map).
+import { PROCEED, definePolicy } from '../src/policy.js';
+
+export default definePolicy({
+  name: 'no-checks-2016',
+  position: 'nobody checks: v4.9 maps anything, QEMU maps all RAM',
+  heldBy: 'baseline (state of the art in Nov 2016)',
+  source: 'torvalds/linux v4.9:drivers/vfio/vfio_iommu_type1.c',
+  params: {},
+  create: () => ({
+    kernel: () => 'v4.9',
+    decide: () => PROCEED,
+  }),
+});

@@ -1,0 +1,17 @@
+// The explicit list of policies, in report order: the baseline first.
+import type { PolicyDefinition } from '../src/policy.js';
+import firmwareReservedHotplug from './firmware-reserved-hotplug.js';
+import guestAvoidsRange from './guest-avoids-range.js';
+import kernelRejects from './kernel-rejects.js';
+import noChecks2016 from './no-checks-2016.js';
+import qemuAborts from './qemu-aborts.js';
+
+export const POLICIES: readonly PolicyDefinition<Record<string, string>>[] = [
+  noChecks2016,
+  kernelRejects,
+  qemuAborts,
+  guestAvoidsRange,
+  firmwareReservedHotplug,
+] as PolicyDefinition<Record<string, string>>[];
+
+export const BASELINE = noChecks2016.name;

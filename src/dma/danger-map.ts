@@ -1,0 +1,95 @@
+// Per device: which guest pages a DMA does not land on, and why. Built once
+// per state change with bigint interval algebra, then flattened to page
+// numbers (exact below 2^53: a 64-bit space has 2^52 pages) for the hot loop.
+import { PAGE_SHIFT, PAGE_SIZE } from '../model/addr.js';
+import { type Host, type IommuGroup, apertureOf } from '../model/host.js';
+import { IntervalSet } from '../model/intervals.js';
+import { roundOut } from '../vmm/layout.js';
+import { Outcome } from './outcome.js';
+
+export interface DangerMap {
+  readonly firstPage: Float64Array;
+  readonly lastPage: Float64Array;
+  readonly outcome: Uint8Array;
+  /** The same classes as bigint byte ranges, for traces and reports. */
+  readonly classes: ReadonlyArray<{ outcome: Outcome; set: IntervalSet }>;
+}
+
+export interface DeviceDmaContext {
+  readonly host: Host;
+  readonly group: IommuGroup;
+  /** IOVAs mapped in the device's container. */
+  readonly mapped: IntervalSet;
+  /** Doorbell pages per SW_MSI window (one per MSI controller the device targets). */
+  readonly swMsiDoorbells: number;
+}
+
+/**
+ * SW_MSI doorbell pages: iommu_dma_get_msi_page hands out granule-sized IOVA
+ * pages from the window base upwards (torvalds/linux:drivers/iommu/dma-iommu.c).
+ * If userspace already mapped that IOVA (≤ 5.3 allows it) the kernel's map
+ * fails and no doorbell exists: the device gets no MSIs (a loud failure).
+ */
+export function swMsiDoorbellPages(group: IommuGroup, count: number): IntervalSet {
+  return IntervalSet.from(
+    group.regions
+      .filter((r) => r.type === 'sw-msi')
+      .map((r) => {
+        const last = r.start + BigInt(count) * PAGE_SIZE - 1n;
+        return { start: r.start, last: last < r.last ? last : r.last };
+      }),
+  );
+}
+
+export function buildDangerMap(ctx: DeviceDmaContext): DangerMap {
+  const { host, group, mapped } = ctx;
+  const ofType = (t: string) => IntervalSet.from(group.regions.filter((r) => r.type === t));
+  const doorbells = swMsiDoorbellPages(group, ctx.swMsiDoorbells);
+  const liveDoorbells = mapped.intersect(doorbells).isEmpty ? doorbells : IntervalSet.EMPTY;
+  const p2p = IntervalSet.from(host.bridges.filter((b) => !b.acs && b.groups.includes(group.id)));
+
+  const ordered: Array<{ outcome: Outcome; set: IntervalSet }> = [
+    { outcome: Outcome.peerToPeer, set: p2p },
+    { outcome: Outcome.faultAperture, set: apertureOf(host).complement() },
+    { outcome: Outcome.interruptMsi, set: ofType('msi') },
+    { outcome: Outcome.interruptSwMsi, set: liveDoorbells },
+    // Firmware writes its 1:1 range at any time: where guest RAM is mapped there
+    // it lands in guest pages; where it is not, the guest's own DMA faults.
+    { outcome: Outcome.firmware, set: ofType('direct').intersect(mapped) },
+    { outcome: Outcome.reserved, set: ofType('reserved') },
+    { outcome: Outcome.faultUnmapped, set: mapped.complement() },
+  ];
+  // Precedence: subtract what an earlier class already claimed, at page granularity.
+  let claimed = IntervalSet.EMPTY;
+  const classes: Array<{ outcome: Outcome; set: IntervalSet }> = [];
+  for (const c of ordered) {
+    const own = roundOut(c.set).subtract(claimed);
+    claimed = claimed.union(own);
+    if (!own.isEmpty) classes.push({ outcome: c.outcome, set: own });
+  }
+  const flat: Array<{ first: number; last: number; outcome: Outcome }> = [];
+  for (const c of classes) {
+    for (const r of c.set.ranges) {
+      flat.push({ first: Number(r.start >> PAGE_SHIFT), last: Number(r.last >> PAGE_SHIFT), outcome: c.outcome });
+    }
+  }
+  flat.sort((a, b) => a.first - b.first);
+  return {
+    firstPage: Float64Array.from(flat, (f) => f.first),
+    lastPage: Float64Array.from(flat, (f) => f.last),
+    outcome: Uint8Array.from(flat, (f) => f.outcome),
+    classes,
+  };
+}
+
+/** Index of the first danger range whose lastPage >= page (binary search). */
+export function firstDangerAtOrAfter(map: DangerMap, page: number): number {
+  let lo = 0;
+  let hi = map.lastPage.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (map.lastPage[mid]! < page) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,38 @@
+// A trial's result is data: ok with metrics, or an error captured in place
+// (a policy that throws must not take the run down).
+
+export type Mechanism = 'msi' | 'sw_msi' | 'p2p' | 'firmware' | 'reserved';
+export const MECHANISMS: readonly Mechanism[] = ['msi', 'sw_msi', 'p2p', 'firmware', 'reserved'];
+
+export interface TrialMetrics {
+  readonly vmStarted: boolean;
+  /** Who stopped the VM from starting: the kernel's refusal, the VMM's own check, or QEMU's layout. */
+  readonly startFailure: 'kernel' | 'vmm' | 'layout' | undefined;
+  readonly hotplugAttempts: number;
+  readonly hotplugOk: number;
+  readonly hotplugRejectedKernel: number;
+  readonly hotplugAbortedVmm: number;
+  readonly memHotplugAttempts: number;
+  readonly memHotplugOk: number;
+  /** QEMU aborted the running VM (hw_error on a failed runtime RAM map). */
+  readonly vmCrashed: boolean;
+  /** Kernel calls refused (loud). */
+  readonly refusedCalls: number;
+  /** Devices left without MSIs because guest RAM was mapped over the SW_MSI doorbell (loud). */
+  readonly msiSetupFailures: number;
+  /** DMA operations that did not land where the guest believes (silent). */
+  readonly lostOps: number;
+  readonly lostBytes: number;
+  readonly lostBytesBy: Readonly<Record<Mechanism, number>>;
+  /** DMA operations that raised an IOMMU fault (loud). */
+  readonly faultOps: number;
+  readonly dangerousPlacements: number;
+  /** Guest RAM the VMM did not map or told the guest to avoid. */
+  readonly ramUnusableBytes: bigint;
+  /** Highest guest-physical RAM address (inclusive). */
+  readonly maxGpa: bigint;
+}
+
+export type TrialResult =
+  | ({ readonly status: 'ok' } & TrialMetrics)
+  | { readonly status: 'error'; readonly message: string };

@@ -1,0 +1,37 @@
+// Rules shared by several eras.
+import { type Range, PAGE_SIZE, U64_MAX, formatRange } from '../model/addr.js';
+import { type Host, type IommuGroup, kernelAtLeast } from '../model/host.js';
+import { type KernelResult, OK, refused } from './types.js';
+
+/** Maximum number of VFIO type1 mappings (vfio_iommu_type1.c, dma_entry_limit = U16_MAX). */
+export const DMA_ENTRY_LIMIT = 65535;
+
+/**
+ * Claiming a device for userspace DMA before any mapping exists:
+ * - ≥ 6.6: a device with a non-relaxable DIRECT region cannot take a blocking
+ *   domain (drivers/iommu/iommu.c, __iommu_device_set_domain, commit a48ce36e2786);
+ * - Intel before that: RMRR devices refused with EPERM
+ *   (drivers/iommu/intel/iommu.c, "Device is ineligible for IOMMU domain attach
+ *   due to platform RMRR requirement").
+ */
+export function claimCheck(host: Host, group: IommuGroup, modern: boolean): KernelResult {
+  const direct = group.regions.find((r) => r.type === 'direct');
+  if (!direct) return OK;
+  if (modern && kernelAtLeast(host.kernel, '6.6')) {
+    return refused('EINVAL', 'Firmware has requested this device have a 1:1 IOMMU mapping', direct);
+  }
+  if (host.iommu === 'intel') {
+    return refused('EPERM', 'Device is ineligible for IOMMU domain attach due to platform RMRR requirement', direct);
+  }
+  return OK;
+}
+
+/** vfio_dma_do_map: size zero, misalignment or wrap → EINVAL, before any lookup. */
+export function shapeCheck(iova: Range): KernelResult {
+  const size = iova.last - iova.start + 1n;
+  if (size <= 0n || iova.start % PAGE_SIZE !== 0n || size % PAGE_SIZE !== 0n) {
+    return refused('EINVAL', `${formatRange(iova)} is not aligned to the IOMMU page size`);
+  }
+  if (iova.last > U64_MAX) return refused('EINVAL', 'IOVA wraps');
+  return OK;
+}

@@ -1,0 +1,59 @@
+// One interface for every kernel era: a policy picks the era, the engine
+// drives a container through attach / detach / map / unmap.
+import type { Range } from '../model/addr.js';
+import type { Host, IommuGroup, ReservedRegion } from '../model/host.js';
+import type { IntervalSet } from '../model/intervals.js';
+
+export type Errno = 'EINVAL' | 'EEXIST' | 'ENOSPC' | 'EADDRINUSE' | 'EPERM' | 'EOVERFLOW';
+
+/**
+ * - `v4.9`: the 2016 kernel; reserved regions exist only inside the kernel.
+ * - `v4.11`: 4.11–5.3; regions visible in sysfs, still not enforced by VFIO.
+ * - `type1`: VFIO type1 ≥ 5.4, enforces the valid IOVA list.
+ * - `iommufd`: ≥ 6.2, reserves regions per attached device.
+ */
+export type KernelEra = 'v4.9' | 'v4.11' | 'type1' | 'iommufd';
+export const KERNEL_ERAS: readonly KernelEra[] = ['v4.9', 'v4.11', 'type1', 'iommufd'];
+
+export type KernelResult =
+  | { readonly status: 'ok' }
+  | {
+      readonly status: 'refused';
+      readonly errno: Errno;
+      /** Why, in the kernel's terms, e.g. "not inside one valid IOVA range". */
+      readonly reason: string;
+      /** The region or mapping that caused the refusal, when there is one. */
+      readonly culprit?: ReservedRegion | Range;
+    };
+
+export const OK: KernelResult = { status: 'ok' };
+
+export function refused(errno: Errno, reason: string, culprit?: ReservedRegion | Range): KernelResult {
+  return culprit ? { status: 'refused', errno, reason, culprit } : { status: 'refused', errno, reason };
+}
+
+/** A VFIO container or iommufd IOAS: the IOVA space shared by attached groups. */
+export interface Container {
+  readonly era: KernelEra;
+  /** First group: VFIO_SET_IOMMU; later: VFIO_GROUP_SET_CONTAINER (or iommufd attach). */
+  attach(group: IommuGroup): KernelResult;
+  detach(groupId: number): void;
+  /** VFIO_IOMMU_MAP_DMA / IOMMU_IOAS_MAP with a fixed IOVA. */
+  map(iova: Range): KernelResult;
+  /** Removes every mapping entirely inside `iova`. */
+  unmap(iova: Range): void;
+  /** IOVAs currently mapped. */
+  mapped(): IntervalSet;
+  /** The valid IOVA list the kernel reports, or undefined when the era reports none. */
+  validRanges(): IntervalSet | undefined;
+  attachedGroups(): readonly number[];
+}
+
+export interface KernelModel {
+  readonly era: KernelEra;
+  /** Whether /sys/kernel/iommu_groups/N/reserved_regions exists (≥ 4.11). */
+  readonly regionsVisible: boolean;
+  newContainer(): Container;
+}
+
+export type KernelFactory = (host: Host) => KernelModel;

@@ -1,0 +1,113 @@
+// The policy interface. A policy only decides; the engine owns the kernel,
+// the VMM and the guest, applies decisions and enforces invariants. A policy
+// sees what its VMM could see: sysfs reserved_regions (from v4.11) and the
+// kernel's valid IOVA list (from v5.4), never PCI bridge windows.
+import type { Range } from './model/addr.js';
+import type { Host } from './model/host.js';
+import { IntervalSet } from './model/intervals.js';
+import type { KernelEra } from './kernel/types.js';
+
+/** A reserved region as /sys/kernel/iommu_groups/N/reserved_regions prints it. */
+export interface SysfsRegion extends Range {
+  readonly type: 'direct' | 'direct-relaxable' | 'reserved' | 'msi';
+}
+
+export interface HostView {
+  readonly platform: string;
+  readonly arch: Host['arch'];
+  readonly kernel: string;
+  /** undefined where the kernel has no reserved_regions file (v4.9). */
+  regions(groupId: number): readonly SysfsRegion[] | undefined;
+}
+
+export type VmmRequest =
+  | { readonly phase: 'start'; readonly ram: IntervalSet; readonly groups: readonly number[] }
+  | { readonly phase: 'hotplug'; readonly ram: IntervalSet; readonly group: number; readonly attached: readonly number[] }
+  | {
+      readonly phase: 'memory-hotplug';
+      readonly ram: IntervalSet;
+      readonly added: Range;
+      readonly kind: 'pc-dimm' | 'virtio-mem';
+      readonly attached: readonly number[];
+    };
+
+export type Decision =
+  | {
+      readonly action: 'proceed';
+      /** Guest RAM the VMM leaves out of VFIO_IOMMU_MAP_DMA (it splits the map). */
+      readonly mapAround?: IntervalSet;
+      /** Guest RAM the VMM tells the guest never to use for DMA. */
+      readonly tellGuest?: IntervalSet;
+    }
+  | { readonly action: 'abort'; readonly reason: string };
+
+export interface LayoutRequest {
+  readonly ram: IntervalSet;
+  /** Every group the VM starts with or the scenario may hotplug. */
+  readonly groups: readonly number[];
+}
+
+export interface PolicyInstance {
+  readonly id: string;
+  readonly name: string;
+  kernel(host: HostView): KernelEra;
+  /** Ranges to describe as reserved in the guest's firmware tables and lay RAM around. */
+  reserveAtCreation?(req: LayoutRequest, view: HostView): IntervalSet;
+  decide(req: VmmRequest, view: HostView): Decision;
+}
+
+export interface ParamSpec {
+  readonly values: readonly string[];
+  readonly default: string;
+  readonly doc: string;
+}
+
+export interface PolicyDefinition<P extends Record<string, string> = Record<string, string>> {
+  readonly name: string;
+  /** The position, in one line. */
+  readonly position: string;
+  readonly heldBy: string;
+  /** Mail, commit or code the rule comes from. */
+  readonly source: string;
+  readonly params: { readonly [K in keyof P]: ParamSpec };
+  create(params: P): Omit<PolicyInstance, 'id' | 'name'>;
+}
+
+export function definePolicy<P extends Record<string, string>>(def: PolicyDefinition<P>): PolicyDefinition<P> {
+  return def;
+}
+
+export const PROCEED: Decision = { action: 'proceed' };
+
+/** Non-relaxable regions of the given groups, as the VMM reads them from sysfs. */
+export function visibleConflicts(view: HostView, groups: readonly number[]): IntervalSet | undefined {
+  let out = IntervalSet.EMPTY;
+  for (const g of groups) {
+    const regions = view.regions(g);
+    if (!regions) return undefined;
+    out = out.union(IntervalSet.from(regions.filter((r) => r.type !== 'direct-relaxable')));
+  }
+  return out;
+}
+
+/** Guest RAM that would sit over a reserved region of `groups`. */
+export function ramConflicts(view: HostView, ram: IntervalSet, groups: readonly number[]): IntervalSet {
+  return ram.intersect(visibleConflicts(view, groups) ?? IntervalSet.EMPTY);
+}
+
+/** The groups whose regions a request puts at stake. */
+export function groupsAtStake(req: VmmRequest): readonly number[] {
+  switch (req.phase) {
+    case 'start':
+      return req.groups;
+    case 'hotplug':
+      return [req.group];
+    case 'memory-hotplug':
+      return req.attached;
+  }
+}
+
+/** RAM a request adds or keeps mapped for those groups. */
+export function ramAtStake(req: VmmRequest): IntervalSet {
+  return req.phase === 'memory-hotplug' ? IntervalSet.of(req.added) : req.ram;
+}

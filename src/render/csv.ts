@@ -1,0 +1,67 @@
+// summary.csv: one row per scenario × policy. Columns documented in results/README.md.
+import { stringify } from 'csv-stringify/sync';
+import { hex } from '../model/addr.js';
+import { MECHANISMS } from '../engine/result.js';
+import { type SummaryRow, dec } from '../results/model.js';
+
+export const SUMMARY_COLUMNS = [
+  'scenario', 'policy', 'trials', 'errors',
+  'vm_start_ok', 'vm_start_rate', 'vm_start_lo', 'vm_start_hi',
+  'start_failed_kernel', 'start_failed_vmm', 'start_failed_layout',
+  'hotplug_attempts', 'hotplug_ok', 'hotplug_rate', 'hotplug_lo', 'hotplug_hi',
+  'hotplug_rejected_kernel', 'hotplug_aborted_vmm',
+  'mem_hotplug_attempts', 'mem_hotplug_ok', 'vm_crashes',
+  'requests_ok', 'requests', 'requests_rate', 'requests_lo', 'requests_hi',
+  'silent_loss_trials', 'silent_loss_rate', 'silent_loss_lo', 'silent_loss_hi',
+  'lost_bytes_mean', ...MECHANISMS.map((m) => `lost_bytes_${m}_mean`),
+  'dma_faults_mean', 'refused_calls_mean', 'msi_setup_failures',
+  'ram_unusable_bytes', 'max_gpa', 'phys_bits_needed',
+] as const;
+
+export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[number], string | number> {
+  const rec: Record<string, string | number> = {
+    scenario: r.scenario,
+    policy: r.policy,
+    trials: r.trials,
+    errors: r.errors,
+    vm_start_ok: r.vmStart.k,
+    vm_start_rate: dec(r.vmStart.p),
+    vm_start_lo: dec(r.vmStart.lo),
+    vm_start_hi: dec(r.vmStart.hi),
+    start_failed_kernel: r.startFailedKernel,
+    start_failed_vmm: r.startFailedVmm,
+    start_failed_layout: r.startFailedLayout,
+    hotplug_attempts: r.hotplugAttempts,
+    hotplug_ok: r.hotplug.k,
+    hotplug_rate: dec(r.hotplug.p),
+    hotplug_lo: dec(r.hotplug.lo),
+    hotplug_hi: dec(r.hotplug.hi),
+    hotplug_rejected_kernel: r.hotplugRejectedKernel,
+    hotplug_aborted_vmm: r.hotplugAbortedVmm,
+    mem_hotplug_attempts: r.memHotplugAttempts,
+    mem_hotplug_ok: r.memHotplugOk,
+    vm_crashes: r.vmCrashes,
+    requests_ok: r.requests.k,
+    requests: r.requests.n,
+    requests_rate: dec(r.requests.p),
+    requests_lo: dec(r.requests.lo),
+    requests_hi: dec(r.requests.hi),
+    silent_loss_trials: r.silentLoss.k,
+    silent_loss_rate: dec(r.silentLoss.p),
+    silent_loss_lo: dec(r.silentLoss.lo),
+    silent_loss_hi: dec(r.silentLoss.hi),
+    lost_bytes_mean: dec(r.lostBytesMean, 1),
+    dma_faults_mean: dec(r.dmaFaultsMean, 3),
+    refused_calls_mean: dec(r.refusedCallsMean, 3),
+    msi_setup_failures: r.msiSetupFailures,
+    ram_unusable_bytes: r.ramUnusableBytes.toString(),
+    max_gpa: hex(r.maxGpa),
+    phys_bits_needed: r.physBitsNeeded,
+  };
+  for (const m of MECHANISMS) rec[`lost_bytes_${m}_mean`] = dec(r.lostBytesMeanBy[m], 1);
+  return rec as Record<(typeof SUMMARY_COLUMNS)[number], string | number>;
+}
+
+export function renderSummaryCsv(rows: readonly SummaryRow[]): string {
+  return stringify(rows.map(summaryRecord), { header: true, columns: [...SUMMARY_COLUMNS], record_delimiter: 'unix' });
+}

@@ -1,0 +1,88 @@
+// The results model: one row per scenario × policy, computed from trial
+// results only. Renderers read this and run metadata, never the engine.
+import { bitsFor, hex } from '../model/addr.js';
+import { MECHANISMS, type Mechanism, type TrialResult } from '../engine/result.js';
+import { type Rate, wilson } from './stats.js';
+
+export interface SummaryRow {
+  readonly scenario: string;
+  readonly policy: string;
+  readonly trials: number;
+  readonly errors: number;
+  readonly firstError: string | undefined;
+  readonly vmStart: Rate;
+  readonly startFailedKernel: number;
+  readonly startFailedVmm: number;
+  readonly startFailedLayout: number;
+  readonly hotplugAttempts: number;
+  readonly hotplug: Rate;
+  readonly hotplugRejectedKernel: number;
+  readonly hotplugAbortedVmm: number;
+  readonly memHotplugAttempts: number;
+  readonly memHotplugOk: number;
+  readonly vmCrashes: number;
+  /** Every VMM request (start, device_add, memory hotplug) that succeeded. */
+  readonly requests: Rate;
+  readonly silentLoss: Rate;
+  readonly lostBytesMean: number;
+  readonly lostBytesMeanBy: Readonly<Record<Mechanism, number>>;
+  readonly dmaFaultsMean: number;
+  readonly refusedCallsMean: number;
+  readonly msiSetupFailures: number;
+  readonly ramUnusableBytes: bigint;
+  readonly maxGpa: bigint;
+  readonly physBitsNeeded: number;
+}
+
+export function summarize(scenario: string, policy: string, results: readonly TrialResult[]): SummaryRow {
+  const ok = results.flatMap((r) => (r.status === 'ok' ? [r] : []));
+  const firstError = results.find((r) => r.status === 'error');
+  const n = ok.length;
+  const sum = (f: (r: (typeof ok)[number]) => number) => ok.reduce((s, r) => s + f(r), 0);
+  const mean = (f: (r: (typeof ok)[number]) => number) => (n === 0 ? 0 : sum(f) / n);
+  const started = sum((r) => (r.vmStarted ? 1 : 0));
+  const hotplugAttempts = sum((r) => r.hotplugAttempts);
+  const hotplugOk = sum((r) => r.hotplugOk);
+  const memAttempts = sum((r) => r.memHotplugAttempts);
+  const memOk = sum((r) => r.memHotplugOk);
+  const lostBy = {} as Record<Mechanism, number>;
+  for (const m of MECHANISMS) lostBy[m] = mean((r) => r.lostBytesBy[m]);
+  // RAM cost and highest GPA are properties of the layout: report the worst trial.
+  const maxGpa = ok.reduce((m, r) => (r.maxGpa > m ? r.maxGpa : m), 0n);
+  const unusable = ok.reduce((m, r) => (r.ramUnusableBytes > m ? r.ramUnusableBytes : m), 0n);
+  return {
+    scenario,
+    policy,
+    trials: results.length,
+    errors: results.length - n,
+    firstError: firstError?.status === 'error' ? firstError.message : undefined,
+    vmStart: wilson(started, n),
+    startFailedKernel: sum((r) => (r.startFailure === 'kernel' ? 1 : 0)),
+    startFailedVmm: sum((r) => (r.startFailure === 'vmm' ? 1 : 0)),
+    startFailedLayout: sum((r) => (r.startFailure === 'layout' ? 1 : 0)),
+    hotplugAttempts,
+    hotplug: wilson(hotplugOk, hotplugAttempts),
+    hotplugRejectedKernel: sum((r) => r.hotplugRejectedKernel),
+    hotplugAbortedVmm: sum((r) => r.hotplugAbortedVmm),
+    memHotplugAttempts: memAttempts,
+    memHotplugOk: memOk,
+    vmCrashes: sum((r) => (r.vmCrashed ? 1 : 0)),
+    requests: wilson(started + hotplugOk + memOk, n + hotplugAttempts + memAttempts),
+    silentLoss: wilson(sum((r) => (r.lostOps > 0 ? 1 : 0)), n),
+    lostBytesMean: mean((r) => r.lostBytes),
+    lostBytesMeanBy: lostBy,
+    dmaFaultsMean: mean((r) => r.faultOps),
+    refusedCallsMean: mean((r) => r.refusedCalls),
+    msiSetupFailures: sum((r) => r.msiSetupFailures),
+    ramUnusableBytes: unusable,
+    maxGpa,
+    physBitsNeeded: bitsFor(maxGpa),
+  };
+}
+
+/** Fixed-precision decimal for CSV: stable across machines and locales. */
+export function dec(x: number, digits = 6): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : '';
+}
+
+export { hex };

@@ -1,0 +1,40 @@
+// Built-in scenarios: scenarios/*.yaml beside package.json.
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError, didYouMean } from '../errors.js';
+import { loadScenarioFile } from './load.js';
+import type { Scenario } from './types.js';
+
+/** The package root: the nearest folder above this file with package.json and scenarios/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scenarios'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('doorbell: cannot find the package root (package.json beside scenarios/)');
+    dir = up;
+  }
+}
+
+export function builtinScenarioDir(): string {
+  return join(packageRoot(), 'scenarios');
+}
+
+export function builtinScenarioNames(): string[] {
+  return readdirSync(builtinScenarioDir())
+    .filter((f) => f.endsWith('.yaml') && f !== 'REFERENCE.yaml')
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
+}
+
+/** A built-in name, or a path to a YAML file. */
+export function resolveScenario(ref: string): Scenario {
+  const looksLikePath = ref.includes('/') || ref.endsWith('.yaml') || ref.endsWith('.yml');
+  if (looksLikePath) return loadScenarioFile(resolve(ref), ref);
+  const names = builtinScenarioNames();
+  if (!names.includes(ref)) {
+    throw new InputError(`--scenario: unknown scenario '${ref}'${didYouMean(ref, names)}`, `a built-in (${names.join(', ')}) or a path to a .yaml file`);
+  }
+  return loadScenarioFile(join(builtinScenarioDir(), `${ref}.yaml`), `scenarios/${ref}.yaml`);
+}

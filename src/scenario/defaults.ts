@@ -1,0 +1,30 @@
+// Every default a scenario may omit, in one place (documented in
+// scenarios/REFERENCE.yaml, which the tests check against this file).
+import type { GuestProfile } from './types.js';
+
+export const SCENARIO_DEFAULTS = {
+  host: {
+    /** 48-bit IOVA: SMMUv3 and VT-d with 4-level tables. */
+    apertureBits: 48,
+    physBits: 48,
+  },
+  vm: {
+    qemu: '9.2',
+    /** One MSI controller (one ITS) per SW_MSI window: one doorbell page. */
+    swMsiDoorbells: 1,
+  },
+  /** A guest that honours boot firmware tables and runtime hints. */
+  guests: [{ name: 'linux', weight: 1, honours: ['firmware', 'runtime'] }] as GuestProfile[],
+  workload: {
+    /** A NIC-like ring: 256 buffers of 64 KiB (16 MiB working set). */
+    buffers: 256,
+    bufferBytes: 64n * 1024n,
+    lowBias: 0,
+  },
+  dma: {
+    operations: 1_000_000,
+    rounds: 8,
+    /** Fraction of buffers freed and re-allocated between rounds. */
+    churn: 0.125,
+  },
+} as const;
