@@ -1,0 +1,90 @@
+// doorbell run: every scenario × policy pair, seeded trials, a results directory.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { defineCommand } from '../define.js';
+import { InputError } from '../../errors.js';
+import { BASELINE } from '../../../policies/registry.js';
+import { allPolicies, canonicalOrder, resolvePolicy } from '../../engine/policies.js';
+import { runStudy } from '../../engine/study.js';
+import { builtinScenarioNames, resolveScenario } from '../../scenario/builtin.js';
+import { RUN_DEFAULTS } from '../../defaults.js';
+import { buildRunFiles } from '../../results/run-files.js';
+import type { RunInfo } from '../../results/run-info.js';
+import { summaryRecord } from '../../render/csv.js';
+import { checkWritable, writeResultsDir } from '../output.js';
+import { doorbellVersion, gitCommit } from '../meta.js';
+
+export function parseTrials(v: unknown): number {
+  const n = typeof v === 'number' ? v : Number(String(v));
+  if (!Number.isSafeInteger(n) || n < 1 || n > 10_000_000) throw new InputError(`--trials: '${String(v)}' is not a trial count`, 'a whole number from 1 to 10000000');
+  return n;
+}
+
+export function parseSeed(v: unknown): string {
+  const s = String(v);
+  if (!/^[0-9]{1,15}$/.test(s)) throw new InputError(`--seed: '${s}' is not a seed`, 'a whole number from 0 to 999999999999999');
+  return String(Number(s));
+}
+
+export default defineCommand({
+  command: 'run',
+  describe: 'Run scenarios × policies and write CSV, charts and reports',
+  builder: (y) =>
+    y
+      .option('scenario', { type: 'string', array: true, describe: 'built-in name or path to a .yaml (repeatable; default: all built-ins)' })
+      .option('policy', { type: 'string', array: true, describe: 'NAME[:key=value,...] (repeatable; default: all)' })
+      .option('trials', { type: 'string', default: String(RUN_DEFAULTS.trials), describe: 'trials per scenario × policy' })
+      .option('seed', { type: 'string', default: RUN_DEFAULTS.seed, describe: 'run seed (same seed ⇒ same bytes)' })
+      .option('out', { type: 'string', describe: 'results directory (default: results/<run-id>)' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace an existing results directory' })
+      .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' }),
+  async run(args) {
+    const trials = parseTrials(args.trials);
+    const seed = parseSeed(args.seed);
+    const scenarioFlags = (args.scenario ?? []).map(String);
+    const policyFlags = (args.policy ?? []).map(String);
+    const refs = scenarioFlags.length ? [...new Set(scenarioFlags)] : builtinScenarioNames();
+    const loaded = refs.map((ref) => ({ ref, scenario: resolveScenario(ref) }));
+    const names = new Set<string>();
+    for (const { scenario } of loaded) {
+      if (names.has(scenario.name)) throw new InputError(`--scenario: two scenarios are named '${scenario.name}'`, 'distinct scenario names');
+      names.add(scenario.name);
+    }
+    loaded.sort((a, b) => (a.scenario.name < b.scenario.name ? -1 : 1));
+    const policies = canonicalOrder(policyFlags.length ? policyFlags.map(resolvePolicy) : allPolicies());
+    const runId = `seed${seed}-t${trials}-${createHash('sha256').update(JSON.stringify([loaded.map((l) => l.scenario.sha256), policies.map((p) => p.id)])).digest('hex').slice(0, 8)}`;
+    const out = args.out ?? join('results', runId);
+    checkWritable(out, args.force);
+
+    const pairs = runStudy({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed });
+    const rows = pairs.map((p) => p.row);
+    const info: RunInfo = {
+      doorbell: doorbellVersion(),
+      gitCommit: gitCommit(),
+      node: process.version,
+      argv: process.argv.slice(2),
+      seed,
+      trials,
+      scenarioFlags,
+      policyFlags,
+      scenarios: loaded.map(({ ref, scenario: s }) => ({
+        name: s.name, title: s.title, source: s.source, description: s.description, ref, file: s.file, sha256: s.sha256,
+        hotplugs: s.timeline.filter((e) => e.kind === 'hotplug').length,
+      })),
+      policies: policies.map((p) => ({
+        id: p.id, name: p.definition.name, position: p.definition.position, heldBy: p.definition.heldBy, source: p.definition.source,
+        kernelEra: p.instance.kernel({ platform: '', arch: 'x86_64', kernel: '0', regions: () => undefined }),
+      })),
+      baseline: policies.some((p) => p.id === BASELINE) ? BASELINE : policies[0]!.id,
+      trialErrors: rows.reduce((s, r) => s + r.errors, 0),
+    };
+    writeResultsDir(out, await buildRunFiles(info, rows), args.force);
+    if (args.json) process.stdout.write(JSON.stringify(rows.map(summaryRecord), null, 2) + '\n');
+    process.stderr.write(`doorbell: ${rows.length} scenario × policy pairs, ${trials} trials each → ${out}/ (report.txt, report.md, summary.csv, charts/)\n`);
+    if (info.trialErrors > 0) {
+      process.stderr.write(`doorbell: ${info.trialErrors} trials errored; see report.txt\n`);
+      return 1;
+    }
+    return 0;
+  },
+});

@@ -1,0 +1,38 @@
+// Claims for the summary, computed from the rows: nothing here is written by hand.
+import type { SummaryRow } from '../results/model.js';
+import { percentText } from './format.js';
+
+/** One sentence per scenario: who loses data, who refuses what, who does neither. */
+export function scenarioFinding(rows: readonly SummaryRow[], baseline: string): string {
+  const ran = rows.filter((r) => r.silentLoss.n > 0);
+  const parts: string[] = [];
+  const lossy = ran.filter((r) => r.silentLoss.k > 0);
+  if (lossy.length === ran.length && ran.length > 1 && new Set(lossy.map((r) => r.silentLoss.k)).size === 1) {
+    parts.push(`every policy loses DMA data silently in ${percentText(lossy[0]!.silentLoss.p)} of trials`);
+  } else {
+    for (const r of lossy) parts.push(`${r.policy}${r.policy === baseline ? ' (baseline)' : ''} loses DMA data silently in ${percentText(r.silentLoss.p)} of trials`);
+    const clean = ran.filter((r) => r.silentLoss.k === 0);
+    for (const r of clean.filter((x) => failures(x).length > 0)) parts.push(`${r.policy} loses none but ${failures(r).join(' and ')}`);
+    const granting = clean.filter((r) => failures(r).length === 0).map((r) => r.policy);
+    if (granting.length) parts.push(`${list(granting)} ${granting.length === 1 ? 'loses' : 'lose'} none and ${granting.length === 1 ? 'grants' : 'grant'} every request`);
+  }
+  const broken = rows.filter((r) => r.silentLoss.n === 0).map((r) => r.policy);
+  if (broken.length) parts.push(`${list(broken)} errored in every trial`);
+  const s = parts.join('; ');
+  return `${s}.`;
+}
+
+/** What a policy refused or broke, by request type. */
+function failures(r: SummaryRow): string[] {
+  const out: string[] = [];
+  if (r.vmStart.k < r.vmStart.n) out.push(`fails VM start in ${percentText(1 - r.vmStart.p)} of trials`);
+  if (r.hotplug.k < r.hotplug.n) out.push(`fails ${percentText(1 - r.hotplug.p)} of hotplugs`);
+  if (r.memHotplugOk < r.memHotplugAttempts) out.push(`fails ${r.memHotplugAttempts - r.memHotplugOk} of ${r.memHotplugAttempts} memory hotplugs`);
+  if (r.vmCrashes > 0) out.push(`crashes the VM in ${r.vmCrashes} trials`);
+  return out;
+}
+
+function list(xs: readonly string[]): string {
+  if (xs.length <= 1) return xs.join('');
+  return `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+}

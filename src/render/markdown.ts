@@ -1,0 +1,35 @@
+// report.md: the report for a web page, charts inlined.
+import type { SummaryRow } from '../results/model.js';
+import { type RunInfo, reproduceCommand } from '../results/run-info.js';
+import { bytesText, fractionText, hex, rateText } from './format.js';
+import { scenarioFinding } from './findings.js';
+import { CAVEATS } from './caveats.js';
+
+const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
+  [row(header), row(header.map((_, i) => (i === 0 ? ':--' : '--:'))), ...rows.map(row)].join('\n');
+
+export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[]): string {
+  const out: string[] = [];
+  out.push('# Guest RAM over host-reserved IOVA: who must stop it?', '');
+  out.push(`doorbell ${info.doorbell} ran ${info.trials} seeded trials of each of ${info.policies.length} policies on ${info.scenarios.length} scenarios.`, '');
+  for (const s of info.scenarios) out.push(`- **${s.name}**: ${scenarioFinding(rows.filter((r) => r.scenario === s.name), info.baseline)}`);
+  out.push('', 'Reproduce:', '', '```sh', reproduceCommand(info), '```', '');
+  out.push('Rates are k/n (p%) [95% Wilson interval]. Silent loss: at least one DMA write in the trial did not land where the guest believes.', '');
+  out.push('## Policies', '', table(['policy', 'position', 'held by', 'kernel'], info.policies.map((p) => [p.id, p.position, p.heldBy, p.kernelEra])), '');
+  out.push('![risk against success](charts/risk-vs-success.png)', '');
+  for (const s of info.scenarios) {
+    const sr = rows.filter((r) => r.scenario === s.name);
+    out.push(`## ${s.name}`, '', `**${s.title}.** ${s.description}`, '', `Source: ${s.source}`, '');
+    out.push('```sh', reproduceCommand(info, s.ref), '```', '');
+    out.push(table(
+      ['policy', 'VM start', 'hotplug ok', 'VM crashes', 'silent loss (trials)', 'lost/trial', 'faults/trial', 'RAM not for DMA', 'highest GPA'],
+      sr.map((r) => [r.policy, fractionText(r.vmStart.k, r.vmStart.n), fractionText(r.hotplug.k, r.hotplug.n), String(r.vmCrashes), rateText(r.silentLoss), bytesText(r.lostBytesMean), r.dmaFaultsMean.toPrecision(3), bytesText(r.ramUnusableBytes), hex(r.maxGpa)]),
+    ), '');
+    out.push(`![${s.name}](charts/${s.name}.png)`, '');
+  }
+  out.push('## Assumptions and caveats', '', ...CAVEATS.map((c) => `- ${c}`), '');
+  out.push('## Run', '', `doorbell ${info.doorbell}, commit \`${info.gitCommit ?? 'unknown'}\`, node ${info.node}, seed ${info.seed}, ${info.trials} trials per pair.`, '');
+  for (const s of info.scenarios) out.push(`- \`${s.name}\` sha256 \`${s.sha256}\``);
+  return out.join('\n') + '\n';
+}

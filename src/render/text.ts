@@ -1,0 +1,93 @@
+// report.txt: plain ASCII for linux-arm-kernel / iommu / kvm. Every line at
+// most 72 columns, baseline first, units in headers, the reproducing
+// command before each table (Documentation/process/submitting-patches.rst).
+import type { SummaryRow } from '../results/model.js';
+import { type RunInfo, reproduceCommand } from '../results/run-info.js';
+import { asciiTable, bytesText, fractionText, hex, rateText, wrap, wrapCommand } from './format.js';
+import { scenarioFinding } from './findings.js';
+import { CAVEATS } from './caveats.js';
+
+export const REPORT_WIDTH = 72;
+
+export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[]): string {
+  const out: string[] = [];
+  const para = (text: string, first = '', rest = first) => out.push(...wrap(text, REPORT_WIDTH, first, rest));
+  out.push('Subject: [DISCUSS] guest RAM over host-reserved IOVA: who must stop it?', '');
+  para(
+    `doorbell ${info.doorbell} ran ${info.trials} seeded trials of each of ${info.policies.length} policies on ` +
+      `${info.scenarios.length} scenarios. The positions are those of the thread "Summary of LPC guest MSI ` +
+      `discussion in Santa Fe" (linux-arm-kernel, 9 Nov 2016).`,
+  );
+  out.push('');
+  for (const s of info.scenarios) {
+    out.push(...wrap(`${s.name}: ${scenarioFinding(rows.filter((r) => r.scenario === s.name), info.baseline)}`, REPORT_WIDTH, '- ', '  '));
+  }
+  out.push('', 'Everything below is reproduced by:', '', ...wrapCommand(reproduceCommand(info)), '');
+  para(
+    'Rates are k/n (p%) [95% Wilson interval]. A trial loses data silently when at least one DMA write does not ' +
+      'land where the guest believes: it becomes an MSI, goes peer-to-peer, collides with firmware, or hits a ' +
+      'reserved range. Requests are VM start, device_add and memory hotplug.',
+  );
+  out.push('', 'Policies (baseline first):', '');
+  for (const p of info.policies) {
+    out.push(`  ${p.id}`);
+    para(`${p.position}. ${p.heldBy}; kernel ${p.kernelEra}.`, '    ');
+  }
+  for (const s of info.scenarios) {
+    const sr = rows.filter((r) => r.scenario === s.name);
+    out.push('', `== ${s.name} ==`, '');
+    para(`${s.title}. ${s.description}`);
+    out.push('');
+    para(`Source: ${s.source}`);
+    out.push('', ...wrapCommand(reproduceCommand(info, s.ref)), '');
+    out.push('Requests (refused by the kernel or by the VMM itself):', '');
+    out.push(...asciiTable(['policy', 'VM start', 'hotplug', 'refused', 'crash'], sr.map((r) => [
+      r.policy,
+      fractionText(r.vmStart.k, r.vmStart.n),
+      fractionText(r.hotplug.k, r.hotplug.n),
+      refusedBy(r),
+      String(r.vmCrashes),
+    ])));
+    out.push('', 'Silent data loss (trials with any lost write; mean bytes lost):', '');
+    out.push(...asciiTable(['policy', 'silent loss', 'lost/trial'], sr.map((r) => [
+      r.policy,
+      rateText(r.silentLoss),
+      bytesText(r.lostBytesMean),
+    ])));
+    out.push('', 'Loud failures (mean per trial; MSI setup failures in total):', '');
+    out.push(...asciiTable(['policy', 'refused calls', 'IOMMU faults', 'no MSI'], sr.map((r) => [
+      r.policy,
+      num(r.refusedCallsMean),
+      num(r.dmaFaultsMean),
+      String(r.msiSetupFailures),
+    ])));
+    out.push('', 'Cost (guest RAM the VMM kept from DMA; address space used):', '');
+    out.push(...asciiTable(['policy', 'RAM not for DMA', 'highest GPA', 'phys-bits'], sr.map((r) => [
+      r.policy,
+      bytesText(r.ramUnusableBytes),
+      hex(r.maxGpa),
+      String(r.physBitsNeeded),
+    ])));
+    const errs = sr.filter((r) => r.errors > 0);
+    for (const r of errs) para(`! ${r.policy}: ${r.errors} of ${r.trials} trials errored: ${r.firstError ?? ''}`, '', '  ');
+  }
+  out.push('', 'Assumptions and caveats:', '');
+  for (const c of CAVEATS) para(c, '- ', '  ');
+  out.push('', 'Run:', '');
+  para(`doorbell ${info.doorbell}, node ${info.node}, seed ${info.seed}, ${info.trials} trials per pair, commit ${info.gitCommit ?? 'unknown'}.`, '  ');
+  for (const s of info.scenarios) out.push(`  ${s.name} sha256:${s.sha256.slice(0, 16)}`);
+  return out.map((l) => l.trimEnd()).join('\n') + '\n';
+}
+
+const num = (x: number) => (x === 0 ? '0' : x >= 100 ? x.toFixed(0) : x.toPrecision(3));
+
+/** Who refused the requests that failed: the kernel (k), the VMM itself (v), QEMU's layout (l). */
+function refusedBy(r: SummaryRow): string {
+  const kernel = r.startFailedKernel + r.hotplugRejectedKernel;
+  const vmm = r.startFailedVmm + r.hotplugAbortedVmm;
+  const parts: string[] = [];
+  if (kernel) parts.push(`kernel ${kernel}`);
+  if (vmm) parts.push(`vmm ${vmm}`);
+  if (r.startFailedLayout) parts.push(`qemu ${r.startFailedLayout}`);
+  return parts.length ? parts.join(', ') : '-';
+}

@@ -1,0 +1,49 @@
+// What a run was: written to run.json, read by every renderer. Renderers
+// see this and the summary rows, nothing of the engine.
+
+export interface ScenarioInfo {
+  readonly name: string;
+  readonly title: string;
+  readonly source: string;
+  readonly description: string;
+  /** The --scenario argument that names it: a built-in name or a path. */
+  readonly ref: string;
+  readonly file: string;
+  readonly sha256: string;
+  readonly hotplugs: number;
+}
+
+export interface PolicyInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly position: string;
+  readonly heldBy: string;
+  readonly source: string;
+  readonly kernelEra: string;
+}
+
+export interface RunInfo {
+  readonly doorbell: string;
+  readonly gitCommit: string | undefined;
+  readonly node: string;
+  readonly argv: readonly string[];
+  readonly seed: string;
+  readonly trials: number;
+  /** Whether --scenario / --policy narrowed the defaults (the reproduce command repeats them). */
+  readonly scenarioFlags: readonly string[];
+  readonly policyFlags: readonly string[];
+  readonly scenarios: readonly ScenarioInfo[];
+  readonly policies: readonly PolicyInfo[];
+  readonly baseline: string;
+  readonly trialErrors: number;
+}
+
+/** The command that reproduces the run, or one scenario of it. */
+export function reproduceCommand(info: RunInfo, scenarioRef?: string): string {
+  const parts = ['doorbell', 'run'];
+  const refs = scenarioRef !== undefined ? [scenarioRef] : info.scenarioFlags;
+  for (const s of refs) parts.push('--scenario', s);
+  for (const p of info.policyFlags) parts.push('--policy', p);
+  parts.push('--trials', String(info.trials), '--seed', info.seed);
+  return parts.join(' ');
+}
