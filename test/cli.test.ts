@@ -1,0 +1,86 @@
+// The command line as a user meets it: exit codes, one-line errors, nothing half-written.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = resolve(__dirname, '../dist/src/cli/main.js');
+const doorbell = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: resolve(__dirname, '..') });
+const tmp = () => mkdtempSync(join(tmpdir(), 'doorbell-test-'));
+
+describe('doorbell CLI', () => {
+  it('run writes the whole results directory, and the same seed gives the same summary.csv', () => {
+    const dir = tmp();
+    const a = doorbell('run', '--scenario', 'd05-hw-msi-hotplug', '--trials', '50', '--out', join(dir, 'a'));
+    expect(a.status, a.stderr).toBe(0);
+    for (const f of ['summary.csv', 'run.json', 'report.txt', 'report.md', 'charts/d05-hw-msi-hotplug.png', 'charts/risk-vs-success.png']) {
+      expect(existsSync(join(dir, 'a', f)), f).toBe(true);
+    }
+    const b = doorbell('run', '--policy', 'qemu-aborts', '--policy', 'no-checks-2016', '--policy', 'kernel-rejects', '--policy', 'guest-avoids-range', '--policy', 'firmware-reserved-hotplug', '--scenario', 'd05-hw-msi-hotplug', '--trials', '50', '--out', join(dir, 'b'));
+    expect(b.status, b.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'b', 'summary.csv'), 'utf8')).toBe(readFileSync(join(dir, 'a', 'summary.csv'), 'utf8'));
+    const run = JSON.parse(readFileSync(join(dir, 'a', 'run.json'), 'utf8'));
+    expect(run).toMatchObject({ seed: '1', trials: 50 });
+    expect(run.scenarios[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('refuses to overwrite without --force, and replaces with it', () => {
+    const dir = tmp();
+    expect(doorbell('run', '--scenario', 'p2p-bridge-window', '--trials', '5', '--out', dir).status).toBe(2);
+    const forced = doorbell('run', '--scenario', 'p2p-bridge-window', '--trials', '5', '--out', dir, '--force');
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(existsSync(join(dir, 'report.txt'))).toBe(true);
+  });
+
+  it('--json prints the summary rows', () => {
+    const dir = tmp();
+    const r = doorbell('run', '--scenario', 'p2p-bridge-window', '--policy', 'kernel-rejects', '--trials', '5', '--out', join(dir, 'x'), '--json');
+    const rows = JSON.parse(r.stdout);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ scenario: 'p2p-bridge-window', policy: 'kernel-rejects', trials: 5 });
+  });
+
+  const bad: Array<[string[], RegExp]> = [
+    [['run', '--trials', 'abc'], /^doorbell: --trials: 'abc' is not a trial count — a whole number from 1 to 10000000\n$/],
+    [['run', '--trials', '0'], /^doorbell: --trials: '0' is not a trial count/],
+    [['run', '--seed', '-1'], /^doorbell: --seed: '-1' is not a seed — a whole number/],
+    [['run', '--policy', 'kernel-reject'], /^doorbell: --policy: unknown policy 'kernel-reject' \(did you mean 'kernel-rejects'\?\) — one of: /],
+    [['run', '--policy', 'kernel-rejects:backend=vfio'], /^doorbell: --policy kernel-rejects: backend=vfio is not allowed — backend=type1\|iommufd\n$/],
+    [['run', '--scenario', 'd05'], /^doorbell: --scenario: unknown scenario 'd05'/],
+    [['run', '--bogus'], /^doorbell: Unknown argument: bogus/],
+  ];
+  for (const [args, message] of bad) {
+    it(`exit 2 and one line for: ${args.join(' ')}`, () => {
+      const dir = tmp();
+      const r = doorbell(...args, '--out', join(dir, 'out'));
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(readdirSync(dir)).toEqual([]);
+    });
+  }
+
+  it('a broken scenario file: file:line:col, exit 2, nothing written', () => {
+    const dir = tmp();
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'name: x\ntitle: t\nsource: s\ndescription: d\nhots: {}\n');
+    const r = doorbell('run', '--scenario', file, '--out', join(dir, 'out'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/broken\.yaml:5:1: scenario: unknown key 'hots' \(did you mean 'host'\?\)/);
+    expect(readdirSync(dir)).toEqual(['broken.yaml']);
+  });
+
+  it('list scenarios --json gives name, source and description', () => {
+    const r = doorbell('list', 'scenarios', '--json');
+    expect(r.status).toBe(0);
+    for (const s of JSON.parse(r.stdout)) {
+      expect(Object.keys(s)).toEqual(expect.arrayContaining(['name', 'source', 'description']));
+    }
+  });
+
+  it('list policies names all five positions', () => {
+    const r = doorbell('list', 'policies');
+    for (const p of ['no-checks-2016', 'kernel-rejects', 'qemu-aborts', 'guest-avoids-range', 'firmware-reserved-hotplug']) expect(r.stdout).toContain(p);
+  });
+});

@@ -1,0 +1,87 @@
+// Same seed ⇒ same bytes; the report fits a mail; charts are real PNGs.
+import { describe, expect, it } from 'vitest';
+import { allPolicies, canonicalOrder } from '../src/engine/policies.js';
+import { runStudy } from '../src/engine/study.js';
+import { CHART_HEIGHT, CHART_WIDTH } from '../src/render/charts.js';
+import { renderSummaryCsv } from '../src/render/csv.js';
+import { buildRunFiles } from '../src/results/run-files.js';
+import type { RunInfo } from '../src/results/run-info.js';
+import { builtinScenarioNames, resolveScenario } from '../src/scenario/builtin.js';
+
+const scenarios = builtinScenarioNames().map(resolveScenario);
+
+function study(seed: string, reverse = false) {
+  const policies = allPolicies();
+  const rows = runStudy({ scenarios, policies: canonicalOrder(reverse ? [...policies].reverse() : policies), trials: 200, seed }).map((p) => p.row);
+  return rows;
+}
+
+function info(rows: ReturnType<typeof study>): RunInfo {
+  const policies = allPolicies();
+  return {
+    doorbell: '0.0.0-test', gitCommit: 'test', node: 'v0', argv: [], seed: '1', trials: 200, scenarioFlags: [], policyFlags: [],
+    scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, source: s.source, description: s.description, ref: s.name, file: s.file, sha256: s.sha256, hotplugs: 0 })),
+    policies: policies.map((p) => ({ id: p.id, name: p.definition.name, position: p.definition.position, heldBy: p.definition.heldBy, source: p.definition.source, kernelEra: 'x' })),
+    baseline: 'no-checks-2016',
+    trialErrors: rows.reduce((s, r) => s + r.errors, 0),
+  };
+}
+
+function pngSize(buf: Buffer): { width: number; height: number } {
+  expect(buf.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  expect(buf.subarray(12, 16).toString('ascii')).toBe('IHDR');
+  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+}
+
+describe('determinism', () => {
+  it('same seed ⇒ byte-identical summary.csv, whatever the policy order', () => {
+    const a = renderSummaryCsv(study('1'));
+    expect(renderSummaryCsv(study('1'))).toBe(a);
+    expect(renderSummaryCsv(study('1', true))).toBe(a);
+    expect(renderSummaryCsv(study('2'))).not.toBe(a);
+  });
+});
+
+describe('results directory', async () => {
+  const rows = study('1');
+  const files = await buildRunFiles(info(rows), rows);
+
+  it('summary.csv has the documented header and one row per scenario × policy', () => {
+    const lines = String(files.get('summary.csv')).trimEnd().split('\n');
+    expect(lines[0]!.split(',').slice(0, 4)).toEqual(['scenario', 'policy', 'trials', 'errors']);
+    for (const col of ['vm_start_ok', 'hotplug_attempts', 'hotplug_ok', 'hotplug_rejected_kernel', 'hotplug_aborted_vmm', 'vm_crashes', 'silent_loss_trials', 'silent_loss_rate', 'silent_loss_lo', 'silent_loss_hi', 'lost_bytes_mean', 'dma_faults_mean', 'ram_unusable_bytes', 'max_gpa']) {
+      expect(lines[0]!.split(',')).toContain(col);
+    }
+    expect(lines).toHaveLength(1 + scenarios.length * allPolicies().length);
+    expect(lines[1]).toMatch(/,0x[0-9a-f]+,\d+$/);
+  });
+
+  it('report.txt is ASCII, has no tabs, and no line over 72 columns', () => {
+    const text = String(files.get('report.txt'));
+    for (const line of text.split('\n')) {
+      expect(line.length, line).toBeLessThanOrEqual(72);
+      expect(/^[\x20-\x7e]*$/.test(line), line).toBe(true);
+    }
+    expect(text).toMatch(/^Subject: \[DISCUSS\]/);
+    for (const s of scenarios) expect(text).toContain(`$ doorbell run --scenario ${s.name} --trials 200 --seed 1`);
+  });
+
+  it('report.txt puts the baseline first in every table', () => {
+    const text = String(files.get('report.txt'));
+    const tables = text.split('\n').filter((l, i, all) => /^ {2}-{5}/.test(all[i - 1] ?? '') && /^ {2}\S/.test(l));
+    expect(tables.length).toBeGreaterThan(0);
+    for (const firstRow of tables) expect(firstRow.trim().startsWith('no-checks-2016')).toBe(true);
+  });
+
+  it('charts decode as PNGs of the right size', () => {
+    for (const s of scenarios) expect(pngSize(files.get(`charts/${s.name}.png`) as Buffer)).toEqual({ width: CHART_WIDTH, height: CHART_HEIGHT });
+    const t = pngSize(files.get('charts/risk-vs-success.png') as Buffer);
+    expect(t.width).toBe(480 * Math.min(3, scenarios.length));
+    expect(t.height).toBeGreaterThan(400);
+  });
+
+  it('report.md inlines every chart', () => {
+    const md = String(files.get('report.md'));
+    for (const name of [...files.keys()].filter((k) => k.startsWith('charts/'))) expect(md).toContain(`](${name})`);
+  });
+});
