@@ -78,3 +78,20 @@ describe('built-in scenarios', () => {
     }
   });
 });
+
+describe('scenarios/REFERENCE.yaml', () => {
+  it('is a valid scenario that uses every top-level, host, vm, device and event field', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { builtinScenarioDir } = await import('../src/scenario/builtin.js');
+    const path = `${builtinScenarioDir()}/REFERENCE.yaml`;
+    const text = readFileSync(path, 'utf8');
+    const s = parseScenario(text, path);
+    expect(s.timeline.map((e) => e.kind)).toEqual(['start', 'dma', 'unplug', 'hotplug', 'memory-hotplug']);
+    const keys = (src: string) => [...src.matchAll(/([a-z_0-9-]+):(?:\s|$)/gm)].map((m) => m[1]);
+    const loadSource = readFileSync(new URL('../src/scenario/load.ts', import.meta.url), 'utf8');
+    // Every key the loader accepts appears in REFERENCE (commented-out or not).
+    const accepted = [...loadSource.matchAll(/map\(\[([^\]]*)\]/g)].flatMap((m) => [...m[1]!.matchAll(/'([a-z_0-9-]+)'/g)].map((x) => x[1]!));
+    const documented = new Set(keys(text));
+    for (const k of new Set(accepted)) expect(documented.has(k), `REFERENCE.yaml does not document '${k}'`).toBe(true);
+  });
+});
