@@ -4,12 +4,13 @@
 import type { Range } from '../model/addr.js';
 import { type Host, type IommuGroup, apertureOf, regionsOf } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
+import { Mappings } from './mappings.js';
 import { claimCheck, shapeCheck } from './common.js';
 import { type Container, type KernelModel, type KernelResult, OK, refused } from './types.js';
 
 class IoasContainer implements Container {
   readonly era = 'iommufd' as const;
-  private maps: Range[] = [];
+  private maps = new Mappings();
   private groups: IommuGroup[] = [];
 
   constructor(private readonly host: Host) {}
@@ -20,7 +21,7 @@ class IoasContainer implements Container {
     // iopt_table_enforce_dev_resv_regions / iopt_reserve_iova: a reservation
     // touching an existing area fails with EADDRINUSE and is rolled back.
     for (const r of this.reservationsOf(group).ranges) {
-      const clash = this.maps.find((m) => m.start <= r.last && r.start <= m.last);
+      const clash = this.maps.overlapping(r);
       if (clash) {
         const region = group.regions.find((x) => x.start <= clash.last && clash.start <= x.last);
         return refused('EADDRINUSE', 'reserved IOVA overlaps an existing area (iopt_reserve_iova)', region ?? r);
@@ -45,18 +46,18 @@ class IoasContainer implements Container {
         return refused('EINVAL', 'IOVA touches a reserved range (iopt_check_iova)', region ?? hit);
       }
     }
-    const clash = this.maps.find((m) => m.start <= iova.last && iova.start <= m.last);
+    const clash = this.maps.overlapping(iova);
     if (clash) return refused('EEXIST', 'IOVA touches an existing area (iopt_check_iova)', clash);
-    this.maps.push(iova);
+    this.maps.add(iova);
     return OK;
   }
 
   unmap(iova: Range): void {
-    this.maps = this.maps.filter((m) => !(iova.start <= m.start && m.last <= iova.last));
+    this.maps.removeWithin(iova);
   }
 
   mapped(): IntervalSet {
-    return IntervalSet.from(this.maps);
+    return this.maps.set();
   }
 
   /** IOMMU_IOAS_IOVA_RANGES: the complement of every reservation. */

@@ -4,11 +4,12 @@
 import type { Range } from '../model/addr.js';
 import type { Host, IommuGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
+import { Mappings } from './mappings.js';
 import { claimCheck, shapeCheck } from './common.js';
 import { type Container, type KernelEra, type KernelModel, type KernelResult, OK, refused } from './types.js';
 
 class PermissiveContainer implements Container {
-  private maps: Range[] = [];
+  private maps = new Mappings();
   private groups: number[] = [];
 
   constructor(readonly era: KernelEra, private readonly host: Host) {}
@@ -27,19 +28,19 @@ class PermissiveContainer implements Container {
   map(iova: Range): KernelResult {
     const shape = shapeCheck(iova);
     if (shape.status !== 'ok') return shape;
-    const clash = this.maps.find((m) => m.start <= iova.last && iova.start <= m.last);
+    const clash = this.maps.overlapping(iova);
     if (clash) return refused('EEXIST', 'overlaps an existing mapping', clash);
     // No entry limit: dma_entry_limit (ENOSPC) arrived in v5.1, late in this era.
-    this.maps.push(iova);
+    this.maps.add(iova);
     return OK;
   }
 
   unmap(iova: Range): void {
-    this.maps = this.maps.filter((m) => !(iova.start <= m.start && m.last <= iova.last));
+    this.maps.removeWithin(iova);
   }
 
   mapped(): IntervalSet {
-    return IntervalSet.from(this.maps);
+    return this.maps.set();
   }
 
   validRanges(): IntervalSet | undefined {

@@ -4,6 +4,7 @@
 import { type Range, formatRange } from '../model/addr.js';
 import { type Host, type IommuGroup, apertureOf, regionsOf } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
+import { Mappings } from './mappings.js';
 import { DMA_ENTRY_LIMIT, claimCheck, shapeCheck } from './common.js';
 import { type Container, type KernelModel, type KernelResult, OK, refused } from './types.js';
 
@@ -12,7 +13,7 @@ const excluded = (g: IommuGroup) => regionsOf(g, (t) => t !== 'direct-relaxable'
 
 class Type1Container implements Container {
   readonly era = 'type1' as const;
-  private maps: Range[] = [];
+  private maps = new Mappings();
   private groups: IommuGroup[] = [];
 
   constructor(private readonly host: Host) {}
@@ -26,7 +27,7 @@ class Type1Container implements Container {
     if (outside) return refused('EINVAL', 'existing mapping outside the aperture (vfio_iommu_aper_conflict)', outside);
     for (const r of group.regions) {
       if (r.type === 'direct-relaxable') continue;
-      const clash = this.maps.find((m) => m.start <= r.last && r.start <= m.last);
+      const clash = this.maps.overlapping(r);
       // vfio_iommu_resv_conflict: a new reserved region over an existing mapping.
       if (clash) return refused('EINVAL', 'reserved region overlaps an existing mapping (vfio_iommu_resv_conflict)', r);
     }
@@ -45,24 +46,24 @@ class Type1Container implements Container {
     // vfio_dma_do_map order: shape → EINVAL, overlap → EEXIST, limit → ENOSPC, valid → EINVAL.
     const shape = shapeCheck(iova);
     if (shape.status !== 'ok') return shape;
-    const clash = this.maps.find((m) => m.start <= iova.last && iova.start <= m.last);
+    const clash = this.maps.overlapping(iova);
     if (clash) return refused('EEXIST', 'overlaps an existing mapping (vfio_find_dma)', clash);
-    if (this.maps.length >= DMA_ENTRY_LIMIT) return refused('ENOSPC', 'dma_entry_limit reached');
+    if (this.maps.count >= DMA_ENTRY_LIMIT) return refused('ENOSPC', 'dma_entry_limit reached');
     const valid = this.validRanges();
     // vfio_iommu_iova_dma_valid: an empty list (mdev-only container) allows everything.
     if (valid && !valid.isEmpty && !valid.containsRange(iova)) {
       return refused('EINVAL', `${formatRange(iova)} not inside one valid IOVA range`, this.culprit(iova));
     }
-    this.maps.push(iova);
+    this.maps.add(iova);
     return OK;
   }
 
   unmap(iova: Range): void {
-    this.maps = this.maps.filter((m) => !(iova.start <= m.start && m.last <= iova.last));
+    this.maps.removeWithin(iova);
   }
 
   mapped(): IntervalSet {
-    return IntervalSet.from(this.maps);
+    return this.maps.set();
   }
 
   validRanges(): IntervalSet {
