@@ -4,16 +4,16 @@
 import type { Range } from '../model/addr.js';
 import { type Host, type IommuGroup, apertureOf, regionsOf } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
-import { Mappings } from './mappings.js';
+import { ContainerBase } from './container-base.js';
 import { claimCheck, shapeCheck } from './common.js';
 import { type Container, type KernelModel, type KernelResult, OK, refused } from './types.js';
 
-class IoasContainer implements Container {
+class IoasContainer extends ContainerBase implements Container {
   readonly era = 'iommufd' as const;
-  private maps = new Mappings();
-  private groups: IommuGroup[] = [];
 
-  constructor(private readonly host: Host) {}
+  constructor(private readonly host: Host) {
+    super();
+  }
 
   attach(group: IommuGroup): KernelResult {
     const claim = claimCheck(this.host, group, true);
@@ -29,10 +29,6 @@ class IoasContainer implements Container {
     }
     this.groups.push(group);
     return OK;
-  }
-
-  detach(groupId: number): void {
-    this.groups = this.groups.filter((g) => g.id !== groupId);
   }
 
   map(iova: Range): KernelResult {
@@ -52,23 +48,11 @@ class IoasContainer implements Container {
     return OK;
   }
 
-  unmap(iova: Range): void {
-    this.maps.removeWithin(iova);
-  }
-
-  mapped(): IntervalSet {
-    return this.maps.set();
-  }
-
   /** IOMMU_IOAS_IOVA_RANGES: the complement of every reservation. */
   validRanges(): IntervalSet {
     let reserved = IntervalSet.EMPTY;
     for (const g of this.groups) reserved = reserved.union(this.reservationsOf(g));
     return reserved.complement();
-  }
-
-  attachedGroups(): readonly number[] {
-    return this.groups.map((g) => g.id);
   }
 
   private reservationsOf(group: IommuGroup): IntervalSet {

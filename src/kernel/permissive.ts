@@ -4,25 +4,20 @@
 import type { Range } from '../model/addr.js';
 import type { Host, IommuGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
-import { Mappings } from './mappings.js';
+import { ContainerBase } from './container-base.js';
 import { claimCheck, shapeCheck } from './common.js';
 import { type Container, type KernelEra, type KernelModel, type KernelResult, OK, refused } from './types.js';
 
-class PermissiveContainer implements Container {
-  private maps = new Mappings();
-  private groups: number[] = [];
-
-  constructor(readonly era: KernelEra, private readonly host: Host) {}
+class PermissiveContainer extends ContainerBase implements Container {
+  constructor(readonly era: KernelEra, private readonly host: Host) {
+    super();
+  }
 
   attach(group: IommuGroup): KernelResult {
     const claim = claimCheck(this.host, group, false);
     if (claim.status !== 'ok') return claim;
-    this.groups.push(group.id);
+    this.groups.push(group);
     return OK;
-  }
-
-  detach(groupId: number): void {
-    this.groups = this.groups.filter((g) => g !== groupId);
   }
 
   map(iova: Range): KernelResult {
@@ -35,20 +30,8 @@ class PermissiveContainer implements Container {
     return OK;
   }
 
-  unmap(iova: Range): void {
-    this.maps.removeWithin(iova);
-  }
-
-  mapped(): IntervalSet {
-    return this.maps.set();
-  }
-
   validRanges(): IntervalSet | undefined {
     return undefined; // VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE arrived in 5.4
-  }
-
-  attachedGroups(): readonly number[] {
-    return this.groups;
   }
 }
 

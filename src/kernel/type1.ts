@@ -4,19 +4,19 @@
 import { type Range, formatRange } from '../model/addr.js';
 import { type Host, type IommuGroup, apertureOf, regionsOf } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
-import { Mappings } from './mappings.js';
+import { ContainerBase } from './container-base.js';
 import { DMA_ENTRY_LIMIT, claimCheck, shapeCheck } from './common.js';
 import { type Container, type KernelModel, type KernelResult, OK, refused } from './types.js';
 
 /** Every region type but DIRECT_RELAXABLE is excluded (vfio_iommu_resv_exclude). */
 const excluded = (g: IommuGroup) => regionsOf(g, (t) => t !== 'direct-relaxable');
 
-class Type1Container implements Container {
+class Type1Container extends ContainerBase implements Container {
   readonly era = 'type1' as const;
-  private maps = new Mappings();
-  private groups: IommuGroup[] = [];
 
-  constructor(private readonly host: Host) {}
+  constructor(private readonly host: Host) {
+    super();
+  }
 
   attach(group: IommuGroup): KernelResult {
     // vfio_iommu_type1_attach_group: iommu_attach_group first, then the checks.
@@ -37,11 +37,6 @@ class Type1Container implements Container {
     return OK;
   }
 
-  detach(groupId: number): void {
-    // vfio_iommu_type1_detach_group: aper_expand + resv_refresh widen the list.
-    this.groups = this.groups.filter((g) => g.id !== groupId);
-  }
-
   map(iova: Range): KernelResult {
     // vfio_dma_do_map order: shape → EINVAL, overlap → EEXIST, limit → ENOSPC, valid → EINVAL.
     const shape = shapeCheck(iova);
@@ -58,20 +53,8 @@ class Type1Container implements Container {
     return OK;
   }
 
-  unmap(iova: Range): void {
-    this.maps.removeWithin(iova);
-  }
-
-  mapped(): IntervalSet {
-    return this.maps.set();
-  }
-
   validRanges(): IntervalSet {
     return this.computeValid(this.groups);
-  }
-
-  attachedGroups(): readonly number[] {
-    return this.groups.map((g) => g.id);
   }
 
   private computeValid(groups: readonly IommuGroup[]): IntervalSet {

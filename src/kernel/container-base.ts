@@ -1,5 +1,6 @@
 // The mappings of one container: what every era keeps the same way.
 import type { Range } from '../model/addr.js';
+import type { IommuGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 
 export class Mappings {
@@ -29,5 +30,27 @@ export class Mappings {
 
   set(): IntervalSet {
     return IntervalSet.from(this.list);
+  }
+}
+
+/** What every era's container shares: attached groups and the mapping table. */
+export abstract class ContainerBase {
+  protected maps = new Mappings();
+  protected groups: IommuGroup[] = [];
+
+  detach(groupId: number): void {
+    this.groups = this.groups.filter((g) => g.id !== groupId);
+  }
+
+  unmap(iova: Range): void {
+    this.maps.removeWithin(iova);
+  }
+
+  mapped(): IntervalSet {
+    return this.maps.set();
+  }
+
+  attachedGroups(): readonly number[] {
+    return this.groups.map((g) => g.id);
   }
 }
