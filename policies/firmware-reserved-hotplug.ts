@@ -1,8 +1,8 @@
 // Ben Herrenschmidt (via Will Deacon): hotplug behind a host controller whose
 // firmware tables describe the reserved regions from boot. At VM creation the
 // VMM reserves the union of the regions of every group the VM may ever get,
-// and lays RAM out around it; a hotplug outside the plan falls back to the
-// kernel's refusal. Arrived as E820 reservations (QEMU 7.1, commit
+// on every host it may migrate to, and lays RAM out around it; anything
+// outside the plan falls back to the kernel's refusal. Arrived as E820 reservations (QEMU 7.1, commit
 // 8504f129450b) and IORT RMR nodes.
 import { PROCEED, definePolicy, visibleConflicts } from '../src/policy.js';
 import { IntervalSet } from '../src/model/intervals.js';
@@ -15,7 +15,8 @@ export default definePolicy({
   params: {},
   create: () => ({
     kernel: () => 'type1',
-    reserveAtCreation: (req, view) => visibleConflicts(view, req.groups) ?? IntervalSet.EMPTY,
+    reserveAtCreation: (req) =>
+      req.plan.reduce((all, p) => all.union(visibleConflicts(p.view, p.groups) ?? IntervalSet.EMPTY), IntervalSet.EMPTY),
     decide: () => PROCEED,
   }),
 });

@@ -23,6 +23,7 @@ export interface HostView {
 export type VmmRequest =
   | { readonly phase: 'start'; readonly ram: IntervalSet; readonly groups: readonly number[] }
   | { readonly phase: 'hotplug'; readonly ram: IntervalSet; readonly group: number; readonly attached: readonly number[] }
+  | { readonly phase: 'migrate'; readonly ram: IntervalSet; readonly groups: readonly number[] }
   | {
       readonly phase: 'memory-hotplug';
       readonly ram: IntervalSet;
@@ -43,8 +44,11 @@ export type Decision =
 
 export interface LayoutRequest {
   readonly ram: IntervalSet;
-  /** Every group the VM starts with or the scenario may hotplug. */
-  readonly groups: readonly number[];
+  /**
+   * Every host the VM may run on (the first is where it starts), each with
+   * the groups the VM starts with or may hotplug or carry there.
+   */
+  readonly plan: readonly { readonly view: HostView; readonly groups: readonly number[] }[];
 }
 
 export interface PolicyInstance {
@@ -52,7 +56,7 @@ export interface PolicyInstance {
   readonly name: string;
   kernel(host: HostView): KernelEra;
   /** Ranges to describe as reserved in the guest's firmware tables and lay RAM around. */
-  reserveAtCreation?(req: LayoutRequest, view: HostView): IntervalSet;
+  reserveAtCreation?(req: LayoutRequest): IntervalSet;
   decide(req: VmmRequest, view: HostView): Decision;
 }
 
@@ -99,6 +103,7 @@ export function ramConflicts(view: HostView, ram: IntervalSet, groups: readonly 
 export function groupsAtStake(req: VmmRequest): readonly number[] {
   switch (req.phase) {
     case 'start':
+    case 'migrate':
       return req.groups;
     case 'hotplug':
       return [req.group];

@@ -14,6 +14,10 @@ export interface TrialMetrics {
   readonly hotplugAbortedVmm: number;
   readonly memHotplugAttempts: number;
   readonly memHotplugOk: number;
+  /** Live migrations attempted, and those that completed (a failure leaves the VM on the source). */
+  readonly migrations: number;
+  readonly migrationsOk: number;
+  readonly reboots: number;
   /** QEMU aborted the running VM (hw_error on a failed runtime RAM map). */
   readonly vmCrashed: boolean;
   /** Kernel calls refused (loud). */

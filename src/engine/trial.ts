@@ -1,9 +1,8 @@
 // One trial: a scenario's timeline played under one policy with one seed.
 // The engine owns the kernel, QEMU and the guest; the policy only decides.
 import { type Range, formatRange, hex } from '../model/addr.js';
-import { findGroup, sysfsTypeName } from '../model/host.js';
+import { type Host, findGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
-import { kernelFor } from '../kernel/index.js';
 import { buildDangerMap, swMsiDoorbellPages } from '../dma/danger-map.js';
 import { MECHANISM_KEYS, SILENT_MECHANISMS } from '../dma/outcome.js';
 import { Rng } from '../guest/rng.js';
@@ -12,6 +11,7 @@ import { Containers } from '../vmm/containers.js';
 import { layOutAround, layoutFor, roundOut } from '../vmm/layout.js';
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
+import { drawWeighted, hostFor, nextDeviceMemory } from './host-view.js';
 import type { Mechanism, TrialMetrics, TrialResult } from './result.js';
 import { NO_TRACE, type Trace } from './trace.js';
 
@@ -36,12 +36,11 @@ export function trialKey(seed: string, scenario: string, trial: number): string 
   return `doorbell/${seed}/${scenario}/${trial}`;
 }
 
+type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
+
 interface ActiveDevice {
   readonly spec: DeviceSpec;
   readonly set: WorkingSet;
-  readonly rng: Rng;
-  /** Ranges this device's driver was told to avoid before it allocated. */
-  avoid: IntervalSet;
 }
 
 class TrialRun {
@@ -49,21 +48,25 @@ class TrialRun {
   private readonly policy: PolicyInstance;
   private readonly trace: Trace;
   private readonly rng: Rng;
-  private readonly view: HostView;
-  private readonly vfio: Containers;
   private readonly guest: GuestProfile;
+  private host: Host;
+  private view: HostView;
+  private vfio: Containers;
   private ram = IntervalSet.EMPTY;
   private sections: Range[] = [];
   private firmwareReserved = IntervalSet.EMPTY;
+  /** What the guest heard and honours: it shapes every allocation from then on, never one already made. */
   private firmwareHints = IntervalSet.EMPTY;
+  private runtimeHints = IntervalSet.EMPTY;
   private unmappedByVmm = IntervalSet.EMPTY;
   private toldGuest = IntervalSet.EMPTY;
   private devices = new Map<string, ActiveDevice>();
   private tally: DmaTally = newTally();
-  private phase = 0;
+  private step = 0;
+  private refusals = 0;
   private m = {
     hotplugAttempts: 0, hotplugOk: 0, hotplugRejectedKernel: 0, hotplugAbortedVmm: 0,
-    memHotplugAttempts: 0, memHotplugOk: 0, msiSetupFailures: 0,
+    memHotplugAttempts: 0, memHotplugOk: 0, msiSetupFailures: 0, migrations: 0, migrationsOk: 0, reboots: 0,
   };
 
   constructor(input: TrialInput) {
@@ -71,33 +74,32 @@ class TrialRun {
     this.policy = input.policy;
     this.trace = input.trace ?? NO_TRACE;
     this.rng = new Rng(trialKey(input.seed, this.s.name, input.trial));
-    const host = this.s.host;
-    const partial: HostView = { platform: host.platform, arch: host.arch, kernel: host.kernel, regions: () => undefined };
-    const kernel = kernelFor(this.policy.kernel(partial), host);
-    this.view = {
-      ...partial,
-      regions: (id) =>
-        kernel.regionsVisible
-          ? findGroup(host, id).regions.map((r) => ({ start: r.start, last: r.last, type: sysfsTypeName(r.type) as 'msi' }))
-          : undefined,
-    };
+    this.host = this.s.host;
+    const { kernel, view } = hostFor(this.policy, this.host);
+    this.view = view;
     this.vfio = new Containers(kernel, this.trace);
-    this.guest = drawGuest(this.rng.fork('guest'), this.s.guests);
-    this.trace('policy', `${this.policy.id}: kernel ${kernel.era}; guest '${this.guest.name}' honours [${this.guest.honours.join(', ')}]`);
+    this.guest = this.s.guests[drawWeighted(this.rng.fork('guest'), this.s.guests.map((g) => g.weight))]!;
+    this.trace('policy', `${this.policy.id}: kernel ${kernel.era} on ${this.host.platform}; guest '${this.guest.name}' honours [${this.guest.honours.join(', ')}]`);
   }
 
   run(): TrialMetrics {
-    const [first, ...rest] = this.s.timeline;
-    const started = this.start(first as Extract<TimelineEvent, { kind: 'start' }>);
+    const started = this.start(this.s.timeline[0] as Ev<'start'>);
     let crashed = false;
-    if (started === undefined) {
-      for (const ev of rest) {
-        if (ev.kind === 'hotplug') this.hotplug(ev.device);
-        else if (ev.kind === 'unplug') this.unplug(ev.device);
-        else if (ev.kind === 'memory-hotplug') crashed = this.memoryHotplug(ev);
-        else if (ev.kind === 'dma') this.dma(ev);
-        if (crashed) break;
+    for (const [i, ev] of this.s.timeline.entries()) {
+      if (i === 0 || started !== undefined || crashed) continue;
+      this.step = i;
+      // Declared randomness: one stream per event, so every policy sees the same draws.
+      const draw = this.rng.fork(`event/${i}`);
+      if ('chance' in ev && ev.chance < 1 && !(draw.float() < ev.chance)) {
+        this.trace('vmm', `event ${i} (${ev.kind}) does not happen in this trial`);
+        continue;
       }
+      if (ev.kind === 'hotplug') this.hotplug(ev.pool[drawWeighted(draw, ev.pool.map((p) => p.weight))]!.device);
+      else if (ev.kind === 'unplug') this.unplug(ev.device);
+      else if (ev.kind === 'memory-hotplug') crashed = this.memoryHotplug(ev);
+      else if (ev.kind === 'dma') this.dma(ev);
+      else if (ev.kind === 'migrate') this.migrate(ev.pool[drawWeighted(draw, ev.pool.map((p) => p.weight))]!);
+      else if (ev.kind === 'reboot') this.reboot();
     }
     const lostBytesBy = {} as Record<Mechanism, number>;
     for (const o of SILENT_MECHANISMS) lostBytesBy[MECHANISM_KEYS[o] as Mechanism] = this.tally.lostBytes[o]!;
@@ -106,7 +108,7 @@ class TrialRun {
       startFailure: started,
       ...this.m,
       vmCrashed: crashed,
-      refusedCalls: this.vfio.refusals,
+      refusedCalls: this.refusals + this.vfio.refusals,
       lostOps: this.tally.lostOps,
       lostBytes: Object.values(lostBytesBy).reduce((a, b) => a + b, 0),
       lostBytesBy,
@@ -118,9 +120,8 @@ class TrialRun {
   }
 
   /** VM start: layout, the policy's check, attach + map (hw/vfio/listener.c: a failure here exits QEMU). */
-  private start(ev: Extract<TimelineEvent, { kind: 'start' }>): TrialMetrics['startFailure'] {
-    const vm = this.s.vm;
-    const layout = layoutFor(vm);
+  private start(ev: Ev<'start'>): TrialMetrics['startFailure'] {
+    const layout = layoutFor(this.s.vm);
     if (layout.status === 'error') {
       this.trace('vmm', `qemu: ${layout.message}; the VM does not start`);
       return 'layout';
@@ -128,9 +129,8 @@ class TrialRun {
     this.sections = [...layout.sections];
     this.firmwareReserved = IntervalSet.from(layout.firmwareReserved);
     const coldGroups = ev.devices.map((d) => this.device(d).group);
-    const planned = [...new Set([...coldGroups, ...this.s.timeline.flatMap((e) => (e.kind === 'hotplug' ? [this.device(e.device).group] : []))])];
-    const reserve = this.policy.reserveAtCreation?.({ ram: IntervalSet.from(this.sections), groups: planned }, this.view);
-    if (reserve && !(reserve instanceof IntervalSet)) throw new Error(`policy ${this.policy.id}: reserveAtCreation returned ${typeof reserve}, expected an IntervalSet`);
+    const reserve = this.policy.reserveAtCreation?.({ ram: IntervalSet.from(this.sections), plan: this.plan(coldGroups) });
+    if (reserve !== undefined && !(reserve instanceof IntervalSet)) throw new Error(`policy ${this.policy.id}: reserveAtCreation returned ${typeof reserve}, expected an IntervalSet`);
     if (reserve && !reserve.isEmpty) {
       this.sections = layOutAround(this.sections, reserve);
       this.firmwareReserved = this.firmwareReserved.union(roundOut(reserve));
@@ -144,15 +144,13 @@ class TrialRun {
     }
     this.applyMapAround(decision);
     for (const d of ev.devices) {
-      const r = this.vfio.attach(findGroup(this.s.host, this.device(d).group), this.ramMaps());
-      if (r.status !== 'ok') {
+      if (this.vfio.attach(findGroup(this.host, this.device(d).group), this.ramMaps()).status !== 'ok') {
         this.trace('vmm', `qemu: vfio ${d}: failed to setup container; the VM does not start`);
         return 'kernel';
       }
     }
-    if (decision.tellGuest && this.guest.honours.includes('firmware')) this.firmwareHints = decision.tellGuest;
-    this.toldGuest = this.toldGuest.union(decision.tellGuest ?? IntervalSet.EMPTY);
-    for (const d of ev.devices) this.probe(this.device(d), IntervalSet.EMPTY);
+    this.tell(decision, 'firmware');
+    for (const d of ev.devices) this.probe(this.device(d));
     return undefined;
   }
 
@@ -167,30 +165,29 @@ class TrialRun {
       return;
     }
     this.applyMapAround(decision);
-    const r = this.vfio.attach(findGroup(this.s.host, spec.group), this.ramMaps());
+    const r = this.vfio.attach(findGroup(this.host, spec.group), this.ramMaps());
     if (r.status !== 'ok') {
       this.m.hotplugRejectedKernel++;
       this.trace('vmm', `device_add ${name} failed (-${r.result.errno}); the VM keeps running`);
       return;
     }
     this.m.hotplugOk++;
-    const hint = decision.tellGuest ?? IntervalSet.EMPTY;
-    this.toldGuest = this.toldGuest.union(hint);
-    this.probe(spec, this.guest.honours.includes('runtime') ? hint : IntervalSet.EMPTY);
+    this.tell(decision, 'runtime');
+    this.probe(spec);
   }
 
   private unplug(name: string): void {
     const dev = this.devices.get(name);
-    if (!dev) return; // never came up (its hotplug failed)
+    if (!dev) return; // never came up (its hotplug failed or was not drawn)
     this.devices.delete(name);
     if (![...this.devices.values()].some((d) => d.spec.group === dev.spec.group)) this.vfio.detach(dev.spec.group);
     this.trace('vmm', `device_del ${name}`);
   }
 
   /** Returns true if the VM crashed: a pc-dimm whose map fails ends in hw_error (hw/vfio/listener.c). */
-  private memoryHotplug(ev: Extract<TimelineEvent, { kind: 'memory-hotplug' }>): boolean {
+  private memoryHotplug(ev: Ev<'memory-hotplug'>): boolean {
     this.m.memHotplugAttempts++;
-    const at = ev.at ?? this.nextDeviceMemory(ev.size);
+    const at = ev.at ?? nextDeviceMemory(this.ram, this.firmwareReserved, ev.size, this.s.host.arch === 'x86_64');
     const added = { start: at, last: at + ev.size - 1n };
     if (this.ram.overlaps(added)) throw new Error(`memory-hotplug at ${formatRange(added)} overlaps guest RAM`);
     const decision = this.decide({ phase: 'memory-hotplug', ram: this.ram, added, kind: ev.memKind, attached: this.vfio.attachedGroups() });
@@ -212,67 +209,113 @@ class TrialRun {
     this.ram = this.ram.union(IntervalSet.of(added));
     this.sections.push(added);
     this.unmappedByVmm = this.unmappedByVmm.union(around.intersect(IntervalSet.of(added)));
-    const hint = decision.tellGuest ?? IntervalSet.EMPTY;
-    this.toldGuest = this.toldGuest.union(hint);
-    if (this.guest.honours.includes('runtime')) for (const d of this.devices.values()) d.avoid = d.avoid.union(hint);
+    this.tell(decision, 'runtime');
     this.trace('vmm', `${ev.memKind} ${formatRange(added)} plugged`);
     return false;
   }
 
-  private dma(ev: Extract<TimelineEvent, { kind: 'dma' }>): void {
-    this.phase++;
-    const names = ev.devices ?? [...this.devices.keys()];
-    for (const name of names) {
+  /**
+   * Migration: the guest layout stays, the destination's kernel and regions
+   * differ. A refusal on the destination fails the migration; the VM keeps
+   * running on the source. Buffers stay where they are: hints come too late.
+   */
+  private migrate(dest: { host: Host; file: string }): void {
+    this.m.migrations++;
+    const { kernel, view } = hostFor(this.policy, dest.host);
+    const groups = [...new Set([...this.devices.values()].map((d) => d.spec.group))];
+    const decision = this.decideOn(view, { phase: 'migrate', ram: this.ram, groups });
+    if (decision.action === 'abort') {
+      this.trace('vmm', `migration to ${dest.file} refused by the VMM: ${decision.reason}`);
+      return;
+    }
+    const target = new Containers(kernel, this.trace);
+    const around = roundOut(decision.mapAround ?? IntervalSet.EMPTY).intersect(this.ram);
+    const maps = this.sections.flatMap((s) => IntervalSet.of(s).subtract(this.unmappedByVmm.union(around)).ranges);
+    for (const g of groups) {
+      const r = target.attach(findGroup(dest.host, g), maps);
+      if (r.status !== 'ok') {
+        this.refusals += target.refusals;
+        this.trace('vmm', `migration to ${dest.file} failed: the destination QEMU could not set up group ${g}; the VM keeps running on the source`);
+        return;
+      }
+    }
+    this.refusals += this.vfio.refusals;
+    this.m.migrationsOk++;
+    this.host = dest.host;
+    this.view = view;
+    this.vfio = target;
+    this.unmappedByVmm = this.unmappedByVmm.union(around);
+    this.tell(decision, 'runtime');
+    this.trace('vmm', `migrated to ${dest.file} (${dest.host.platform}, kernel ${kernel.era})`);
+  }
+
+  /** Guest reboot: it re-reads firmware tables (which now carry what it was told) and re-probes. */
+  private reboot(): void {
+    this.m.reboots++;
+    // The VMM's tables at this boot carry every range it has told the guest about.
+    if (this.guest.honours.includes('firmware')) this.firmwareHints = this.firmwareHints.union(this.toldGuest);
+    this.trace('guest', 'reboot: firmware tables re-read, every driver probes again');
+    for (const d of [...this.devices.values()]) {
+      this.devices.delete(d.spec.name);
+      this.probe(d.spec);
+    }
+  }
+
+  private dma(ev: Ev<'dma'>): void {
+    for (const name of ev.devices ?? [...this.devices.keys()]) {
       const dev = this.devices.get(name);
       if (!dev) continue;
       const map = this.dangerMapFor(dev.spec);
       dev.set.reclassify(map);
       const before = { lost: this.tally.lostOps, fault: this.tally.faultOps };
-      const place = placementFor(this.usableFor(dev), dev.set.pages, dev.spec.workload.lowBias);
-      dev.set.runPhase(this.rng.fork(`ops/${name}/${this.phase}`), ev.operations, ev.rounds, ev.churn, place, map, this.tally);
+      const place = placementFor(this.usable(), dev.set.pages, dev.spec.workload.lowBias);
+      dev.set.runPhase(this.rng.fork(`ops/${name}/${this.step}`), ev.operations, ev.rounds, ev.churn, place, map, this.tally);
       this.trace('dma', `${name}: ${ev.operations} ops, ${this.tally.lostOps - before.lost} lost silently, ${this.tally.faultOps - before.fault} faulted`);
     }
   }
 
   /** The driver probes: it allocates its working set from RAM it believes usable. */
-  private probe(spec: DeviceSpec, runtimeHint: IntervalSet): void {
+  private probe(spec: DeviceSpec): void {
     const pages = Number(spec.workload.bufferBytes / 4096n);
-    const dev: ActiveDevice = {
-      spec,
-      set: new WorkingSet(spec.workload.buffers, pages),
-      rng: this.rng.fork(`place/${spec.name}/${this.devices.size}/${this.phase}`),
-      avoid: runtimeHint,
-    };
+    const dev: ActiveDevice = { spec, set: new WorkingSet(spec.workload.buffers, pages) };
     this.devices.set(spec.name, dev);
-    const group = findGroup(this.s.host, spec.group);
+    const group = findGroup(this.host, spec.group);
     if (!this.vfio.mappedFor(spec.group).intersect(swMsiDoorbellPages(group, this.s.vm.swMsiDoorbells)).isEmpty) {
       this.m.msiSetupFailures++;
       this.trace('kernel', `${spec.name}: SW_MSI doorbell IOVA already mapped by userspace: MSI setup fails`);
     }
-    const placedBefore = this.tally.dangerousPlacements;
-    const ok = dev.set.allocate(dev.rng, placementFor(this.usableFor(dev), pages, spec.workload.lowBias), this.dangerMapFor(spec), this.tally);
+    const before = this.tally.dangerousPlacements;
+    const rng = this.rng.fork(`place/${spec.name}/${this.step}`);
+    const ok = dev.set.allocate(rng, placementFor(this.usable(), pages, spec.workload.lowBias), this.dangerMapFor(spec), this.tally);
     if (!ok) throw new Error(`device ${spec.name}: no guest RAM range fits a ${hex(spec.workload.bufferBytes)}-byte buffer`);
-    this.trace('guest', `${spec.name} probed: ${spec.workload.buffers} buffers, ${this.tally.dangerousPlacements - placedBefore} over a dangerous range`);
+    this.trace('guest', `${spec.name} probed: ${spec.workload.buffers} buffers, ${this.tally.dangerousPlacements - before} over a dangerous range`);
   }
 
-  private usableFor(dev: ActiveDevice): IntervalSet {
-    return this.ram.subtract(this.firmwareReserved).subtract(this.firmwareHints).subtract(dev.avoid);
+  /** Hints reach the guest through a channel; a guest that does not honour it never hears. */
+  private tell(decision: Decision, channel: 'firmware' | 'runtime'): void {
+    if (decision.action !== 'proceed' || !decision.tellGuest) return;
+    this.toldGuest = this.toldGuest.union(decision.tellGuest);
+    if (!this.guest.honours.includes(channel)) return;
+    if (channel === 'firmware') this.firmwareHints = this.firmwareHints.union(decision.tellGuest);
+    else this.runtimeHints = this.runtimeHints.union(decision.tellGuest);
+  }
+
+  private usable(): IntervalSet {
+    return this.ram.subtract(this.firmwareReserved).subtract(this.firmwareHints).subtract(this.runtimeHints);
   }
 
   private dangerMapFor(spec: DeviceSpec) {
-    return buildDangerMap({
-      host: this.s.host,
-      group: findGroup(this.s.host, spec.group),
-      mapped: this.vfio.mappedFor(spec.group),
-      swMsiDoorbells: this.s.vm.swMsiDoorbells,
-    });
+    return buildDangerMap({ host: this.host, group: findGroup(this.host, spec.group), mapped: this.vfio.mappedFor(spec.group), swMsiDoorbells: this.s.vm.swMsiDoorbells });
   }
 
   private decide(req: VmmRequest): Decision {
-    const d = this.policy.decide(req, this.view);
-    const ok =
-      d && (d.action === 'abort' ? typeof d.reason === 'string'
-        : d.action === 'proceed' && [d.mapAround, d.tellGuest].every((x) => x === undefined || x instanceof IntervalSet));
+    return this.decideOn(this.view, req);
+  }
+
+  private decideOn(view: HostView, req: VmmRequest): Decision {
+    const d = this.policy.decide(req, view);
+    const ok = d && (d.action === 'abort' ? typeof d.reason === 'string'
+      : d.action === 'proceed' && [d.mapAround, d.tellGuest].every((x) => x === undefined || x instanceof IntervalSet));
     if (!ok) throw new Error(`policy ${this.policy.id} returned an invalid decision for ${req.phase}: ${JSON.stringify(d, (_, v) => (typeof v === 'bigint' ? hex(v) : v))}`);
     this.trace('policy', `${req.phase}: ${d.action}${d.action === 'abort' ? ` (${d.reason})` : ''}`);
     return d;
@@ -290,16 +333,12 @@ class TrialRun {
     return this.sections.flatMap((s) => IntervalSet.of(s).subtract(this.unmappedByVmm).ranges);
   }
 
-  /** Device memory goes above RAM, 1 GiB aligned, clear of firmware-reserved ranges. */
-  private nextDeviceMemory(size: bigint): bigint {
-    const GiB = 1n << 30n;
-    let at = (((this.ram.max() ?? 0n) + GiB) / GiB) * GiB;
-    if (this.s.host.arch === 'x86_64' && at < 4n * GiB) at = 4n * GiB;
-    for (;;) {
-      const hit = this.firmwareReserved.firstOverlap({ start: at, last: at + size - 1n });
-      if (!hit) return at;
-      at = ((hit.last + GiB) / GiB) * GiB;
-    }
+  /** Every host and group the VM may meet, for a policy that plans at creation. */
+  private plan(coldGroups: readonly number[]) {
+    const hotplugged = this.s.timeline.flatMap((e) => (e.kind === 'hotplug' ? e.pool.map((p) => this.device(p.device).group) : []));
+    const groups = [...new Set([...coldGroups, ...hotplugged])];
+    const dests = this.s.timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.host) : []));
+    return [{ view: this.view, groups }, ...dests.map((h) => ({ view: hostFor(this.policy, h).view, groups }))];
   }
 
   private device(name: string): DeviceSpec {
@@ -308,14 +347,3 @@ class TrialRun {
     return d;
   }
 }
-
-function drawGuest(rng: Rng, guests: readonly GuestProfile[]): GuestProfile {
-  const total = guests.reduce((s, g) => s + g.weight, 0);
-  let u = rng.float() * total;
-  for (const g of guests) {
-    u -= g.weight;
-    if (u < 0) return g;
-  }
-  return guests[guests.length - 1]!;
-}
-

@@ -20,8 +20,10 @@ export function claimCheck(host: Host, group: IommuGroup, modern: boolean): Kern
   if (modern && kernelAtLeast(host.kernel, '6.6')) {
     return refused('EINVAL', 'Firmware has requested this device have a 1:1 IOMMU mapping', direct);
   }
-  if (host.iommu === 'intel') {
-    return refused('EPERM', 'Device is ineligible for IOMMU domain attach due to platform RMRR requirement', direct);
+  // device_is_rmrr_locked → device_has_rmrr walks the DMAR RMRR units only.
+  const rmrr = group.regions.find((r) => r.type === 'direct' && r.rmrr !== false);
+  if (host.iommu === 'intel' && rmrr) {
+    return refused('EPERM', 'Device is ineligible for IOMMU domain attach due to platform RMRR requirement', rmrr);
   }
   return OK;
 }

@@ -18,6 +18,12 @@ export function sysfsTypeName(t: RegionType): string {
 
 export interface ReservedRegion extends Range {
   readonly type: RegionType;
+  /**
+   * For `direct` regions: whether firmware's DMAR table lists it as an RMRR.
+   * Intel's synthetic ISA-bridge region (5.3/5.4) is DIRECT but no RMRR, so
+   * the RMRR attach check does not see it. Default: true.
+   */
+  readonly rmrr?: boolean;
 }
 
 export interface IommuGroup {

@@ -28,6 +28,7 @@ function failures(r: SummaryRow): string[] {
   if (r.vmStart.k < r.vmStart.n) out.push(`fails VM start in ${percentText(1 - r.vmStart.p)} of trials`);
   if (r.hotplug.k < r.hotplug.n) out.push(`fails ${percentText(1 - r.hotplug.p)} of hotplugs`);
   if (r.memHotplugOk < r.memHotplugAttempts) out.push(`fails ${r.memHotplugAttempts - r.memHotplugOk} of ${r.memHotplugAttempts} memory hotplugs`);
+  if (r.migrationsOk < r.migrations) out.push(`fails ${r.migrations - r.migrationsOk} of ${r.migrations} migrations`);
   if (r.vmCrashes > 0) out.push(`crashes the VM in ${r.vmCrashes} trials`);
   return out;
 }

@@ -26,7 +26,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[]): st
   para(
     'Rates are k/n (p%) [95% Wilson interval]. A trial loses data silently when at least one DMA write does not ' +
       'land where the guest believes: it becomes an MSI, goes peer-to-peer, collides with firmware, or hits a ' +
-      'reserved range. Requests are VM start, device_add and memory hotplug.',
+      'reserved range. Requests are VM start, device_add, memory hotplug and migration.',
   );
   out.push('', 'Policies (baseline first):', '');
   for (const p of info.policies) {
@@ -41,13 +41,21 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[]): st
     para(`Source: ${s.source}`);
     out.push('', ...wrapCommand(reproduceCommand(info, s.ref)), '');
     out.push('Requests (refused by the kernel or by the VMM itself):', '');
-    out.push(...asciiTable(['policy', 'VM start', 'hotplug', 'refused', 'crash'], sr.map((r) => [
-      r.policy,
-      fractionText(r.vmStart.k, r.vmStart.n),
-      fractionText(r.hotplug.k, r.hotplug.n),
-      refusedBy(r),
-      String(r.vmCrashes),
-    ])));
+    // Memory hotplug and migration columns appear only where the scenario has them.
+    const mem = sr.some((r) => r.memHotplugAttempts > 0);
+    const mig = sr.some((r) => r.migrations > 0);
+    out.push(...asciiTable(
+      ['policy', 'VM start', 'hotplug', ...(mem ? ['mem'] : []), ...(mig ? ['migrate'] : []), 'refused', 'crash'],
+      sr.map((r) => [
+        r.policy,
+        fractionText(r.vmStart.k, r.vmStart.n),
+        fractionText(r.hotplug.k, r.hotplug.n),
+        ...(mem ? [fractionText(r.memHotplugOk, r.memHotplugAttempts)] : []),
+        ...(mig ? [fractionText(r.migrationsOk, r.migrations)] : []),
+        refusedBy(r),
+        String(r.vmCrashes),
+      ]),
+    ));
     out.push('', 'Silent data loss (trials with any lost write; mean bytes lost):', '');
     out.push(...asciiTable(['policy', 'silent loss', 'lost/trial'], sr.map((r) => [
       r.policy,

@@ -20,8 +20,10 @@ export interface SummaryRow {
   readonly hotplugAbortedVmm: number;
   readonly memHotplugAttempts: number;
   readonly memHotplugOk: number;
+  readonly migrations: number;
+  readonly migrationsOk: number;
   readonly vmCrashes: number;
-  /** Every VMM request (start, device_add, memory hotplug) that succeeded. */
+  /** Every VMM request (start, device_add, memory hotplug, migration) that succeeded. */
   readonly requests: Rate;
   readonly silentLoss: Rate;
   readonly lostBytesMean: number;
@@ -66,8 +68,10 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     hotplugAbortedVmm: sum((r) => r.hotplugAbortedVmm),
     memHotplugAttempts: memAttempts,
     memHotplugOk: memOk,
+    migrations: sum((r) => r.migrations),
+    migrationsOk: sum((r) => r.migrationsOk),
     vmCrashes: sum((r) => (r.vmCrashed ? 1 : 0)),
-    requests: wilson(started + hotplugOk + memOk, n + hotplugAttempts + memAttempts),
+    requests: wilson(started + hotplugOk + memOk + sum((r) => r.migrationsOk), n + hotplugAttempts + memAttempts + sum((r) => r.migrations)),
     silentLoss: wilson(sum((r) => (r.lostOps > 0 ? 1 : 0)), n),
     lostBytesMean: mean((r) => r.lostBytes),
     lostBytesMeanBy: lostBy,

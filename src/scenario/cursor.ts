@@ -1,7 +1,19 @@
 // Typed reads of a YAML node that fail with the node's file:line:col.
-import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { U64_MAX, parseQuantity } from '../model/addr.js';
 import { InputError, didYouMean } from '../errors.js';
+
+/** Parses YAML text into a root cursor; a syntax error is an InputError at its position. */
+export function openYaml(text: string, file: string, rootPath: string): Cursor {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const { line, col } = lines.linePos(err.pos[0]);
+    throw new InputError(`YAML syntax: ${err.message.split('\n')[0]}`, 'valid YAML', { file, line, col });
+  }
+  return new Cursor(doc.contents, { file, text, lines }, rootPath);
+}
 
 /** The file a cursor reads: its name, its text and a line index. */
 export interface SourceFile {
@@ -28,13 +40,22 @@ export class Cursor {
     throw new InputError(`${this.path}: ${what}`, expected, this.where());
   }
 
+  get isString(): boolean {
+    return isScalar(this.node) && typeof this.node.value === 'string';
+  }
+
   get present(): boolean {
     return this.node !== null && this.node !== undefined && !(isScalar(this.node) && this.node.value === null);
   }
 
-  /** A mapping whose keys must all be in `allowed`; returns field cursors. */
-  map(allowed: readonly string[]): Map<string, Cursor> {
-    if (!isMap(this.node)) this.fail(`is ${this.describe()}`, 'a mapping');
+  /**
+   * A mapping whose keys must all be in `allowed`; returns field cursors.
+   * With `shorthand`, a plain scalar stands for `{ [shorthandKey]: scalar }`
+   * (`hotplug: nic0` is `hotplug: { device: nic0 }`).
+   */
+  map(allowed: readonly string[], shorthand = false, shorthandKey = 'device'): Map<string, Cursor> {
+    if (shorthand && isScalar(this.node) && this.present) return new Map([[shorthandKey, this]]);
+    if (!isMap(this.node)) this.fail(`is ${this.describe()}`, shorthand ? `a ${shorthandKey} or a mapping` : 'a mapping');
     const out = new Map<string, Cursor>();
     for (const pair of (this.node as YAMLMap).items as Pair<Node, Node>[]) {
       const keyNode = pair.key;

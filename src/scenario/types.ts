@@ -36,12 +36,31 @@ export interface DeviceSpec {
   readonly workload: Workload;
 }
 
+/** Probability an event happens in a trial (1: always). Drawn per trial, the same under every policy. */
+interface Chance {
+  readonly chance: number;
+}
+
+export interface Destination {
+  readonly host: Host;
+  readonly file: string;
+  readonly weight: number;
+}
+
 export type TimelineEvent =
   | { readonly kind: 'start'; readonly devices: readonly string[] }
-  | { readonly kind: 'hotplug'; readonly device: string }
-  | { readonly kind: 'unplug'; readonly device: string }
-  | { readonly kind: 'memory-hotplug'; readonly memKind: 'pc-dimm' | 'virtio-mem'; readonly size: bigint; readonly at?: bigint }
-  | { readonly kind: 'dma'; readonly operations: number; readonly rounds: number; readonly churn: number; readonly devices?: readonly string[] };
+  | ({ readonly kind: 'hotplug'; readonly pool: readonly { readonly device: string; readonly weight: number }[] } & Chance)
+  | ({ readonly kind: 'unplug'; readonly device: string } & Chance)
+  | ({ readonly kind: 'memory-hotplug'; readonly memKind: 'pc-dimm' | 'virtio-mem'; readonly size: bigint; readonly at?: bigint } & Chance)
+  | { readonly kind: 'dma'; readonly operations: number; readonly rounds: number; readonly churn: number; readonly devices?: readonly string[] }
+  | ({ readonly kind: 'migrate'; readonly pool: readonly Destination[] } & Chance)
+  | ({ readonly kind: 'reboot' } & Chance);
+
+/** A file the scenario read, for the run fingerprint. */
+export interface SourceFileInfo {
+  readonly file: string;
+  readonly sha256: string;
+}
 
 export interface Scenario {
   readonly name: string;
@@ -52,6 +71,10 @@ export interface Scenario {
   readonly file: string;
   readonly sha256: string;
   readonly host: Host;
+  /** The host file, when the host is not written inline. */
+  readonly hostFile?: string;
+  /** Every file read: the scenario, its host files, migration destinations. */
+  readonly files: readonly SourceFileInfo[];
   readonly vm: VmSpec;
   readonly guests: readonly GuestProfile[];
   readonly devices: readonly DeviceSpec[];

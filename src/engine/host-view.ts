@@ -1,0 +1,44 @@
+// What a VMM on a host can see, and the small draws a trial makes.
+import { findGroup, sysfsTypeName, type Host } from '../model/host.js';
+import { IntervalSet } from '../model/intervals.js';
+import { kernelFor } from '../kernel/index.js';
+import type { KernelModel } from '../kernel/types.js';
+import type { HostView, PolicyInstance, SysfsRegion } from '../policy.js';
+import type { Rng } from '../guest/rng.js';
+
+/** A policy's kernel on a host, and the view its VMM gets (sysfs only where the era has it). */
+export function hostFor(policy: PolicyInstance, host: Host): { kernel: KernelModel; view: HostView } {
+  const blind: HostView = { platform: host.platform, arch: host.arch, kernel: host.kernel, regions: () => undefined };
+  const kernel = kernelFor(policy.kernel(blind), host);
+  const view: HostView = {
+    ...blind,
+    regions: (id) =>
+      kernel.regionsVisible
+        ? findGroup(host, id).regions.map((r): SysfsRegion => ({ start: r.start, last: r.last, type: sysfsTypeName(r.type) as SysfsRegion['type'] }))
+        : undefined,
+  };
+  return { kernel, view };
+}
+
+/** Index drawn with probability weight / total. */
+export function drawWeighted(rng: Rng, weights: readonly number[]): number {
+  const total = weights.reduce((s, w) => s + w, 0);
+  let u = rng.float() * total;
+  for (let i = 0; i < weights.length; i++) {
+    u -= weights[i]!;
+    if (u < 0) return i;
+  }
+  return weights.length - 1;
+}
+
+/** Device memory goes above RAM, 1 GiB aligned, clear of firmware-reserved ranges. */
+export function nextDeviceMemory(ram: IntervalSet, reserved: IntervalSet, size: bigint, x86: boolean): bigint {
+  const GiB = 1n << 30n;
+  let at = (((ram.max() ?? 0n) + GiB) / GiB) * GiB;
+  if (x86 && at < 4n * GiB) at = 4n * GiB;
+  for (;;) {
+    const hit = reserved.union(ram).firstOverlap({ start: at, last: at + size - 1n });
+    if (!hit) return at;
+    at = ((hit.last + GiB) / GiB) * GiB;
+  }
+}

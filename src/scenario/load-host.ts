@@ -1,0 +1,92 @@
+// Hosts: inline in a scenario, or their own files (scenarios/hosts/*.yaml),
+// reusable across scenarios and substitutable with `doorbell run --host`.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { type Range, U64_MAX, formatRange } from '../model/addr.js';
+import { type BridgeWindow, type Host, type IommuGroup, REGION_TYPES, type ReservedRegion } from '../model/host.js';
+import { InputError } from '../errors.js';
+import { Cursor, openYaml } from './cursor.js';
+import { SCENARIO_DEFAULTS as D } from './defaults.js';
+
+export interface LoadedHost {
+  readonly host: Host;
+  /** Path as written (for messages and run.json) and SHA-256 of the bytes. */
+  readonly file: string;
+  readonly sha256: string;
+}
+
+export function readFileOrFail(path: string, display: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new InputError(`${display}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, `a readable YAML file`);
+  }
+}
+
+export function loadHostFile(path: string, display: string): LoadedHost {
+  const bytes = readFileOrFail(path, display, 'host file');
+  return { host: readHost(openYaml(bytes.toString('utf8'), display, 'host')), file: display, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** A range written {start, last} (inclusive, like sysfs) or {start, size}, plus `extra` keys. */
+export function readRangeWith(c: Cursor, extra: readonly string[]): { range: Range; f: Map<string, Cursor> } {
+  const f = c.map(['start', 'last', 'size', ...extra]);
+  const start = (f.get('start') ?? c.fail("missing 'start'", 'start and last (inclusive) or start and size')).quantity();
+  const last = f.get('last');
+  const size = f.get('size');
+  if (last && size) c.fail("has both 'last' and 'size'", 'one of them');
+  if (last) {
+    const l = last.quantity();
+    if (l < start) last.fail(`last ${formatRange({ start, last: l })} is below start`, 'last >= start (inclusive end)');
+    return { range: { start, last: l }, f };
+  }
+  if (!size) c.fail("missing 'last' or 'size'", 'an inclusive last address or a size');
+  const s = size.quantity();
+  if (s === 0n) size.fail('size is 0', 'a positive size');
+  if (start + s - 1n > U64_MAX) size.fail('range runs past 0xffffffffffffffff', 'a range inside 64 bits');
+  return { range: { start, last: start + s - 1n }, f };
+}
+
+export function readHost(c: Cursor): Host {
+  const f = c.map(['platform', 'arch', 'iommu', 'aperture_bits', 'phys_bits', 'kernel', 'groups', 'bridges']);
+  const need = (k: string) => f.get(k) ?? c.fail(`missing '${k}'`, `a '${k}' field`);
+  const ids = new Set<number>();
+  const groups: IommuGroup[] = need('groups').seq().map((g) => {
+    const gf = g.map(['id', 'devices', 'regions']);
+    const idc = gf.get('id') ?? g.fail("missing 'id'", 'a group number');
+    const id = idc.int(0, 1_000_000);
+    if (ids.has(id)) idc.fail(`duplicate group id ${id}`, 'unique group ids');
+    ids.add(id);
+    const regionCursors = gf.get('regions')?.present ? gf.get('regions')!.seq() : [];
+    if (regionCursors.length > 100_000) gf.get('regions')!.fail(`has ${regionCursors.length} regions`, 'at most 100000 per group');
+    const regions: ReservedRegion[] = regionCursors.map((rc) => {
+      const { range, f: rf } = readRangeWith(rc, ['type', 'rmrr']);
+      const type = (rf.get('type') ?? rc.fail("missing 'type'", REGION_TYPES.join(', '))).enumOf(REGION_TYPES);
+      const rmrr = rf.get('rmrr');
+      if (rmrr && type !== 'direct') rmrr.fail(`'rmrr' on a ${type} region`, "'rmrr' only on type: direct");
+      return rmrr ? { ...range, type, rmrr: rmrr.bool() } : { ...range, type };
+    });
+    const devices = gf.get('devices')?.present ? gf.get('devices')!.seq().map((d) => d.string()) : [];
+    return { id, devices, regions };
+  });
+  const bridges: BridgeWindow[] = (f.get('bridges')?.present ? f.get('bridges')!.seq() : []).map((bc) => {
+    const { range: r, f: bf } = readRangeWith(bc, ['name', 'acs', 'groups']);
+    const below = (bf.get('groups') ?? bc.fail("missing 'groups'", 'the groups below this bridge')).seq();
+    const groupIds = below.map((gc) => {
+      const id = gc.int(0, 1_000_000);
+      if (!ids.has(id)) gc.fail(`unknown group ${id}`, `one of the host's groups: ${[...ids].join(', ')}`);
+      return id;
+    });
+    return { ...r, name: bf.get('name')?.string() ?? formatRange(r), acs: bf.get('acs')?.bool() ?? false, groups: groupIds };
+  });
+  return {
+    platform: need('platform').string(),
+    arch: need('arch').enumOf(['x86_64', 'aarch64'] as const),
+    iommu: need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu'] as const),
+    apertureBits: f.get('aperture_bits')?.int(32, 64) ?? D.host.apertureBits,
+    physBits: f.get('phys_bits')?.int(32, 64) ?? D.host.physBits,
+    kernel: need('kernel').string(),
+    groups,
+    bridges,
+  };
+}
