@@ -76,8 +76,33 @@ export function wrapCommand(cmd: string, width = 72, indent = '  '): string[] {
   return out;
 }
 
-/** An ASCII table: columns padded, left-aligned first column, right-aligned others. */
-export function asciiTable(header: readonly string[], rows: readonly (readonly string[])[], indent = '  '): string[] {
+/**
+ * ASCII tables, first column left-aligned, others right-aligned. When a row
+ * would pass `width`, the columns are split over stacked tables that each
+ * repeat the first column.
+ */
+export function asciiTable(header: readonly string[], rows: readonly (readonly string[])[], indent = '  ', width = 72): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let used = indent.length + widths[0]!;
+  for (let i = 1; i < header.length; i++) {
+    if (current.length > 0 && used + 2 + widths[i]! > width) {
+      groups.push(current);
+      current = [];
+      used = indent.length + widths[0]!;
+    }
+    current.push(i);
+    used += 2 + widths[i]!;
+  }
+  groups.push(current);
+  return groups.flatMap((cols, g) => [
+    ...(g > 0 ? [''] : []),
+    ...oneTable([0, ...cols].map((i) => header[i]!), rows.map((r) => [0, ...cols].map((i) => r[i]!)), indent),
+  ]);
+}
+
+function oneTable(header: readonly string[], rows: readonly (readonly string[])[], indent: string): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (cells: readonly string[]) =>
     (indent + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).trimEnd();
