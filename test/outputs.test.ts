@@ -63,7 +63,8 @@ describe('results directory', async () => {
       expect(/^[\x20-\x7e]*$/.test(line), line).toBe(true);
     }
     expect(text).toMatch(/^Subject: \[DISCUSS\]/);
-    for (const s of scenarios) expect(text).toContain(`$ doorbell run --scenario ${s.name} --trials 200 --seed 1`);
+    const joined = text.replace(/ \\\n\s+/g, ' '); // shell continuations
+    for (const s of scenarios) expect(joined).toContain(`$ doorbell run --scenario ${s.name} --trials 200 --seed 1`);
   });
 
   it('report.txt puts the baseline first in every table', () => {

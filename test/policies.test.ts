@@ -158,3 +158,44 @@ timeline: [{ start: { devices: [nic0] } }, { dma: {} }]
     expect(over(p2p(true), 'no-checks-2016', 20, (m) => m.lostOps)).toBe(0);
   });
 });
+
+describe('declared randomness and guest reboots', () => {
+  const pool = d05({
+    start: [], hotplug: false,
+    extra: '  - hotplug: { pool: [{ device: nic0, weight: 3 }, { device: disk0, weight: 1 }] }',
+  });
+  it('a hotplug pool draws devices by weight, the same draw under every policy', () => {
+    let nic = 0;
+    for (let t = 0; t < 400; t++) {
+      const a: string[] = [];
+      const b: string[] = [];
+      trial(pool, 'no-checks-2016', t, a);
+      trial(pool, 'qemu-aborts', t, b);
+      const pickA = a.find((l) => l.includes('probed'))?.split(' ')[1];
+      const pickB = b.find((l) => l.startsWith('policy: hotplug'));
+      expect(pickA).toBeDefined();
+      if (pickA === 'nic0') {
+        nic++;
+        expect(pickB).toMatch(/abort/); // nic0's group has the doorbell: Will's QEMU aborts it
+      } else expect(pickB).toMatch(/proceed/);
+    }
+    expect(nic).toBeGreaterThan(260);
+    expect(nic).toBeLessThan(340);
+  });
+
+  it('a reboot re-reads firmware tables: a boot-only guest that missed a runtime hint avoids the range afterwards', () => {
+    const guests = 'guests: [{ name: boot-only, honours: [firmware] }]';
+    const before = d05({ start: [], guests });
+    const after = d05({ start: [], guests, extra: '  - reboot: {}\n  - dma: {}' });
+    expect(over(before, 'guest-avoids-range', 300, (m) => (m.lostOps > 0 ? 1 : 0))).toBeGreaterThan(0);
+    // Loss can only come from the phase before the reboot; count trials that lose after it.
+    let lostAfterReboot = 0;
+    for (let t = 0; t < 300; t++) {
+      const lines: string[] = [];
+      trial(after, 'guest-avoids-range', t, lines);
+      const last = lines.filter((l) => l.startsWith('dma: nic0')).at(-1)!;
+      if (!/ 0 lost silently/.test(last)) lostAfterReboot++;
+    }
+    expect(lostAfterReboot).toBe(0);
+  });
+});

@@ -7,8 +7,9 @@ import { InputError } from '../errors.js';
 import type { CommandDef } from './define.js';
 import list from './commands/list.js';
 import run from './commands/run.js';
+import validate from './commands/validate.js';
 
-const COMMANDS = [run, list] as unknown as CommandDef<Record<string, unknown>>[];
+const COMMANDS = [run, list, validate] as unknown as CommandDef<Record<string, unknown>>[];
 
 function usageError(message: string): never {
   process.stderr.write(`doorbell: ${message.split('\n')[0]}\n`);
@@ -20,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv)
     .scriptName('doorbell')
     .strict()
-    .demandCommand(1, 'a command is required — one of: run, list')
+    .demandCommand(1, 'a command is required — one of: run, list, validate')
     .recommendCommands()
     .help()
     .version(false)

@@ -30,6 +30,7 @@ function failures(r: SummaryRow): string[] {
   if (r.memHotplugOk < r.memHotplugAttempts) out.push(`fails ${r.memHotplugAttempts - r.memHotplugOk} of ${r.memHotplugAttempts} memory hotplugs`);
   if (r.migrationsOk < r.migrations) out.push(`fails ${r.migrations - r.migrationsOk} of ${r.migrations} migrations`);
   if (r.vmCrashes > 0) out.push(`crashes the VM in ${r.vmCrashes} trials`);
+  if (r.msiSetupFailures > 0) out.push(`leaves ${r.msiSetupFailures} devices without MSIs`);
   return out;
 }
 

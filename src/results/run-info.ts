@@ -10,6 +10,8 @@ export interface ScenarioInfo {
   readonly ref: string;
   readonly file: string;
   readonly sha256: string;
+  /** Every file the scenario read (itself, host files, migration destinations), with SHA-256. */
+  readonly files: readonly { readonly file: string; readonly sha256: string }[];
   readonly hotplugs: number;
 }
 
@@ -32,6 +34,8 @@ export interface RunInfo {
   /** Whether --scenario / --policy narrowed the defaults (the reproduce command repeats them). */
   readonly scenarioFlags: readonly string[];
   readonly policyFlags: readonly string[];
+  /** --host, when the run substituted a host. */
+  readonly hostFlag?: string;
   readonly scenarios: readonly ScenarioInfo[];
   readonly policies: readonly PolicyInfo[];
   readonly baseline: string;
@@ -44,6 +48,7 @@ export function reproduceCommand(info: RunInfo, scenarioRef?: string): string {
   const refs = scenarioRef !== undefined ? [scenarioRef] : info.scenarioFlags;
   for (const s of refs) parts.push('--scenario', s);
   for (const p of info.policyFlags) parts.push('--policy', p);
+  if (info.hostFlag !== undefined) parts.push('--host', info.hostFlag);
   parts.push('--trials', String(info.trials), '--seed', info.seed);
   return parts.join(' ');
 }

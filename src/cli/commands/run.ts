@@ -1,6 +1,6 @@
 // doorbell run: every scenario × policy pair, seeded trials, a results directory.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defineCommand } from '../define.js';
 import { InputError } from '../../errors.js';
 import { BASELINE } from '../../../policies/registry.js';
@@ -12,6 +12,8 @@ import { buildRunFiles } from '../../results/run-files.js';
 import type { RunInfo } from '../../results/run-info.js';
 import { summaryRecord } from '../../render/csv.js';
 import { checkWritable, writeResultsDir } from '../output.js';
+import { loadHostFile } from '../../scenario/load-host.js';
+import { withHost } from '../../scenario/load.js';
 import { doorbellVersion, gitCommit } from '../meta.js';
 
 export function parseTrials(v: unknown): number {
@@ -35,6 +37,7 @@ export default defineCommand({
       .option('policy', { type: 'string', array: true, describe: 'NAME[:key=value,...] (repeatable; default: all)' })
       .option('trials', { type: 'string', default: String(RUN_DEFAULTS.trials), describe: 'trials per scenario × policy' })
       .option('seed', { type: 'string', default: RUN_DEFAULTS.seed, describe: 'run seed (same seed ⇒ same bytes)' })
+      .option('host', { type: 'string', describe: 'host YAML file to substitute for every scenario\'s own host' })
       .option('out', { type: 'string', describe: 'results directory (default: results/<run-id>)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing results directory' })
       .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' }),
@@ -44,7 +47,11 @@ export default defineCommand({
     const scenarioFlags = (args.scenario ?? []).map(String);
     const policyFlags = (args.policy ?? []).map(String);
     const refs = scenarioFlags.length ? [...new Set(scenarioFlags)] : builtinScenarioNames();
-    const loaded = refs.map((ref) => ({ ref, scenario: resolveScenario(ref) }));
+    const host = args.host ? loadHostFile(resolve(args.host), args.host) : undefined;
+    const loaded = refs.map((ref) => {
+      const s = resolveScenario(ref);
+      return { ref, scenario: host ? withHost(s, host.host, host.file, host.sha256) : s };
+    });
     const names = new Set<string>();
     for (const { scenario } of loaded) {
       if (names.has(scenario.name)) throw new InputError(`--scenario: two scenarios are named '${scenario.name}'`, 'distinct scenario names');
@@ -52,7 +59,8 @@ export default defineCommand({
     }
     loaded.sort((a, b) => (a.scenario.name < b.scenario.name ? -1 : 1));
     const policies = canonicalOrder(policyFlags.length ? policyFlags.map(resolvePolicy) : allPolicies());
-    const runId = `seed${seed}-t${trials}-${createHash('sha256').update(JSON.stringify([loaded.map((l) => l.scenario.sha256), policies.map((p) => p.id)])).digest('hex').slice(0, 8)}`;
+    const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => p.id)]);
+    const runId = `seed${seed}-t${trials}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 8)}`;
     const out = args.out ?? join('results', runId);
     checkWritable(out, args.force);
 
@@ -67,8 +75,9 @@ export default defineCommand({
       trials,
       scenarioFlags,
       policyFlags,
+      ...(args.host ? { hostFlag: args.host } : {}),
       scenarios: loaded.map(({ ref, scenario: s }) => ({
-        name: s.name, title: s.title, source: s.source, description: s.description, ref, file: s.file, sha256: s.sha256,
+        name: s.name, title: s.title, source: s.source, description: s.description, ref, file: s.file, sha256: s.sha256, files: s.files,
         hotplugs: s.timeline.filter((e) => e.kind === 'hotplug').length,
       })),
       policies: policies.map((p) => ({
