@@ -86,11 +86,11 @@ describe('scenarios/REFERENCE.yaml', () => {
     const path = `${builtinScenarioDir()}/REFERENCE.yaml`;
     const text = readFileSync(path, 'utf8');
     const s = parseScenario(text, path);
-    expect(s.timeline.map((e) => e.kind)).toEqual(['start', 'dma', 'unplug', 'hotplug', 'memory-hotplug']);
+    expect(s.timeline.map((e) => e.kind)).toEqual(['start', 'dma', 'unplug', 'hotplug', 'hotplug', 'memory-hotplug', 'migrate', 'migrate', 'reboot']);
     const keys = (src: string) => [...src.matchAll(/([a-z_0-9-]+):(?:\s|$)/gm)].map((m) => m[1]);
-    const loadSource = readFileSync(new URL('../src/scenario/load.ts', import.meta.url), 'utf8');
+    const loadSource = ['load.ts', 'load-host.ts', 'load-timeline.ts'].map((f) => readFileSync(new URL(`../src/scenario/${f}`, import.meta.url), 'utf8')).join('\n');
     // Every key the loader accepts appears in REFERENCE (commented-out or not).
-    const accepted = [...loadSource.matchAll(/map\(\[([^\]]*)\]/g)].flatMap((m) => [...m[1]!.matchAll(/'([a-z_0-9-]+)'/g)].map((x) => x[1]!));
+    const accepted = [...loadSource.matchAll(/(?:map\(\[|readRangeWith\([a-z]+, \[|EVENTS = \[)([^\]]*)\]/g)].flatMap((m) => [...m[1]!.matchAll(/'([a-z_0-9-]+)'/g)].map((x) => x[1]!));
     const documented = new Set(keys(text));
     for (const k of new Set(accepted)) expect(documented.has(k), `REFERENCE.yaml does not document '${k}'`).toBe(true);
   });

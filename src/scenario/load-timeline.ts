@@ -1,4 +1,5 @@
 // The timeline: what happens to the VM, in order, with declared randomness.
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Host } from '../model/host.js';
 import { PAGE_SIZE } from '../model/addr.js';
@@ -83,7 +84,7 @@ export function readTimeline(c: Cursor, ctx: TimelineContext): TimelineEvent[] {
         const m = body.map(['to', 'pool', 'chance'], true, 'to');
         const dest = (x: Cursor, weight: number): Destination => {
           const ref = x.string();
-          const loaded = loadRelative(ref, ctx);
+          const loaded = loadRelative(ref, ctx, x);
           for (const d of ctx.devices) {
             if (!loaded.host.groups.some((g) => g.id === d.group)) x.fail(`host ${ref} has no group ${d.group} for device '${d.name}'`, 'the same group ids on every host the VM visits');
           }
@@ -120,11 +121,12 @@ export function readTimeline(c: Cursor, ctx: TimelineContext): TimelineEvent[] {
   });
 }
 
-/** A host file named relative to the scenario file. */
-export function loadRelative(ref: string, ctx: { scenarioPath: string; displayDir: string; files: SourceFileInfo[] }): LoadedHost {
+/** A host file named relative to the scenario file; `at` is where the scenario names it. */
+export function loadRelative(ref: string, ctx: { scenarioPath: string; displayDir: string; files: SourceFileInfo[] }, at: Cursor): LoadedHost {
   const path = resolve(dirname(ctx.scenarioPath), ref);
-  const display = ctx.displayDir ? `${ctx.displayDir}/${ref}` : ref;
-  const loaded = loadHostFile(path, display.replace(/\/\.\//g, '/'));
+  const display = (ctx.displayDir ? `${ctx.displayDir}/${ref}` : ref).replace(/\/\.\//g, '/');
+  if (!existsSync(path)) at.fail(`host file ${display} does not exist`, 'a host YAML file, named relative to the scenario');
+  const loaded = loadHostFile(path, display);
   if (!ctx.files.some((f) => f.file === loaded.file)) ctx.files.push({ file: loaded.file, sha256: loaded.sha256 });
   return loaded;
 }

@@ -36,7 +36,7 @@ export function parseScenario(text: string, file: string, path = file): Scenario
   let host: Host;
   let hostFile: string | undefined;
   if (hostCursor.isString) {
-    const loaded = loadRelative(hostCursor.string(), ctx);
+    const loaded = loadRelative(hostCursor.string(), ctx, hostCursor);
     host = loaded.host;
     hostFile = loaded.file;
   } else host = readHost(hostCursor);
