@@ -14,6 +14,9 @@ export interface TrialMetrics {
   readonly hotplugAbortedVmm: number;
   readonly memHotplugAttempts: number;
   readonly memHotplugOk: number;
+  /** Memory hotplugs and migrations the VMM's own check refused (the rest that failed, the kernel did). */
+  readonly memHotplugAbortedVmm: number;
+  readonly migrationsAbortedVmm: number;
   /** Live migrations attempted, and those that completed (a failure leaves the VM on the source). */
   readonly migrations: number;
   readonly migrationsOk: number;

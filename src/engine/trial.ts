@@ -66,7 +66,8 @@ class TrialRun {
   private refusals = 0;
   private m = {
     hotplugAttempts: 0, hotplugOk: 0, hotplugRejectedKernel: 0, hotplugAbortedVmm: 0,
-    memHotplugAttempts: 0, memHotplugOk: 0, msiSetupFailures: 0, migrations: 0, migrationsOk: 0, reboots: 0,
+    memHotplugAttempts: 0, memHotplugOk: 0, memHotplugAbortedVmm: 0, msiSetupFailures: 0,
+    migrations: 0, migrationsOk: 0, migrationsAbortedVmm: 0, reboots: 0,
   };
 
   constructor(input: TrialInput) {
@@ -192,6 +193,7 @@ class TrialRun {
     if (this.ram.overlaps(added)) throw new Error(`memory-hotplug at ${formatRange(added)} overlaps guest RAM`);
     const decision = this.decide({ phase: 'memory-hotplug', ram: this.ram, added, kind: ev.memKind, attached: this.vfio.attachedGroups() });
     if (decision.action === 'abort') {
+      this.m.memHotplugAbortedVmm++;
       this.trace('vmm', `${ev.memKind} ${formatRange(added)} refused by the VMM: ${decision.reason}`);
       return false;
     }
@@ -225,6 +227,7 @@ class TrialRun {
     const groups = [...new Set([...this.devices.values()].map((d) => d.spec.group))];
     const decision = this.decideOn(view, { phase: 'migrate', ram: this.ram, groups });
     if (decision.action === 'abort') {
+      this.m.migrationsAbortedVmm++;
       this.trace('vmm', `migration to ${dest.file} refused by the VMM: ${decision.reason}`);
       return;
     }

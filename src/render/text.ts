@@ -93,13 +93,11 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[]): st
 
 const num = (x: number) => (x === 0 ? '0' : x >= 100 ? x.toFixed(0) : x.toPrecision(3));
 
-/** Who refused the requests that failed: the kernel (k), the VMM itself (v), QEMU's layout (l). */
+/** Who refused the requests that failed: the kernel, the VMM itself, or QEMU's layout. */
 function refusedBy(r: SummaryRow): string {
-  const kernel = r.startFailedKernel + r.hotplugRejectedKernel;
-  const vmm = r.startFailedVmm + r.hotplugAbortedVmm;
   const parts: string[] = [];
-  if (kernel) parts.push(`kernel ${kernel}`);
-  if (vmm) parts.push(`vmm ${vmm}`);
+  if (r.refusedKernel) parts.push(`kernel ${r.refusedKernel}`);
+  if (r.refusedVmm) parts.push(`vmm ${r.refusedVmm}`);
   if (r.startFailedLayout) parts.push(`qemu ${r.startFailedLayout}`);
   return parts.length ? parts.join(', ') : '-';
 }

@@ -22,6 +22,9 @@ export interface SummaryRow {
   readonly memHotplugOk: number;
   readonly migrations: number;
   readonly migrationsOk: number;
+  /** Requests (start, device_add, memory hotplug, migration) refused by the kernel, and by the VMM's own check. */
+  readonly refusedKernel: number;
+  readonly refusedVmm: number;
   readonly vmCrashes: number;
   /** Every VMM request (start, device_add, memory hotplug, migration) that succeeded. */
   readonly requests: Rate;
@@ -70,6 +73,11 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     memHotplugOk: memOk,
     migrations: sum((r) => r.migrations),
     migrationsOk: sum((r) => r.migrationsOk),
+    refusedKernel:
+      sum((r) => (r.startFailure === 'kernel' ? 1 : 0)) + sum((r) => r.hotplugRejectedKernel) +
+      sum((r) => r.memHotplugAttempts - r.memHotplugOk - r.memHotplugAbortedVmm) + sum((r) => r.migrations - r.migrationsOk - r.migrationsAbortedVmm),
+    refusedVmm:
+      sum((r) => (r.startFailure === 'vmm' ? 1 : 0)) + sum((r) => r.hotplugAbortedVmm) + sum((r) => r.memHotplugAbortedVmm) + sum((r) => r.migrationsAbortedVmm),
     vmCrashes: sum((r) => (r.vmCrashed ? 1 : 0)),
     requests: wilson(started + hotplugOk + memOk + sum((r) => r.migrationsOk), n + hotplugAttempts + memAttempts + sum((r) => r.migrations)),
     silentLoss: wilson(sum((r) => (r.lostOps > 0 ? 1 : 0)), n),
