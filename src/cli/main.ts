@@ -8,8 +8,10 @@ import type { CommandDef } from './define.js';
 import list from './commands/list.js';
 import run from './commands/run.js';
 import validate from './commands/validate.js';
+import explain from './commands/explain.js';
+import importCmd from './commands/import.js';
 
-const COMMANDS = [run, list, validate] as unknown as CommandDef<Record<string, unknown>>[];
+const COMMANDS = [run, explain, importCmd, list, validate] as unknown as CommandDef<Record<string, unknown>>[];
 
 function usageError(message: string): never {
   process.stderr.write(`doorbell: ${message.split('\n')[0]}\n`);
@@ -21,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv)
     .scriptName('doorbell')
     .strict()
-    .demandCommand(1, 'a command is required — one of: run, list, validate')
+    .demandCommand(1, 'a command is required — one of: run, explain, import, list, validate')
     .recommendCommands()
     .help()
     .version(false)

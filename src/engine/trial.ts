@@ -4,9 +4,9 @@ import { type Range, formatRange, hex } from '../model/addr.js';
 import { type Host, findGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 import { buildDangerMap, swMsiDoorbellPages } from '../dma/danger-map.js';
-import { MECHANISM_KEYS, SILENT_MECHANISMS } from '../dma/outcome.js';
+import { MECHANISM_KEYS, OUTCOME_NAMES, type Outcome, SILENT_MECHANISMS } from '../dma/outcome.js';
 import { Rng } from '../guest/rng.js';
-import { type DmaTally, WorkingSet, newTally, placementFor } from '../guest/working-set.js';
+import { type DmaTally, type Hit, WorkingSet, newTally, placementFor } from '../guest/working-set.js';
 import { Containers } from '../vmm/containers.js';
 import { layOutAround, layoutFor, roundOut } from '../vmm/layout.js';
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
@@ -280,7 +280,7 @@ class TrialRun {
   /** The driver probes: it allocates its working set from RAM it believes usable. */
   private probe(spec: DeviceSpec): void {
     const pages = Number(spec.workload.bufferBytes / 4096n);
-    const dev: ActiveDevice = { spec, set: new WorkingSet(spec.workload.buffers, pages) };
+    const dev: ActiveDevice = { spec, set: new WorkingSet(spec.workload.buffers, pages, this.traced ? this.witness(spec.name) : undefined) };
     this.devices.set(spec.name, dev);
     const group = findGroup(this.host, spec.group);
     if (!this.vfio.mappedFor(spec.group).intersect(swMsiDoorbellPages(group, this.s.vm.swMsiDoorbells)).isEmpty) {
@@ -342,6 +342,22 @@ class TrialRun {
     const groups = [...new Set([...coldGroups, ...hotplugged])];
     const dests = this.s.timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.host) : []));
     return [{ view: this.view, groups }, ...dests.map((h) => ({ view: hostFor(this.policy, h).view, groups }))];
+  }
+
+  private get traced(): boolean {
+    return this.trace !== NO_TRACE;
+  }
+
+  /** Names each buffer placed over a danger range, and what a write to it turns into. */
+  private witness(device: string) {
+    return (buffer: number, startPage: number, hit: Hit) => {
+      const start = BigInt(startPage) << 12n;
+      const size = this.device(device).workload.bufferBytes;
+      const parts = [...hit.bytes.entries()].filter(([, b]) => b > 0).map(([o, b]) => `${b} bytes ${OUTCOME_NAMES[o as Outcome]}`);
+      this.trace('guest', `${device} buffer ${buffer} at ${formatRange({ start, last: start + size - 1n })}: ${parts.join(', ')}`, {
+        device, buffer, start: hex(start), size: hex(size), outcome: parts.join(', '), silent: hit.silentBytes > 0,
+      });
+    };
   }
 
   private device(name: string): DeviceSpec {

@@ -103,11 +103,14 @@ export function newTally(): DmaTally {
   return { lostBytes: new Float64Array(OUTCOME_COUNT), lostOps: 0, faultOps: 0, dangerousPlacements: 0 };
 }
 
+/** Told of every buffer placed over a danger range (for `explain`); absent in runs. */
+export type DangerWitness = (buffer: number, startPage: number, hit: Hit) => void;
+
 export class WorkingSet {
   readonly positions: Float64Array;
   private hits = new Map<number, Hit>();
 
-  constructor(readonly count: number, readonly pages: number) {
+  constructor(readonly count: number, readonly pages: number, private readonly witness?: DangerWitness) {
     this.positions = new Float64Array(count);
   }
 
@@ -174,6 +177,7 @@ export class WorkingSet {
     if (hit) {
       this.hits.set(i, hit);
       tally.dangerousPlacements++;
+      this.witness?.(i, page, hit);
     } else {
       this.hits.delete(i);
     }

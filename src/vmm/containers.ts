@@ -96,12 +96,14 @@ export class Containers {
   private call(what: string, fn: () => KernelResult): CallOutcome {
     const result = fn();
     if (result.status === 'ok') {
-      this.trace('kernel', `${what} = 0`);
+      this.trace('kernel', `${what} = 0`, { call: what, result: 0 });
       return { status: 'ok' };
     }
     this.refusals++;
-    const culprit = result.culprit ? `: ${formatRange(result.culprit)}${'type' in result.culprit ? ` ${result.culprit.type}` : ''}` : '';
-    this.trace('kernel', `${what} = -${result.errno}${culprit} (${result.reason})`);
+    const region = result.culprit ? `${formatRange(result.culprit)}${'type' in result.culprit ? ` ${result.culprit.type}` : ''}` : '';
+    this.trace('kernel', `${what} = -${result.errno}${region ? `: ${region}` : ''} (${result.reason})`, {
+      call: what, result: `-${result.errno}`, reason: result.reason, ...(region ? { region } : {}),
+    });
     return { status: 'refused', call: what, result };
   }
 }

@@ -1,0 +1,56 @@
+// doorbell explain: the story of one trial, every kernel call, VMM reaction
+// and dangerous buffer, as the run that produced the summary played it.
+import { resolve } from 'node:path';
+import { defineCommand } from '../define.js';
+import { resolvePolicy } from '../../engine/policies.js';
+import { runTrial } from '../../engine/trial.js';
+import type { TraceData, TraceKind } from '../../engine/trace.js';
+import { InputError } from '../../errors.js';
+import { hex } from '../../model/addr.js';
+import { resolveScenario } from '../../scenario/builtin.js';
+import { loadHostFile } from '../../scenario/load-host.js';
+import { withHost } from '../../scenario/load.js';
+import { RUN_DEFAULTS } from '../../defaults.js';
+import { parseSeed } from './run.js';
+
+export default defineCommand({
+  command: 'explain',
+  describe: 'Print the event trace of one trial',
+  builder: (y) =>
+    y
+      .option('scenario', { type: 'string', demandOption: true, describe: 'built-in name or path to a .yaml' })
+      .option('policy', { type: 'string', demandOption: true, describe: 'NAME[:key=value,...]' })
+      .option('seed', { type: 'string', default: RUN_DEFAULTS.seed, describe: 'the run seed' })
+      .option('trial', { type: 'string', default: '0', describe: 'trial index (0-based)' })
+      .option('host', { type: 'string', describe: 'host YAML file to substitute' })
+      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per event' }),
+  run(args) {
+    const seed = parseSeed(args.seed);
+    const t = Number(args.trial);
+    if (!/^[0-9]{1,9}$/.test(String(args.trial))) throw new InputError(`--trial: '${String(args.trial)}' is not a trial index`, 'a whole number from 0');
+    let scenario = resolveScenario(String(args.scenario));
+    if (args.host) {
+      const h = loadHostFile(resolve(args.host), args.host);
+      scenario = withHost(scenario, h.host, h.file, h.sha256);
+    }
+    const policy = resolvePolicy(String(args.policy));
+    const events: Array<{ kind: TraceKind; text: string; data?: TraceData }> = [];
+    const result = runTrial({ scenario, policy: policy.instance, seed, trial: t, trace: (kind, text, data) => events.push(data ? { kind, text, data } : { kind, text }) });
+    const out = process.stdout;
+    if (args.json) {
+      events.forEach((e, seq) => out.write(JSON.stringify({ seq, kind: e.kind, text: e.text, ...(e.data ?? {}) }) + '\n'));
+      out.write(JSON.stringify({ seq: events.length, kind: 'result', ...JSON.parse(JSON.stringify(result, (_, v) => (typeof v === 'bigint' ? hex(v) : v))) }) + '\n');
+    } else {
+      out.write(`# doorbell explain --scenario ${scenario.name} --policy ${policy.id} --seed ${seed} --trial ${t}\n`);
+      for (const e of events) out.write(`${e.kind.padEnd(6)}  ${e.text}\n`);
+      if (result.status === 'error') out.write(`result  error: ${result.message}\n`);
+      else {
+        out.write(
+          `result  VM ${result.vmStarted ? 'started' : `did not start (${result.startFailure})`}; hotplug ${result.hotplugOk}/${result.hotplugAttempts}; ` +
+            `${result.lostOps} DMA writes lost silently (${result.lostBytes} bytes); ${result.faultOps} IOMMU faults${result.vmCrashed ? '; the VM crashed' : ''}\n`,
+        );
+      }
+    }
+    return result.status === 'error' ? 1 : 0;
+  },
+});

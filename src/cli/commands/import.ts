@@ -1,0 +1,60 @@
+// doorbell import sysfs PATH: a host file from /sys/kernel/iommu_groups as pasted.
+import { existsSync, writeFileSync } from 'node:fs';
+import { defineCommand } from '../define.js';
+import { InputError } from '../../errors.js';
+import { parseQuantity } from '../../model/addr.js';
+import { readCapture } from '../../import/sysfs.js';
+import { IMPORT_DEFAULTS, captureToHost, defaultIommu, hostToYaml } from '../../import/to-host.js';
+import { readHost } from '../../scenario/load-host.js';
+import { openYaml } from '../../scenario/cursor.js';
+
+export default defineCommand({
+  command: 'import <what> <path>',
+  describe: 'Turn a /sys/kernel/iommu_groups capture into a host file',
+  builder: (y) =>
+    y
+      .positional('what', { choices: ['sysfs'] as const, demandOption: true })
+      .positional('path', { type: 'string', demandOption: true, describe: 'a copied iommu_groups tree, a grep -H capture, or bare lines' })
+      .option('out', { type: 'string', describe: 'write the host file here (default: stdout)' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace an existing --out file' })
+      .option('platform', { type: 'string', describe: 'platform name (default: "imported from PATH")' })
+      .option('arch', { choices: ['x86_64', 'aarch64'] as const, default: IMPORT_DEFAULTS.arch })
+      .option('iommu', { choices: ['intel', 'amd', 'arm-smmu-v3', 'arm-smmu'] as const, describe: 'default: intel on x86_64, arm-smmu-v3 on aarch64' })
+      .option('aperture-bits', { type: 'string', default: String(IMPORT_DEFAULTS.apertureBits) })
+      .option('phys-bits', { type: 'string', default: String(IMPORT_DEFAULTS.physBits) })
+      .option('kernel', { type: 'string', default: IMPORT_DEFAULTS.kernel, describe: 'host kernel version' })
+      .option('group', { type: 'string', default: '0', describe: 'group number for bare lines (they name none)' })
+      .option('sw-msi', { type: 'string', default: IMPORT_DEFAULTS.swMsi, describe: "which `msi` lines are SW_MSI: auto (arm64 0x8000000 window), none, or a start address" }),
+  run(args) {
+    const bits = (flag: string, v: string) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < 32 || n > 64) throw new InputError(`--${flag}: '${v}' is not a bit count`, 'a whole number from 32 to 64');
+      return n;
+    };
+    const swRaw = String(args.swMsi);
+    const swMsi = swRaw === 'auto' || swRaw === 'none' ? swRaw : parseQuantity(swRaw);
+    if (swMsi === undefined) throw new InputError(`--sw-msi: '${swRaw}' is not auto, none or an address`, 'auto, none, or e.g. 0x8000000');
+    const path = String(args.path);
+    if (args.out && existsSync(args.out) && !args.force) throw new InputError(`--out: ${args.out} already exists`, 'a new file, or --force to replace it');
+    if (!/^\d{1,7}$/.test(String(args.group))) throw new InputError(`--group: '${String(args.group)}' is not a group number`, 'a whole number');
+    const read = readCapture(path);
+    const capture = read.form === 'bare' ? { ...read, groups: read.groups.map((g) => ({ ...g, id: Number(args.group) })) } : read;
+    const { host, notes } = captureToHost(capture, {
+      platform: args.platform ?? `imported from ${path}`,
+      arch: args.arch,
+      iommu: args.iommu ?? defaultIommu(args.arch),
+      apertureBits: bits('aperture-bits', String(args.apertureBits)),
+      physBits: bits('phys-bits', String(args.physBits)),
+      kernel: String(args.kernel),
+      swMsi,
+    });
+    const header = [`doorbell import sysfs ${path} (${capture.form} form, ${capture.groups.length} groups)`, ...notes.map((n) => `inferred: ${n}`)];
+    const yaml = hostToYaml(host, header);
+    readHost(openYaml(yaml, args.out ?? '<stdout>', 'host')); // what we write must load back
+    if (args.out) {
+      writeFileSync(args.out, yaml);
+      process.stderr.write(`doorbell: wrote ${args.out} (${capture.groups.length} groups); use it with: doorbell run --host ${args.out}\n`);
+    } else process.stdout.write(yaml);
+    return 0;
+  },
+});
