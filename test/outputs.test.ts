@@ -12,14 +12,14 @@ const scenarios = builtinScenarioNames().map(resolveScenario);
 
 function study(seed: string, reverse = false) {
   const policies = allPolicies();
-  const rows = runStudy({ scenarios, policies: canonicalOrder(reverse ? [...policies].reverse() : policies), trials: 200, seed }).map((p) => p.row);
+  const rows = runStudy({ scenarios, policies: canonicalOrder(reverse ? [...policies].reverse() : policies), trials: 60, seed }).map((p) => p.row);
   return rows;
 }
 
 function info(rows: ReturnType<typeof study>): RunInfo {
   const policies = allPolicies();
   return {
-    doorbell: '0.0.0-test', gitCommit: 'test', node: 'v0', argv: [], seed: '1', trials: 200, scenarioFlags: [], policyFlags: [],
+    doorbell: '0.0.0-test', gitCommit: 'test', node: 'v0', argv: [], seed: '1', trials: 60, scenarioFlags: [], policyFlags: [],
     scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, source: s.source, description: s.description, ref: s.name, file: s.file, sha256: s.sha256, hotplugs: 0 })),
     policies: policies.map((p) => ({ id: p.id, name: p.definition.name, position: p.definition.position, heldBy: p.definition.heldBy, source: p.definition.source, kernelEra: 'x' })),
     baseline: 'no-checks-2016',
@@ -64,7 +64,7 @@ describe('results directory', async () => {
     }
     expect(text).toMatch(/^Subject: \[DISCUSS\]/);
     const joined = text.replace(/ \\\n\s+/g, ' '); // shell continuations
-    for (const s of scenarios) expect(joined).toContain(`$ doorbell run --scenario ${s.name} --trials 200 --seed 1`);
+    for (const s of scenarios) expect(joined).toContain(`$ doorbell run --scenario ${s.name} --trials 60 --seed 1`);
   });
 
   it('report.txt puts the baseline first in every table', () => {

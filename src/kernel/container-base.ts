@@ -3,6 +3,7 @@ import type { Range } from '../model/addr.js';
 import type { IommuGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 
+/** A container's mappings, sorted by start: overlap lookups are a binary search. */
 export class Mappings {
   private list: Range[] = [];
 
@@ -12,7 +13,8 @@ export class Mappings {
 
   /** The first mapping sharing an IOVA with `r` (vfio_find_dma / iopt_area_iter_first). */
   overlapping(r: Range): Range | undefined {
-    return this.list.find((m) => m.start <= r.last && r.start <= m.last);
+    const m = this.list[this.firstEndingAtOrAfter(r.start)];
+    return m && m.start <= r.last ? m : undefined;
   }
 
   find(pred: (m: Range) => boolean): Range | undefined {
@@ -20,7 +22,7 @@ export class Mappings {
   }
 
   add(r: Range): void {
-    this.list.push(r);
+    this.list.splice(this.firstEndingAtOrAfter(r.start), 0, r);
   }
 
   /** Removes every mapping entirely inside `r`. */
@@ -30,6 +32,18 @@ export class Mappings {
 
   set(): IntervalSet {
     return IntervalSet.from(this.list);
+  }
+
+  /** Mappings never overlap, so sorting by start also sorts by last. */
+  private firstEndingAtOrAfter(addr: bigint): number {
+    let lo = 0;
+    let hi = this.list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.list[mid]!.last < addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 

@@ -1,62 +1,74 @@
-// iommufd ≥ v6.2 (torvalds/linux:drivers/iommu/iommufd/io_pagetable.c,
-// device.c): attaching a device reserves its regions (all but
-// DIRECT_RELAXABLE) and everything outside the aperture in the IOAS.
+// iommufd ≥ v6.2 (torvalds/linux:drivers/iommu/iommufd/device.c,
+// io_pagetable.c): attaching a device reserves its regions (all but
+// DIRECT_RELAXABLE) and everything outside the aperture in the IOAS; a
+// reservation over an existing area fails with EADDRINUSE and is rolled back.
 import type { Range } from '../model/addr.js';
-import { type Host, type IommuGroup, apertureOf, regionsOf } from '../model/host.js';
+import { type Host, type IommuGroup, apertureOf } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
-import { ContainerBase } from './container-base.js';
 import { claimCheck, shapeCheck } from './common.js';
+import { IoPagetable } from './io-pagetable.js';
 import { type Container, type KernelModel, type KernelResult, OK, refused } from './types.js';
 
-class IoasContainer extends ContainerBase implements Container {
+class IoasContainer implements Container {
   readonly era = 'iommufd' as const;
+  readonly iopt = new IoPagetable();
+  private groups: IommuGroup[] = [];
 
-  constructor(private readonly host: Host) {
-    super();
-  }
+  constructor(private readonly host: Host) {}
 
   attach(group: IommuGroup): KernelResult {
     const claim = claimCheck(this.host, group, true);
     if (claim.status !== 'ok') return claim;
-    // iopt_table_enforce_dev_resv_regions / iopt_reserve_iova: a reservation
-    // touching an existing area fails with EADDRINUSE and is rolled back.
-    for (const r of this.reservationsOf(group).ranges) {
-      const clash = this.maps.overlapping(r);
-      if (clash) {
-        const region = group.regions.find((x) => x.start <= clash.last && clash.start <= x.last);
-        return refused('EADDRINUSE', 'reserved IOVA overlaps an existing area (iopt_reserve_iova)', region ?? r);
+    // iopt_table_enforce_dev_resv_regions, then the aperture (iopt_table_add_domain).
+    const wanted = [
+      ...group.regions.filter((r) => r.type !== 'direct-relaxable'),
+      ...apertureOf(this.host).complement().ranges,
+    ];
+    for (const r of wanted) {
+      if (!this.iopt.reserve(r.start, r.last, group).ok) {
+        this.iopt.removeReserved(group);
+        const clash = this.iopt.areasTouching(r);
+        return refused('EADDRINUSE', 'reserved IOVA overlaps an existing area (iopt_reserve_iova)', 'type' in r ? r : (clash ?? r));
       }
     }
+    this.iopt.iovaAlignment = 4096n;
     this.groups.push(group);
     return OK;
   }
 
+  detach(groupId: number): void {
+    const g = this.groups.find((x) => x.id === groupId);
+    if (g) this.iopt.removeReserved(g);
+    this.groups = this.groups.filter((x) => x.id !== groupId);
+  }
+
   map(iova: Range): KernelResult {
-    // iopt_check_iova: alignment → EINVAL, reserved → EINVAL, then area → EEXIST.
     const shape = shapeCheck(iova);
     if (shape.status !== 'ok') return shape;
-    for (const g of this.groups) {
-      const hit = this.reservationsOf(g).firstOverlap(iova);
-      if (hit) {
-        const region = g.regions.find((x) => x.type !== 'direct-relaxable' && x.start <= iova.last && iova.start <= x.last);
-        return refused('EINVAL', 'IOVA touches a reserved range (iopt_check_iova)', region ?? hit);
-      }
-    }
-    const clash = this.maps.overlapping(iova);
-    if (clash) return refused('EEXIST', 'IOVA touches an existing area (iopt_check_iova)', clash);
-    this.maps.add(iova);
-    return OK;
+    const r = this.iopt.mapFixed(iova.start, iova.last - iova.start + 1n);
+    if (r.ok) return OK;
+    const region = this.groups.flatMap((g) => g.regions).find((x) => x.type !== 'direct-relaxable' && x.start <= iova.last && iova.start <= x.last);
+    if (r.errno === 'EINVAL') return refused('EINVAL', 'IOVA touches a reserved range (iopt_check_iova)', region ?? iova);
+    if (r.errno === 'EEXIST') return refused('EEXIST', 'IOVA touches an existing area (iopt_check_iova)', this.iopt.areasTouching(iova) ?? iova);
+    return refused('EOVERFLOW', 'IOVA range wraps');
   }
 
-  /** IOMMU_IOAS_IOVA_RANGES: the complement of every reservation. */
+  unmap(iova: Range): void {
+    // QEMU unmaps whole areas it mapped; partial ranges are not asked for.
+    this.iopt.unmap(iova.start, iova.last - iova.start + 1n);
+  }
+
+  mapped(): IntervalSet {
+    return this.iopt.mapped();
+  }
+
+  /** IOMMU_IOAS_IOVA_RANGES. */
   validRanges(): IntervalSet {
-    let reserved = IntervalSet.EMPTY;
-    for (const g of this.groups) reserved = reserved.union(this.reservationsOf(g));
-    return reserved.complement();
+    return IntervalSet.from(this.iopt.iovaRanges(Number.MAX_SAFE_INTEGER).ranges);
   }
 
-  private reservationsOf(group: IommuGroup): IntervalSet {
-    return regionsOf(group, (t) => t !== 'direct-relaxable').union(apertureOf(this.host).complement());
+  attachedGroups(): readonly number[] {
+    return this.groups.map((g) => g.id);
   }
 }
 

@@ -18,6 +18,9 @@ class Type1Container extends ContainerBase implements Container {
     super();
   }
 
+  /** The valid list, recomputed only when the attached groups change. */
+  private valid: IntervalSet | undefined;
+
   attach(group: IommuGroup): KernelResult {
     // vfio_iommu_type1_attach_group: iommu_attach_group first, then the checks.
     const claim = claimCheck(this.host, group, true);
@@ -34,6 +37,7 @@ class Type1Container extends ContainerBase implements Container {
     const next = this.computeValid([...this.groups, group]);
     if (next.isEmpty) return refused('EINVAL', 'valid IOVA list would be empty (vfio_iommu_resv_exclude)');
     this.groups.push(group);
+    this.valid = next;
     return OK;
   }
 
@@ -53,8 +57,15 @@ class Type1Container extends ContainerBase implements Container {
     return OK;
   }
 
+  override detach(groupId: number): void {
+    // vfio_iommu_type1_detach_group: aper_expand + resv_refresh widen the list.
+    super.detach(groupId);
+    this.valid = undefined;
+  }
+
   validRanges(): IntervalSet {
-    return this.computeValid(this.groups);
+    this.valid ??= this.computeValid(this.groups);
+    return this.valid;
   }
 
   private computeValid(groups: readonly IommuGroup[]): IntervalSet {
