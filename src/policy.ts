@@ -116,3 +116,7 @@ export function groupsAtStake(req: VmmRequest): readonly number[] {
 export function ramAtStake(req: VmmRequest): IntervalSet {
   return req.phase === 'memory-hotplug' ? IntervalSet.of(req.added) : req.ram;
 }
+
+// For policy modules of users' own (`import { ... } from 'doorbell/policy'`).
+export { IntervalSet } from './model/intervals.js';
+export { formatRange, hex } from './model/addr.js';

@@ -56,17 +56,17 @@ describe('import sysfs: the three forms', () => {
   });
 
   const bad: Array<[string, string]> = [
-    ['truncated.txt', 'test/fixtures/sysfs/bad/truncated.txt:1:38: truncated line (2 of 3 fields) — start end type, as 0x00000000fee00000 0x00000000feefffff msi'],
-    ['bad-hex.txt', "test/fixtures/sysfs/bad/bad-hex.txt:1:1: '0x00000000fee0000g' is not a 64-bit hex address — hex such as 0x00000000fee00000"],
-    ['unknown-type.txt', "test/fixtures/sysfs/bad/unknown-type.txt:1:39: unknown region type 'doorbell' — one of: direct-relaxable, direct, reserved, msi (what sysfs prints)"],
-    ['mixed.txt', 'test/fixtures/sysfs/bad/mixed.txt:2:1: a grep line after bare lines — one form per file: all `grep -H` lines or all bare `0x… 0x… type` lines'],
-    ['prose.txt', "test/fixtures/sysfs/bad/prose.txt:1:1: 'hello' is not a 64-bit hex address — hex such as 0x00000000fee00000"],
-    ['reversed.txt', 'test/fixtures/sysfs/bad/reversed.txt:1:20: end 0x00000000fee00000 is below start — an inclusive end >= start'],
+    ['truncated.txt', 'test/fixtures/bad/sysfs/truncated.txt:1:38: truncated line (2 of 3 fields) — start end type, as 0x00000000fee00000 0x00000000feefffff msi'],
+    ['bad-hex.txt', "test/fixtures/bad/sysfs/bad-hex.txt:1:1: '0x00000000fee0000g' is not a 64-bit hex address — hex such as 0x00000000fee00000"],
+    ['unknown-type.txt', "test/fixtures/bad/sysfs/unknown-type.txt:1:39: unknown region type 'doorbell' — one of: direct-relaxable, direct, reserved, msi (what sysfs prints)"],
+    ['mixed.txt', 'test/fixtures/bad/sysfs/mixed.txt:2:1: a grep line after bare lines — one form per file: all `grep -H` lines or all bare `0x… 0x… type` lines'],
+    ['prose.txt', "test/fixtures/bad/sysfs/prose.txt:1:1: 'hello' is not a 64-bit hex address — hex such as 0x00000000fee00000"],
+    ['reversed.txt', 'test/fixtures/bad/sysfs/reversed.txt:1:20: end 0x00000000fee00000 is below start — an inclusive end >= start'],
   ];
   for (const [f, message] of bad) {
     it(`rejects ${f} with one line and exit 2`, () => {
       const out = join(tmp(), 'h.yaml');
-      const r = cli('import', 'sysfs', `${FIX}/bad/${f}`, '--out', out);
+      const r = cli('import', 'sysfs', `test/fixtures/bad/sysfs/${f}`, '--out', out);
       expect(r.status).toBe(2);
       expect(r.stderr).toBe(`doorbell: ${message}\n`);
     });

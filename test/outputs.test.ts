@@ -10,13 +10,13 @@ import { builtinScenarioNames, resolveScenario } from '../src/scenario/builtin.j
 
 const scenarios = builtinScenarioNames().map(resolveScenario);
 
-function study(seed: string, reverse = false) {
+async function study(seed: string, reverse = false) {
   const policies = allPolicies();
-  const rows = runStudy({ scenarios, policies: canonicalOrder(reverse ? [...policies].reverse() : policies), trials: 60, seed }).map((p) => p.row);
+  const rows = (await runStudy({ scenarios, policies: canonicalOrder(reverse ? [...policies].reverse() : policies), trials: 60, seed })).map((p) => p.row);
   return rows;
 }
 
-function info(rows: ReturnType<typeof study>): RunInfo {
+function info(rows: Awaited<ReturnType<typeof study>>): RunInfo {
   const policies = allPolicies();
   return {
     doorbell: '0.0.0-test', gitCommit: 'test', node: 'v0', argv: [], seed: '1', trials: 60, scenarioFlags: [], policyFlags: [],
@@ -34,16 +34,16 @@ function pngSize(buf: Buffer): { width: number; height: number } {
 }
 
 describe('determinism', () => {
-  it('same seed ⇒ byte-identical summary.csv, whatever the policy order', () => {
-    const a = renderSummaryCsv(study('1'));
-    expect(renderSummaryCsv(study('1'))).toBe(a);
-    expect(renderSummaryCsv(study('1', true))).toBe(a);
-    expect(renderSummaryCsv(study('2'))).not.toBe(a);
+  it('same seed ⇒ byte-identical summary.csv, whatever the policy order', async () => {
+    const a = renderSummaryCsv(await study('1'));
+    expect(renderSummaryCsv(await study('1'))).toBe(a);
+    expect(renderSummaryCsv(await study('1', true))).toBe(a);
+    expect(renderSummaryCsv(await study('2'))).not.toBe(a);
   });
 });
 
 describe('results directory', async () => {
-  const rows = study('1');
+  const rows = await study('1');
   const files = await buildRunFiles(info(rows), rows);
 
   it('summary.csv has the documented header and one row per scenario × policy', () => {

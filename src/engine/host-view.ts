@@ -2,14 +2,22 @@
 import { findGroup, sysfsTypeName, type Host } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 import { kernelFor } from '../kernel/index.js';
-import type { KernelModel } from '../kernel/types.js';
+import { KERNEL_ERAS, type KernelEra, type KernelModel } from '../kernel/types.js';
+import { PolicyError } from './result.js';
 import type { HostView, PolicyInstance, SysfsRegion } from '../policy.js';
 import type { Rng } from '../guest/rng.js';
 
 /** A policy's kernel on a host, and the view its VMM gets (sysfs only where the era has it). */
 export function hostFor(policy: PolicyInstance, host: Host): { kernel: KernelModel; view: HostView } {
   const blind: HostView = { platform: host.platform, arch: host.arch, kernel: host.kernel, regions: () => undefined };
-  const kernel = kernelFor(policy.kernel(blind), host);
+  let era: KernelEra;
+  try {
+    era = policy.kernel(blind);
+  } catch (e) {
+    throw new PolicyError(`policy ${policy.id}: kernel() threw: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!KERNEL_ERAS.includes(era)) throw new PolicyError(`policy ${policy.id}: kernel() returned ${JSON.stringify(era)}, expected one of ${KERNEL_ERAS.join(', ')}`);
+  const kernel = kernelFor(era, host);
   const view: HostView = {
     ...blind,
     regions: (id) =>

@@ -2,6 +2,7 @@
 import { POLICIES } from '../../policies/registry.js';
 import { InputError, didYouMean } from '../errors.js';
 import type { PolicyDefinition, PolicyInstance } from '../policy.js';
+import { loadPolicyModule, looksLikePolicyPath, splitPolicySpec } from './external-policy.js';
 
 export interface ResolvedPolicy {
   readonly id: string;
@@ -12,12 +13,13 @@ export interface ResolvedPolicy {
   readonly rank: number;
 }
 
-export function resolvePolicy(spec: string): ResolvedPolicy {
-  const [name = '', paramText] = spec.split(':', 2);
-  const rank = POLICIES.findIndex((p) => p.name === name);
-  const def = POLICIES[rank];
+export function resolvePolicy(spec: string, external?: PolicyDefinition<Record<string, string>>, externalRank = POLICIES.length): ResolvedPolicy {
+  const [name = '', paramText] = external ? [external.name, splitPolicySpec(spec).params] : spec.split(':', 2);
+  const builtin = POLICIES.findIndex((p) => p.name === name);
+  const def = external ?? POLICIES[builtin];
+  const rank = external ? externalRank : builtin;
   if (!def) {
-    throw new InputError(`--policy: unknown policy '${name}'${didYouMean(name, POLICIES.map((p) => p.name))}`, `one of: ${POLICIES.map((p) => p.name).join(', ')}`);
+    throw new InputError(`--policy: unknown policy '${name}'${didYouMean(name, POLICIES.map((p) => p.name))}`, `one of: ${POLICIES.map((p) => p.name).join(', ')}, or a path to a policy module`);
   }
   const params: Record<string, string> = {};
   for (const [k, spec] of Object.entries(def.params)) params[k] = spec.default;
@@ -30,8 +32,26 @@ export function resolvePolicy(spec: string): ResolvedPolicy {
   }
   const changed = Object.keys(params).filter((k) => params[k] !== def.params[k]!.default).sort();
   const id = changed.length ? `${name}:${changed.map((k) => `${k}=${params[k]}`).join(',')}` : name;
-  const made = def.create(params);
+  let made: ReturnType<typeof def.create>;
+  try {
+    made = def.create(params);
+  } catch (e) {
+    throw new InputError(`--policy ${spec}: create() threw: ${e instanceof Error ? e.message : String(e)}`, 'a create() that returns { kernel, decide }');
+  }
+  if (!made || typeof made.kernel !== 'function' || typeof made.decide !== 'function') {
+    throw new InputError(`--policy ${spec}: create() did not return kernel() and decide()`, 'an object with kernel and decide functions');
+  }
   return { id, definition: def, params, rank, instance: { ...made, id, name } };
+}
+
+/** Built-in names and module paths alike; modules are loaded (and checked) first. */
+export async function resolvePolicies(specs: readonly string[]): Promise<ResolvedPolicy[]> {
+  const out: ResolvedPolicy[] = [];
+  for (const spec of specs) {
+    if (looksLikePolicyPath(spec)) out.push(resolvePolicy(spec, await loadPolicyModule(splitPolicySpec(spec).path), POLICIES.length));
+    else out.push(resolvePolicy(spec));
+  }
+  return out;
 }
 
 export function allPolicies(): ResolvedPolicy[] {

@@ -40,6 +40,16 @@ export interface TrialMetrics {
   readonly maxGpa: bigint;
 }
 
+/**
+ * `policy-error`: the policy threw or returned a decision the engine cannot
+ * apply; `error`: anything else that stopped the trial (a scenario the
+ * engine cannot play). Both are data: the run goes on.
+ */
 export type TrialResult =
   | ({ readonly status: 'ok' } & TrialMetrics)
-  | { readonly status: 'error'; readonly message: string };
+  | { readonly status: 'policy-error' | 'error'; readonly message: string };
+
+/** Raised around every call into policy code. */
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+}

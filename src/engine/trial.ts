@@ -12,7 +12,7 @@ import { layOutAround, layoutFor, roundOut } from '../vmm/layout.js';
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
 import { drawWeighted, hostFor, nextDeviceMemory } from './host-view.js';
-import type { Mechanism, TrialMetrics, TrialResult } from './result.js';
+import { type Mechanism, PolicyError, type TrialMetrics, type TrialResult } from './result.js';
 import { NO_TRACE, type Trace } from './trace.js';
 
 export interface TrialInput {
@@ -27,7 +27,17 @@ export function runTrial(input: TrialInput): TrialResult {
   try {
     return { status: 'ok', ...new TrialRun(input).run() };
   } catch (e) {
-    return { status: 'error', message: e instanceof Error ? e.message : String(e) };
+    const message = e instanceof Error ? e.message : String(e);
+    return { status: e instanceof PolicyError ? 'policy-error' : 'error', message };
+  }
+}
+
+/** Calls into policy code: whatever goes wrong there is the policy's error. */
+function policyCall<T>(policy: PolicyInstance, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new PolicyError(`policy ${policy.id}: ${what} threw: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
@@ -130,8 +140,9 @@ class TrialRun {
     this.sections = [...layout.sections];
     this.firmwareReserved = IntervalSet.from(layout.firmwareReserved);
     const coldGroups = ev.devices.map((d) => this.device(d).group);
-    const reserve = this.policy.reserveAtCreation?.({ ram: IntervalSet.from(this.sections), plan: this.plan(coldGroups) });
-    if (reserve !== undefined && !(reserve instanceof IntervalSet)) throw new Error(`policy ${this.policy.id}: reserveAtCreation returned ${typeof reserve}, expected an IntervalSet`);
+    const plan = this.plan(coldGroups);
+    const reserve = policyCall(this.policy, 'reserveAtCreation', () => this.policy.reserveAtCreation?.({ ram: IntervalSet.from(this.sections), plan }));
+    if (reserve !== undefined && !(reserve instanceof IntervalSet)) throw new PolicyError(`policy ${this.policy.id}: reserveAtCreation returned ${typeof reserve}, expected an IntervalSet`);
     if (reserve && !reserve.isEmpty) {
       this.sections = layOutAround(this.sections, reserve);
       this.firmwareReserved = this.firmwareReserved.union(roundOut(reserve));
@@ -316,10 +327,10 @@ class TrialRun {
   }
 
   private decideOn(view: HostView, req: VmmRequest): Decision {
-    const d = this.policy.decide(req, view);
+    const d = policyCall(this.policy, `decide(${req.phase})`, () => this.policy.decide(req, view));
     const ok = d && (d.action === 'abort' ? typeof d.reason === 'string'
       : d.action === 'proceed' && [d.mapAround, d.tellGuest].every((x) => x === undefined || x instanceof IntervalSet));
-    if (!ok) throw new Error(`policy ${this.policy.id} returned an invalid decision for ${req.phase}: ${JSON.stringify(d, (_, v) => (typeof v === 'bigint' ? hex(v) : v))}`);
+    if (!ok) throw new PolicyError(`policy ${this.policy.id} returned an invalid decision for ${req.phase}: ${JSON.stringify(d ?? null, (_, v) => (typeof v === 'bigint' ? hex(v) : v))}`);
     this.trace('policy', `${req.phase}: ${d.action}${d.action === 'abort' ? ` (${d.reason})` : ''}`);
     return d;
   }

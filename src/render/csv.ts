@@ -5,7 +5,7 @@ import { MECHANISMS } from '../engine/result.js';
 import { type SummaryRow, dec } from '../results/model.js';
 
 export const SUMMARY_COLUMNS = [
-  'scenario', 'policy', 'trials', 'errors',
+  'scenario', 'policy', 'trials', 'errors', 'policy_errors',
   'vm_start_ok', 'vm_start_rate', 'vm_start_lo', 'vm_start_hi',
   'start_failed_kernel', 'start_failed_vmm', 'start_failed_layout',
   'hotplug_attempts', 'hotplug_ok', 'hotplug_rate', 'hotplug_lo', 'hotplug_hi',
@@ -24,6 +24,7 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
     policy: r.policy,
     trials: r.trials,
     errors: r.errors,
+    policy_errors: r.policyErrors,
     vm_start_ok: r.vmStart.k,
     vm_start_rate: dec(r.vmStart.p),
     vm_start_lo: dec(r.vmStart.lo),

@@ -9,6 +9,8 @@ export interface SummaryRow {
   readonly policy: string;
   readonly trials: number;
   readonly errors: number;
+  /** Of `errors`, those the policy caused (it threw or returned nonsense). */
+  readonly policyErrors: number;
   readonly firstError: string | undefined;
   readonly vmStart: Rate;
   readonly startFailedKernel: number;
@@ -41,7 +43,7 @@ export interface SummaryRow {
 
 export function summarize(scenario: string, policy: string, results: readonly TrialResult[]): SummaryRow {
   const ok = results.flatMap((r) => (r.status === 'ok' ? [r] : []));
-  const firstError = results.find((r) => r.status === 'error');
+  const firstError = results.find((r) => r.status !== 'ok');
   const n = ok.length;
   const sum = (f: (r: (typeof ok)[number]) => number) => ok.reduce((s, r) => s + f(r), 0);
   const mean = (f: (r: (typeof ok)[number]) => number) => (n === 0 ? 0 : sum(f) / n);
@@ -60,7 +62,8 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     policy,
     trials: results.length,
     errors: results.length - n,
-    firstError: firstError?.status === 'error' ? firstError.message : undefined,
+    firstError: firstError && 'message' in firstError ? `${firstError.status}: ${firstError.message}` : undefined,
+    policyErrors: results.filter((r) => r.status === 'policy-error').length,
     vmStart: wilson(started, n),
     startFailedKernel: sum((r) => (r.startFailure === 'kernel' ? 1 : 0)),
     startFailedVmm: sum((r) => (r.startFailure === 'vmm' ? 1 : 0)),

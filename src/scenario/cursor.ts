@@ -1,5 +1,5 @@
 // Typed reads of a YAML node that fail with the node's file:line:col.
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { U64_MAX, parseQuantity } from '../model/addr.js';
 import { InputError, didYouMean } from '../errors.js';
 
@@ -137,6 +137,8 @@ export class Cursor {
   }
 
   private describe(): string {
+    // Aliases are never expanded (no alias bombs); they are refused where they stand.
+    if (isAlias(this.node)) return `an alias (*${this.node.source}): aliases are not supported`;
     if (!this.present) return 'missing';
     if (isMap(this.node)) return 'a mapping';
     if (isSeq(this.node)) return 'a list';

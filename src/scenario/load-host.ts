@@ -7,6 +7,7 @@ import { type BridgeWindow, type Host, type IommuGroup, REGION_TYPES, type Reser
 import { InputError } from '../errors.js';
 import { Cursor, openYaml } from './cursor.js';
 import { SCENARIO_DEFAULTS as D } from './defaults.js';
+import { LIMITS } from './limits.js';
 
 export interface LoadedHost {
   readonly host: Host;
@@ -25,6 +26,7 @@ export function readFileOrFail(path: string, display: string, what: string): Buf
 
 export function loadHostFile(path: string, display: string): LoadedHost {
   const bytes = readFileOrFail(path, display, 'host file');
+  if (bytes.length > LIMITS.fileBytes) throw new InputError(`${display}: file is ${bytes.length} bytes`, `a host file of at most ${LIMITS.fileBytes} bytes`);
   return { host: readHost(openYaml(bytes.toString('utf8'), display, 'host')), file: display, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
@@ -51,14 +53,16 @@ export function readHost(c: Cursor): Host {
   const f = c.map(['platform', 'arch', 'iommu', 'aperture_bits', 'phys_bits', 'kernel', 'groups', 'bridges']);
   const need = (k: string) => f.get(k) ?? c.fail(`missing '${k}'`, `a '${k}' field`);
   const ids = new Set<number>();
-  const groups: IommuGroup[] = need('groups').seq().map((g) => {
+  const groupCursors = need('groups').seq();
+  if (groupCursors.length > LIMITS.groupsPerHost) need('groups').fail(`has ${groupCursors.length} groups`, `at most ${LIMITS.groupsPerHost} groups`);
+  const groups: IommuGroup[] = groupCursors.map((g) => {
     const gf = g.map(['id', 'devices', 'regions']);
     const idc = gf.get('id') ?? g.fail("missing 'id'", 'a group number');
     const id = idc.int(0, 1_000_000);
     if (ids.has(id)) idc.fail(`duplicate group id ${id}`, 'unique group ids');
     ids.add(id);
     const regionCursors = gf.get('regions')?.present ? gf.get('regions')!.seq() : [];
-    if (regionCursors.length > 100_000) gf.get('regions')!.fail(`has ${regionCursors.length} regions`, 'at most 100000 per group');
+    if (regionCursors.length > LIMITS.regionsPerGroup) gf.get('regions')!.fail(`has ${regionCursors.length} regions`, `at most ${LIMITS.regionsPerGroup} per group`);
     const regions: ReservedRegion[] = regionCursors.map((rc) => {
       const { range, f: rf } = readRangeWith(rc, ['type', 'rmrr']);
       const type = (rf.get('type') ?? rc.fail("missing 'type'", REGION_TYPES.join(', '))).enumOf(REGION_TYPES);

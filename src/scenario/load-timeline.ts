@@ -5,6 +5,7 @@ import type { Host } from '../model/host.js';
 import { PAGE_SIZE } from '../model/addr.js';
 import type { Cursor } from './cursor.js';
 import { SCENARIO_DEFAULTS as D } from './defaults.js';
+import { LIMITS } from './limits.js';
 import { type LoadedHost, loadHostFile } from './load-host.js';
 import type { DeviceSpec, Destination, SourceFileInfo, TimelineEvent } from './types.js';
 
@@ -30,7 +31,7 @@ export function readTimeline(c: Cursor, ctx: TimelineContext): TimelineEvent[] {
   const maybe = new Set<string>();
   const list = c.seq();
   if (list.length === 0) c.fail('is empty', "a timeline that begins with 'start'");
-  if (list.length > 10_000) c.fail(`has ${list.length} events`, 'at most 10000 events');
+  if (list.length > LIMITS.timelineEvents) c.fail(`has ${list.length} events`, `at most ${LIMITS.timelineEvents} events`);
   return list.map((e, i): TimelineEvent => {
     const f = e.map(EVENTS);
     if (f.size !== 1) e.fail(`has ${f.size} event keys`, `exactly one of: ${EVENTS.join(', ')}`);

@@ -8,12 +8,12 @@ import type { Host } from '../model/host.js';
 import { InputError } from '../errors.js';
 import { type Cursor, openYaml } from './cursor.js';
 import { SCENARIO_DEFAULTS as D } from './defaults.js';
+import { LIMITS } from './limits.js';
 import { readFileOrFail, readHost, readRangeWith } from './load-host.js';
 import { loadRelative, readTimeline } from './load-timeline.js';
 import type { DeviceSpec, GuestProfile, Scenario, SourceFileInfo, VmSpec } from './types.js';
 
-/** Limits on what one scenario may ask for (documented in REFERENCE.yaml). */
-export const LIMITS = { fileBytes: 4 * 1024 * 1024 } as const;
+export { LIMITS } from './limits.js';
 
 export function loadScenarioFile(path: string, displayName = path): Scenario {
   const bytes = readFileOrFail(path, displayName, 'scenario');

@@ -2,7 +2,7 @@
 // and dangerous buffer, as the run that produced the summary played it.
 import { resolve } from 'node:path';
 import { defineCommand } from '../define.js';
-import { resolvePolicy } from '../../engine/policies.js';
+import { resolvePolicies } from '../../engine/policies.js';
 import { runTrial } from '../../engine/trial.js';
 import type { TraceData, TraceKind } from '../../engine/trace.js';
 import { InputError } from '../../errors.js';
@@ -24,7 +24,7 @@ export default defineCommand({
       .option('trial', { type: 'string', default: '0', describe: 'trial index (0-based)' })
       .option('host', { type: 'string', describe: 'host YAML file to substitute' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per event' }),
-  run(args) {
+  async run(args) {
     const seed = parseSeed(args.seed);
     const t = Number(args.trial);
     if (!/^[0-9]{1,9}$/.test(String(args.trial))) throw new InputError(`--trial: '${String(args.trial)}' is not a trial index`, 'a whole number from 0');
@@ -33,7 +33,8 @@ export default defineCommand({
       const h = loadHostFile(resolve(args.host), args.host);
       scenario = withHost(scenario, h.host, h.file, h.sha256);
     }
-    const policy = resolvePolicy(String(args.policy));
+    const [policy] = await resolvePolicies([String(args.policy)]);
+    if (!policy) throw new InputError('--policy: missing', 'a policy name or module');
     const events: Array<{ kind: TraceKind; text: string; data?: TraceData }> = [];
     const result = runTrial({ scenario, policy: policy.instance, seed, trial: t, trace: (kind, text, data) => events.push(data ? { kind, text, data } : { kind, text }) });
     const out = process.stdout;
@@ -43,7 +44,7 @@ export default defineCommand({
     } else {
       out.write(`# doorbell explain --scenario ${scenario.name} --policy ${policy.id} --seed ${seed} --trial ${t}\n`);
       for (const e of events) out.write(`${e.kind.padEnd(6)}  ${e.text}\n`);
-      if (result.status === 'error') out.write(`result  error: ${result.message}\n`);
+      if (result.status !== 'ok') out.write(`result  ${result.status}: ${result.message}\n`);
       else {
         out.write(
           `result  VM ${result.vmStarted ? 'started' : `did not start (${result.startFailure})`}; hotplug ${result.hotplugOk}/${result.hotplugAttempts}; ` +
@@ -51,6 +52,6 @@ export default defineCommand({
         );
       }
     }
-    return result.status === 'error' ? 1 : 0;
+    return result.status === 'ok' ? 0 : 1;
   },
 });

@@ -4,8 +4,9 @@ import { join, resolve } from 'node:path';
 import { defineCommand } from '../define.js';
 import { InputError } from '../../errors.js';
 import { BASELINE } from '../../../policies/registry.js';
-import { allPolicies, canonicalOrder, resolvePolicy } from '../../engine/policies.js';
-import { runStudy } from '../../engine/study.js';
+import { allPolicies, canonicalOrder, resolvePolicies } from '../../engine/policies.js';
+import { Interrupted, runStudy } from '../../engine/study.js';
+import { LIMITS } from '../../scenario/load.js';
 import { builtinScenarioNames, resolveScenario } from '../../scenario/builtin.js';
 import { RUN_DEFAULTS } from '../../defaults.js';
 import { buildRunFiles } from '../../results/run-files.js';
@@ -58,13 +59,32 @@ export default defineCommand({
       names.add(scenario.name);
     }
     loaded.sort((a, b) => (a.scenario.name < b.scenario.name ? -1 : 1));
-    const policies = canonicalOrder(policyFlags.length ? policyFlags.map(resolvePolicy) : allPolicies());
+    const policies = canonicalOrder(policyFlags.length ? await resolvePolicies(policyFlags) : allPolicies());
     const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => p.id)]);
     const runId = `seed${seed}-t${trials}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 8)}`;
     const out = args.out ?? join('results', runId);
     checkWritable(out, args.force);
 
-    const pairs = runStudy({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed });
+    for (const { scenario } of loaded) {
+      const work = trials * scenario.timeline.length;
+      if (work > LIMITS.trialEvents) throw new InputError(`--trials ${trials} × ${scenario.timeline.length} events of ${scenario.name} is ${work} trial events`, `at most ${LIMITS.trialEvents} per scenario and policy`);
+    }
+    // SIGINT/SIGTERM: stop within a slice; nothing has been written yet, so nothing is left.
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let pairs;
+    try {
+      pairs = await runStudy({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed }, { signal: abort.signal });
+    } catch (e) {
+      if (!(e instanceof Interrupted)) throw e;
+      process.stderr.write('doorbell: interrupted; nothing was written\n');
+      return 130;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
     const rows = pairs.map((p) => p.row);
     const info: RunInfo = {
       doorbell: doorbellVersion(),
