@@ -1,6 +1,6 @@
 // The command line as a user meets it: exit codes, one-line errors, nothing half-written.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,33 @@ describe('doorbell CLI', () => {
     const forced = doorbell('run', '--scenario', 'p2p-bridge-window', '--trials', '5', '--out', dir, '--force');
     expect(forced.status, forced.stderr).toBe(0);
     expect(existsSync(join(dir, 'report.txt'))).toBe(true);
+  });
+
+  it('report DIR regenerates report.txt, report.md and charts byte for byte from the CSVs and run.json', () => {
+    const dir = tmp();
+    const a = join(dir, 'a');
+    expect(doorbell('run', '--scenario', 'second-group-other-msi', '--scenario', 'memory-hotplug-over-doorbell', '--trials', '40', '--out', a).status).toBe(0);
+    const b = join(dir, 'b');
+    mkdirSync(b);
+    for (const f of ['run.json', 'summary.csv', 'paired.csv']) copyFileSync(join(a, f), join(b, f));
+    const r = doorbell('report', b);
+    expect(r.status, r.stderr).toBe(0);
+    for (const f of ['report.txt', 'report.md', 'charts/second-group-other-msi.png', 'charts/memory-hotplug-over-doorbell.png', 'charts/risk-vs-success.png']) {
+      expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
+    }
+  });
+
+  it('--keep-trials writes trials.csv, one row per scenario × policy × trial, consistent with the summary', () => {
+    const dir = join(tmp(), 'k');
+    const r = doorbell('run', '--scenario', 'd05-hw-msi-hotplug', '--trials', '30', '--keep-trials', '--out', dir, '--json');
+    const rows = readFileSync(join(dir, 'trials.csv'), 'utf8').trimEnd().split('\n');
+    expect(rows).toHaveLength(1 + 5 * 30);
+    const summary = JSON.parse(r.stdout) as Array<{ policy: string; silent_loss_trials: number }>;
+    const header = rows[0]!.split(',');
+    for (const s of summary) {
+      const lossy = rows.slice(1).map((l) => l.split(',')).filter((c) => c[1] === s.policy && Number(c[header.indexOf('lost_ops')]) > 0);
+      expect(lossy.length).toBe(s.silent_loss_trials);
+    }
   });
 
   it('--json prints the summary rows', () => {

@@ -44,7 +44,7 @@ describe('determinism', () => {
 
 describe('results directory', async () => {
   const rows = await study('1');
-  const files = await buildRunFiles(info(rows), rows);
+  const files = await buildRunFiles(info(rows), rows, []);
 
   it('summary.csv has the documented header and one row per scenario × policy', () => {
     const lines = String(files.get('summary.csv')).trimEnd().split('\n');
@@ -53,7 +53,7 @@ describe('results directory', async () => {
       expect(lines[0]!.split(',')).toContain(col);
     }
     expect(lines).toHaveLength(1 + scenarios.length * allPolicies().length);
-    expect(lines[1]).toMatch(/,0x[0-9a-f]+,\d+$/);
+    expect(lines[1]).toMatch(/,0x[0-9a-f]+,\d+,$/); // max_gpa, phys_bits_needed, first_error (empty)
   });
 
   it('report.txt is ASCII, has no tabs, and no line over 72 columns', () => {
@@ -79,6 +79,17 @@ describe('results directory', async () => {
     const t = pngSize(files.get('charts/risk-vs-success.png') as Buffer);
     expect(t.width).toBe(480 * Math.min(3, scenarios.length));
     expect(t.height).toBeGreaterThan(400);
+  });
+
+  it('every column of summary.csv, paired.csv and trials.csv is documented in results/README.md', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../results/README.md', import.meta.url), 'utf8');
+    const { PAIRED_COLUMNS, SUMMARY_COLUMNS } = await import('../src/render/csv.js');
+    const { TRIAL_COLUMNS } = await import('../src/render/trials-csv.js');
+    const documented = new Set([...doc.matchAll(/`([a-z0-9_]+)`/g)].map((m) => m[1]));
+    // `x_rate`, `_lo`, `_hi` are documented together as "`x_rate`, `_lo`, `_hi`".
+    const covered = (c: string) => documented.has(c) || (/_(lo|hi)$/.test(c) && documented.has(c.replace(/_(lo|hi)$/, '_rate')));
+    for (const c of [...SUMMARY_COLUMNS, ...PAIRED_COLUMNS, ...TRIAL_COLUMNS]) expect(covered(c), c).toBe(true);
   });
 
   it('report.md inlines every chart', () => {

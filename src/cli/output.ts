@@ -1,6 +1,7 @@
 // Results are written whole or not at all: into a temporary sibling
-// directory, renamed into place when complete.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// directory, renamed into place when complete. Streams (trials.csv) write
+// into the temporary directory as the run goes.
+import { type WriteStream, chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 
@@ -8,22 +9,41 @@ export function checkWritable(dir: string, force: boolean): void {
   if (existsSync(dir) && !force) throw new InputError(`--out: ${dir} already exists`, 'a new directory, or --force to replace it');
 }
 
-export function writeResultsDir(dir: string, files: ReadonlyMap<string, string | Buffer>, force: boolean): void {
-  checkWritable(dir, force);
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const tmp = mkdtempSync(join(parent, `.${basename(dir)}.partial-`));
-  try {
-    chmodSync(tmp, 0o755);
+export class ResultsDir {
+  private readonly tmp: string;
+  private streams: WriteStream[] = [];
+
+  constructor(private readonly dir: string, private readonly force: boolean) {
+    checkWritable(dir, force);
+    mkdirSync(dirname(dir), { recursive: true });
+    this.tmp = mkdtempSync(join(dirname(dir), `.${basename(dir)}.partial-`));
+    chmodSync(this.tmp, 0o755);
+  }
+
+  stream(name: string): WriteStream {
+    const s = createWriteStream(join(this.tmp, name));
+    this.streams.push(s);
+    return s;
+  }
+
+  write(files: ReadonlyMap<string, string | Buffer>): void {
     for (const [rel, content] of files) {
-      const path = join(tmp, rel);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, content);
+      mkdirSync(dirname(join(this.tmp, rel)), { recursive: true });
+      writeFileSync(join(this.tmp, rel), content);
     }
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
+  }
+
+  /** Closes the streams and renames the directory into place. */
+  async commit(): Promise<void> {
+    await Promise.all(this.streams.map((s) => new Promise<void>((resolve, reject) => s.end((e?: Error | null) => (e ? reject(e) : resolve())))));
+    checkWritable(this.dir, this.force);
+    if (existsSync(this.dir)) rmSync(this.dir, { recursive: true, force: true });
+    renameSync(this.tmp, this.dir);
+  }
+
+  /** Leaves nothing behind. */
+  abort(): void {
+    for (const s of this.streams) s.destroy();
+    rmSync(this.tmp, { recursive: true, force: true });
   }
 }

@@ -17,6 +17,9 @@ export interface PairResult {
   readonly scenario: Scenario;
   readonly policy: ResolvedPolicy;
   readonly row: SummaryRow;
+  /** Per trial, for paired comparisons: silent loss, and hotplug success (undefined: no hotplug). */
+  readonly loss: (boolean | undefined)[];
+  readonly hotplug: (boolean | undefined)[];
 }
 
 export class Interrupted extends Error {
@@ -26,7 +29,14 @@ export class Interrupted extends Error {
 /** How long trials run between two looks at the event loop (signals, progress). */
 const SLICE_MS = 100;
 
-export async function runStudy(plan: StudyPlan, opts: { onPair?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<PairResult[]> {
+export interface StudyOptions {
+  readonly onPair?: (done: number, total: number) => void;
+  /** Every trial result of a pair, in trial order (for trials.csv). */
+  readonly onTrials?: (scenario: Scenario, policy: ResolvedPolicy, results: readonly TrialResult[]) => void;
+  readonly signal?: AbortSignal;
+}
+
+export async function runStudy(plan: StudyPlan, opts: StudyOptions = {}): Promise<PairResult[]> {
   const out: PairResult[] = [];
   const total = plan.scenarios.length * plan.policies.length;
   let sliceStart = performance.now();
@@ -42,7 +52,14 @@ export async function runStudy(plan: StudyPlan, opts: { onPair?: (done: number, 
           sliceStart = performance.now();
         }
       }
-      out.push({ scenario, policy, row: summarize(scenario.name, policy.id, results) });
+      out.push({
+        scenario,
+        policy,
+        row: summarize(scenario.name, policy.id, results),
+        loss: results.map((r) => (r.status === 'ok' ? r.lostOps > 0 : undefined)),
+        hotplug: results.map((r) => (r.status === 'ok' && r.hotplugAttempts > 0 ? r.hotplugOk === r.hotplugAttempts : undefined)),
+      });
+      opts.onTrials?.(scenario, policy, results);
       opts.onPair?.(out.length, total);
     }
   }

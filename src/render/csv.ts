@@ -3,6 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { hex } from '../model/addr.js';
 import { MECHANISMS } from '../engine/result.js';
 import { type SummaryRow, dec } from '../results/model.js';
+import type { Comparison } from '../results/comparisons.js';
 
 export const SUMMARY_COLUMNS = [
   'scenario', 'policy', 'trials', 'errors', 'policy_errors',
@@ -15,7 +16,7 @@ export const SUMMARY_COLUMNS = [
   'silent_loss_trials', 'silent_loss_rate', 'silent_loss_lo', 'silent_loss_hi',
   'lost_bytes_mean', ...MECHANISMS.map((m) => `lost_bytes_${m}_mean`),
   'dma_faults_mean', 'refused_calls_mean', 'msi_setup_failures',
-  'ram_unusable_bytes', 'max_gpa', 'phys_bits_needed',
+  'ram_unusable_bytes', 'max_gpa', 'phys_bits_needed', 'first_error',
 ] as const;
 
 export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[number], string | number> {
@@ -62,6 +63,7 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
     ram_unusable_bytes: r.ramUnusableBytes.toString(),
     max_gpa: hex(r.maxGpa),
     phys_bits_needed: r.physBitsNeeded,
+    first_error: r.firstError ?? '',
   };
   for (const m of MECHANISMS) rec[`lost_bytes_${m}_mean`] = dec(r.lostBytesMeanBy[m], 1);
   return rec as Record<(typeof SUMMARY_COLUMNS)[number], string | number>;
@@ -69,4 +71,17 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
 
 export function renderSummaryCsv(rows: readonly SummaryRow[]): string {
   return stringify(rows.map(summaryRecord), { header: true, columns: [...SUMMARY_COLUMNS], record_delimiter: 'unix' });
+}
+
+export const PAIRED_COLUMNS = ['scenario', 'metric', 'first', 'second', 'n', 'both', 'first_only', 'second_only', 'neither', 'diff', 'diff_lo', 'diff_hi', 'distinguishable'] as const;
+
+export function renderPairedCsv(rows: readonly Comparison[]): string {
+  return stringify(
+    rows.map((c) => ({
+      scenario: c.scenario, metric: c.metric, first: c.first, second: c.second, n: c.n,
+      both: c.a, first_only: c.b, second_only: c.c, neither: c.d,
+      diff: dec(c.diff), diff_lo: dec(c.lo), diff_hi: dec(c.hi), distinguishable: c.distinguishable ? 'yes' : 'no',
+    })),
+    { header: true, columns: [...PAIRED_COLUMNS], record_delimiter: 'unix' },
+  );
 }

@@ -4,12 +4,13 @@ import { type RunInfo, reproduceCommand } from '../results/run-info.js';
 import { bytesText, fractionText, hex, rateText } from './format.js';
 import { scenarioFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
+import type { Comparison } from '../results/comparisons.js';
 
 const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
 const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
   [row(header), row(header.map((_, i) => (i === 0 ? ':--' : '--:'))), ...rows.map(row)].join('\n');
 
-export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[]): string {
+export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[], comparisons: readonly Comparison[]): string {
   const out: string[] = [];
   out.push('# Guest RAM over host-reserved IOVA: who must stop it?', '');
   out.push(`doorbell ${info.doorbell} ran ${info.trials} seeded trials of each of ${info.policies.length} policies on ${info.scenarios.length} scenarios.`, '');
@@ -26,6 +27,17 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[])
       ['policy', 'VM start', 'hotplug ok', 'VM crashes', 'silent loss (trials)', 'lost/trial', 'faults/trial', 'RAM not for DMA', 'highest GPA'],
       sr.map((r) => [r.policy, fractionText(r.vmStart.k, r.vmStart.n), fractionText(r.hotplug.k, r.hotplug.n), String(r.vmCrashes), rateText(r.silentLoss), bytesText(r.lostBytesMean), r.dmaFaultsMean.toPrecision(3), bytesText(r.ramUnusableBytes), hex(r.maxGpa)]),
     ), '');
+    const diffs = comparisons.filter((c) => c.scenario === s.name);
+    if (diffs.length) {
+      const pp = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`;
+      const cell = (c: Comparison | undefined) => (!c || c.n === 0 ? '–' : `${pp(c.diff)} pp [${pp(c.lo)}, ${pp(c.hi)}]${c.distinguishable ? '' : ' (n.s.)'}`);
+      const keys = [...new Set(diffs.map((c) => `${c.first} − ${c.second}`))];
+      out.push('Paired differences (Newcombe 95% interval; n.s. = not distinguishable from 0):', '');
+      out.push(table(['first − second', 'silent loss', 'hotplug ok'], keys.map((k) => {
+        const of = diffs.filter((c) => `${c.first} − ${c.second}` === k);
+        return [k, cell(of.find((c) => c.metric === 'silent_loss')), cell(of.find((c) => c.metric === 'hotplug_ok'))];
+      })), '');
+    }
     out.push(`![${s.name}](charts/${s.name}.png)`, '');
   }
   out.push('## Assumptions and caveats', '', ...CAVEATS.map((c) => `- ${c}`), '');

@@ -3,13 +3,14 @@
 // command before each table (Documentation/process/submitting-patches.rst).
 import type { SummaryRow } from '../results/model.js';
 import { type RunInfo, reproduceCommand } from '../results/run-info.js';
-import { asciiTable, bytesText, fractionText, hex, rateText, wrap, wrapCommand } from './format.js';
+import { asciiTable, bytesText, fractionText, hex, percentText, rateText, wrap, wrapCommand } from './format.js';
+import type { Comparison } from '../results/comparisons.js';
 import { scenarioFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
 
 export const REPORT_WIDTH = 72;
 
-export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[]): string {
+export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], comparisons: readonly Comparison[]): string {
   const out: string[] = [];
   const para = (text: string, first = '', rest = first) => out.push(...wrap(text, REPORT_WIDTH, first, rest));
   out.push('Subject: [DISCUSS] guest RAM over host-reserved IOVA: who must stop it?', '');
@@ -65,6 +66,18 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[]): st
       rateText(r.silentLoss),
       bytesText(r.lostBytesMean),
     ])));
+    const zero = sr.find((r) => r.silentLoss.n > 0 && r.silentLoss.k === 0);
+    if (zero) para(`A 0/n row means at most 3/n at 95% by the rule of three (${percentText(3 / zero.silentLoss.n)} for n = ${zero.silentLoss.n}).`, '  ');
+    const diffs = comparisons.filter((c) => c.scenario === s.name);
+    if (diffs.length) {
+      out.push('', 'Paired differences (first minus second, percentage points, 95%', 'Newcombe interval for paired trials; ~ = not distinguishable from 0):', '');
+      const pairs = [...new Set(diffs.map((c) => `${c.first}\u0000${c.second}`))];
+      out.push(...asciiTable(['first - second', 'silent loss', 'hotplug ok'], pairs.flatMap((key) => {
+        const [first, second] = key.split('\u0000') as [string, string];
+        const cell = (m: string) => diffText(diffs.find((c) => c.first === first && c.second === second && c.metric === m));
+        return [[first, cell('silent_loss'), cell('hotplug_ok')], [`  - ${second}`, '', '']];
+      })));
+    }
     out.push('', 'Loud failures (refused calls and IOMMU faults: means per trial):', '');
     out.push(...asciiTable(['policy', 'refused by', 'calls', 'faults', 'no MSI'], sr.map((r) => [
       r.policy,
@@ -89,6 +102,13 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[]): st
   para(`doorbell ${info.doorbell}, node ${info.node}, seed ${info.seed}, ${info.trials} trials per pair, commit ${info.gitCommit ?? 'unknown'}.`, '  ');
   for (const s of info.scenarios) out.push(`  ${s.name} sha256:${s.sha256.slice(0, 16)}`);
   return out.map((l) => l.trimEnd()).join('\n') + '\n';
+}
+
+/** `+6.4 [+4.9, +8.0]` in percentage points; `~` when the interval holds 0; `-` when nothing paired. */
+function diffText(c: Comparison | undefined): string {
+  if (!c || c.n === 0) return '-';
+  const pp = (x: number) => `${x >= 0 ? '+' : '-'}${Math.abs(x * 100).toFixed(1)}`;
+  return `${c.distinguishable ? '' : '~'}${pp(c.diff)} [${pp(c.lo)}, ${pp(c.hi)}]`;
 }
 
 const num = (x: number) => (x === 0 ? '0' : x >= 100 ? x.toFixed(0) : x.toPrecision(3));

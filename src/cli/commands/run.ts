@@ -10,9 +10,11 @@ import { LIMITS } from '../../scenario/load.js';
 import { builtinScenarioNames, resolveScenario } from '../../scenario/builtin.js';
 import { RUN_DEFAULTS } from '../../defaults.js';
 import { buildRunFiles } from '../../results/run-files.js';
+import { compare } from '../../results/comparisons.js';
 import type { RunInfo } from '../../results/run-info.js';
 import { summaryRecord } from '../../render/csv.js';
-import { checkWritable, writeResultsDir } from '../output.js';
+import { ResultsDir, checkWritable } from '../output.js';
+import { TrialsCsvWriter } from '../../render/trials-csv.js';
 import { loadHostFile } from '../../scenario/load-host.js';
 import { withHost } from '../../scenario/load.js';
 import { doorbellVersion, gitCommit } from '../meta.js';
@@ -41,7 +43,8 @@ export default defineCommand({
       .option('host', { type: 'string', describe: 'host YAML file to substitute for every scenario\'s own host' })
       .option('out', { type: 'string', describe: 'results directory (default: results/<run-id>)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing results directory' })
-      .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' }),
+      .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' })
+      .option('keep-trials', { type: 'boolean', default: false, describe: 'also write trials.csv, one row per scenario × policy × trial' }),
   async run(args) {
     const trials = parseTrials(args.trials);
     const seed = parseSeed(args.seed);
@@ -74,10 +77,16 @@ export default defineCommand({
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    const results = new ResultsDir(out, args.force);
+    const trialsCsv = args.keepTrials ? new TrialsCsvWriter(results.stream('trials.csv')) : undefined;
     let pairs;
     try {
-      pairs = await runStudy({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed }, { signal: abort.signal });
+      pairs = await runStudy({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed }, {
+        signal: abort.signal,
+        ...(trialsCsv ? { onTrials: (s, p, rs) => trialsCsv.write(s.name, p.id, rs) } : {}),
+      });
     } catch (e) {
+      results.abort();
       if (!(e instanceof Interrupted)) throw e;
       process.stderr.write('doorbell: interrupted; nothing was written\n');
       return 130;
@@ -107,7 +116,13 @@ export default defineCommand({
       baseline: policies.some((p) => p.id === BASELINE) ? BASELINE : policies[0]!.id,
       trialErrors: rows.reduce((s, r) => s + r.errors, 0),
     };
-    writeResultsDir(out, await buildRunFiles(info, rows), args.force);
+    try {
+      results.write(await buildRunFiles(info, rows, compare(pairs, info.baseline)));
+      await results.commit();
+    } catch (e) {
+      results.abort();
+      throw e;
+    }
     if (args.json) process.stdout.write(JSON.stringify(rows.map(summaryRecord), null, 2) + '\n');
     process.stderr.write(`doorbell: ${rows.length} scenario × policy pairs, ${trials} trials each → ${out}/ (report.txt, report.md, summary.csv, charts/)\n`);
     if (info.trialErrors > 0) {

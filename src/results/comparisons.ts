@@ -1,0 +1,36 @@
+// Which pairs of policies a report compares, per scenario: every policy
+// against the baseline, and the two positions of the 2016 thread against
+// each other (kernel-rejects − qemu-aborts), on silent loss and on hotplug
+// success, each with Newcombe's paired interval.
+import type { PairResult } from '../engine/study.js';
+import { type PairedDiff, newcombePaired, tally } from './paired.js';
+
+export type Metric = 'silent_loss' | 'hotplug_ok';
+
+export interface Comparison extends PairedDiff {
+  readonly scenario: string;
+  readonly metric: Metric;
+  readonly first: string;
+  readonly second: string;
+}
+
+export function compare(pairs: readonly PairResult[], baseline: string): Comparison[] {
+  const out: Comparison[] = [];
+  const scenarios = [...new Set(pairs.map((p) => p.scenario.name))];
+  for (const s of scenarios) {
+    const of = pairs.filter((p) => p.scenario.name === s);
+    const base = of.find((p) => p.policy.id === baseline);
+    const pairings: Array<[PairResult, PairResult]> = [];
+    if (base) for (const p of of) if (p !== base) pairings.push([p, base]);
+    const alex = of.find((p) => p.policy.id === 'kernel-rejects');
+    const will = of.find((p) => p.policy.id === 'qemu-aborts');
+    if (alex && will) pairings.push([alex, will]);
+    for (const [x, y] of pairings) {
+      for (const metric of ['silent_loss', 'hotplug_ok'] as const) {
+        const t = metric === 'silent_loss' ? tally(x.loss, y.loss) : tally(x.hotplug, y.hotplug);
+        out.push({ scenario: s, metric, first: x.policy.id, second: y.policy.id, ...newcombePaired(t) });
+      }
+    }
+  }
+  return out;
+}
