@@ -5,6 +5,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { ResolvedPolicy } from './policies.js';
 import type { TrialResult } from './result.js';
 import { runTrial } from './trial.js';
+import { exactSilentLoss } from './exact.js';
 
 export interface StudyPlan {
   readonly scenarios: readonly Scenario[];
@@ -55,7 +56,7 @@ export async function runStudy(plan: StudyPlan, opts: StudyOptions = {}): Promis
       out.push({
         scenario,
         policy,
-        row: summarize(scenario.name, policy.id, results),
+        row: { ...summarize(scenario.name, policy.id, results), silentLossExact: exactSilentLoss(scenario, policy.instance) },
         loss: results.map((r) => (r.status === 'ok' ? r.lostOps > 0 : undefined)),
         hotplug: results.map((r) => (r.status === 'ok' && r.hotplugAttempts > 0 ? r.hotplugOk === r.hotplugAttempts : undefined)),
       });

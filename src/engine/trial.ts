@@ -7,6 +7,7 @@ import { buildDangerMap, swMsiDoorbellPages } from '../dma/danger-map.js';
 import { MECHANISM_KEYS, OUTCOME_NAMES, type Outcome, SILENT_MECHANISMS } from '../dma/outcome.js';
 import { Rng } from '../guest/rng.js';
 import { type DmaTally, type Hit, WorkingSet, newTally, placementFor } from '../guest/working-set.js';
+import { AnalyticSet } from '../guest/analytic-set.js';
 import { Containers } from '../vmm/containers.js';
 import { layOutAround, layoutFor, roundOut } from '../vmm/layout.js';
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
@@ -21,6 +22,11 @@ export interface TrialInput {
   readonly seed: string;
   readonly trial: number;
   readonly trace?: Trace;
+  /**
+   * Exact mode (see exact.ts): the scenario's discrete draws are made by this
+   * chooser instead of the RNG, and working sets are densities, not samples.
+   */
+  readonly choose?: (key: string, weights: readonly number[]) => number;
 }
 
 export function runTrial(input: TrialInput): TrialResult {
@@ -50,10 +56,10 @@ type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
 
 interface ActiveDevice {
   readonly spec: DeviceSpec;
-  readonly set: WorkingSet;
+  readonly set: WorkingSet | AnalyticSet;
 }
 
-class TrialRun {
+export class TrialRun {
   private readonly s: Scenario;
   private readonly policy: PolicyInstance;
   private readonly trace: Trace;
@@ -74,6 +80,9 @@ class TrialRun {
   private tally: DmaTally = newTally();
   private step = 0;
   private refusals = 0;
+  private readonly choose: TrialInput['choose'];
+  /** Exact mode: probability that the devices retired so far lost nothing. */
+  private survivalOfRetired = 1;
   private m = {
     hotplugAttempts: 0, hotplugOk: 0, hotplugRejectedKernel: 0, hotplugAbortedVmm: 0,
     memHotplugAttempts: 0, memHotplugOk: 0, memHotplugAbortedVmm: 0, msiSetupFailures: 0,
@@ -89,7 +98,9 @@ class TrialRun {
     const { kernel, view } = hostFor(this.policy, this.host);
     this.view = view;
     this.vfio = new Containers(kernel, this.trace);
-    this.guest = this.s.guests[drawWeighted(this.rng.fork('guest'), this.s.guests.map((g) => g.weight))]!;
+    this.choose = input.choose;
+    const weights = this.s.guests.map((g) => g.weight);
+    this.guest = this.s.guests[this.choose ? this.choose('guest', weights) : drawWeighted(this.rng.fork('guest'), weights)]!;
     this.trace('policy', `${this.policy.id}: kernel ${kernel.era} on ${this.host.platform}; guest '${this.guest.name}' honours [${this.guest.honours.join(', ')}]`);
   }
 
@@ -101,15 +112,19 @@ class TrialRun {
       this.step = i;
       // Declared randomness: one stream per event, so every policy sees the same draws.
       const draw = this.rng.fork(`event/${i}`);
-      if ('chance' in ev && ev.chance < 1 && !(draw.float() < ev.chance)) {
-        this.trace('vmm', `event ${i} (${ev.kind}) does not happen in this trial`);
-        continue;
+      const pick = (weights: readonly number[]) => (this.choose ? this.choose(`pool/${i}`, weights) : drawWeighted(draw, weights));
+      if ('chance' in ev && ev.chance < 1) {
+        const happens = this.choose ? this.choose(`chance/${i}`, [ev.chance, 1 - ev.chance]) === 0 : draw.float() < ev.chance;
+        if (!happens) {
+          this.trace('vmm', `event ${i} (${ev.kind}) does not happen in this trial`);
+          continue;
+        }
       }
-      if (ev.kind === 'hotplug') this.hotplug(ev.pool[drawWeighted(draw, ev.pool.map((p) => p.weight))]!.device);
+      if (ev.kind === 'hotplug') this.hotplug(ev.pool[pick(ev.pool.map((p) => p.weight))]!.device);
       else if (ev.kind === 'unplug') this.unplug(ev.device);
       else if (ev.kind === 'memory-hotplug') crashed = this.memoryHotplug(ev);
       else if (ev.kind === 'dma') this.dma(ev);
-      else if (ev.kind === 'migrate') this.migrate(ev.pool[drawWeighted(draw, ev.pool.map((p) => p.weight))]!);
+      else if (ev.kind === 'migrate') this.migrate(ev.pool[pick(ev.pool.map((p) => p.weight))]!);
       else if (ev.kind === 'reboot') this.reboot();
     }
     const lostBytesBy = {} as Record<Mechanism, number>;
@@ -191,7 +206,7 @@ class TrialRun {
   private unplug(name: string): void {
     const dev = this.devices.get(name);
     if (!dev) return; // never came up (its hotplug failed or was not drawn)
-    this.devices.delete(name);
+    this.retire(dev);
     if (![...this.devices.values()].some((d) => d.spec.group === dev.spec.group)) this.vfio.detach(dev.spec.group);
     this.trace('vmm', `device_del ${name}`);
   }
@@ -270,7 +285,7 @@ class TrialRun {
     if (this.guest.honours.includes('firmware')) this.firmwareHints = this.firmwareHints.union(this.toldGuest);
     this.trace('guest', 'reboot: firmware tables re-read, every driver probes again');
     for (const d of [...this.devices.values()]) {
-      this.devices.delete(d.spec.name);
+      this.retire(d);
       this.probe(d.spec);
     }
   }
@@ -291,7 +306,10 @@ class TrialRun {
   /** The driver probes: it allocates its working set from RAM it believes usable. */
   private probe(spec: DeviceSpec): void {
     const pages = Number(spec.workload.bufferBytes / 4096n);
-    const dev: ActiveDevice = { spec, set: new WorkingSet(spec.workload.buffers, pages, this.traced ? this.witness(spec.name) : undefined) };
+    const set = this.choose
+      ? new AnalyticSet(spec.workload.buffers, pages)
+      : new WorkingSet(spec.workload.buffers, pages, this.traced ? this.witness(spec.name) : undefined);
+    const dev: ActiveDevice = { spec, set };
     this.devices.set(spec.name, dev);
     const group = findGroup(this.host, spec.group);
     if (!this.vfio.mappedFor(spec.group).intersect(swMsiDoorbellPages(group, this.s.vm.swMsiDoorbells)).isEmpty) {
@@ -353,6 +371,18 @@ class TrialRun {
     const groups = [...new Set([...coldGroups, ...hotplugged])];
     const dests = this.s.timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.host) : []));
     return [{ view: this.view, groups }, ...dests.map((h) => ({ view: hostFor(this.policy, h).view, groups }))];
+  }
+
+  private retire(dev: ActiveDevice): void {
+    if (dev.set instanceof AnalyticSet) this.survivalOfRetired *= dev.set.survival();
+    this.devices.delete(dev.spec.name);
+  }
+
+  /** Exact mode: the probability that this path of the scenario loses data silently. */
+  lossProbability(): number {
+    let survival = this.survivalOfRetired;
+    for (const d of this.devices.values()) if (d.set instanceof AnalyticSet) survival *= d.set.survival();
+    return 1 - survival;
   }
 
   private get traced(): boolean {

@@ -66,6 +66,15 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
       rateText(r.silentLoss),
       bytesText(r.lostBytesMean),
     ])));
+    if (sr.some((r) => r.silentLossExact !== undefined && r.silentLoss.n > 0)) {
+      out.push('', 'Silent loss simulated and computed exactly (engine/exact.ts):', '');
+      out.push(...asciiTable(['policy', 'simulated', '95% interval', 'exact'], sr.map((r) => [
+        r.policy,
+        r.silentLoss.n ? percentText(r.silentLoss.p) : '-',
+        r.silentLoss.n ? `${percentText(r.silentLoss.lo)}-${percentText(r.silentLoss.hi)}` : '-',
+        r.silentLossExact === undefined ? '-' : exactText(r.silentLossExact),
+      ])));
+    }
     const zero = sr.find((r) => r.silentLoss.n > 0 && r.silentLoss.k === 0);
     if (zero) para(`A 0/n row means at most 3/n at 95% by the rule of three (${percentText(3 / zero.silentLoss.n)} for n = ${zero.silentLoss.n}).`, '  ');
     const diffs = comparisons.filter((c) => c.scenario === s.name);
@@ -109,6 +118,13 @@ function diffText(c: Comparison | undefined): string {
   if (!c || c.n === 0) return '-';
   const pp = (x: number) => `${x >= 0 ? '+' : '-'}${Math.abs(x * 100).toFixed(1)}`;
   return `${c.distinguishable ? '' : '~'}${pp(c.diff)} [${pp(c.lo)}, ${pp(c.hi)}]`;
+}
+
+/** An exact probability in percent, to three significant digits. */
+function exactText(p: number): string {
+  if (p === 0 || p === 1) return `${p * 100}%`;
+  const v = p * 100;
+  return `${v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(3)}%`;
 }
 
 const num = (x: number) => (x === 0 ? '0' : x >= 100 ? x.toFixed(0) : x.toPrecision(3));

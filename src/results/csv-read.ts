@@ -70,6 +70,7 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       vmCrashes: num('vm_crashes'),
       requests: wilson(num('requests_ok'), num('requests')),
       silentLoss: wilson(num('silent_loss_trials'), ok),
+      silentLossExact: r['silent_loss_exact'] ? num('silent_loss_exact') : undefined,
       lostBytesMean: num('lost_bytes_mean'),
       lostBytesMeanBy: lostBy,
       dmaFaultsMean: num('dma_faults_mean'),

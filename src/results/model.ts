@@ -31,6 +31,8 @@ export interface SummaryRow {
   /** Every VMM request (start, device_add, memory hotplug, migration) that succeeded. */
   readonly requests: Rate;
   readonly silentLoss: Rate;
+  /** The same probability computed exactly (engine/exact.ts), where the scenario allows. */
+  readonly silentLossExact: number | undefined;
   readonly lostBytesMean: number;
   readonly lostBytesMeanBy: Readonly<Record<Mechanism, number>>;
   readonly dmaFaultsMean: number;
@@ -84,6 +86,7 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     vmCrashes: sum((r) => (r.vmCrashed ? 1 : 0)),
     requests: wilson(started + hotplugOk + memOk + sum((r) => r.migrationsOk), n + hotplugAttempts + memAttempts + sum((r) => r.migrations)),
     silentLoss: wilson(sum((r) => (r.lostOps > 0 ? 1 : 0)), n),
+    silentLossExact: undefined,
     lostBytesMean: mean((r) => r.lostBytes),
     lostBytesMeanBy: lostBy,
     dmaFaultsMean: mean((r) => r.faultOps),

@@ -1,0 +1,41 @@
+// Exact beside simulated: for every built-in scenario and policy, the closed
+// form (engine/exact.ts) must fall inside the simulation's 99.9% interval.
+import { describe, expect, it } from 'vitest';
+import { allPolicies } from '../src/engine/policies.js';
+import { runStudy } from '../src/engine/study.js';
+import { wilson } from '../src/results/stats.js';
+import { builtinScenarioNames, resolveScenario } from '../src/scenario/builtin.js';
+import { d05 } from './helpers/scenarios.js';
+import { exactSilentLoss } from '../src/engine/exact.js';
+import { resolvePolicy } from '../src/engine/policies.js';
+
+const Z999 = 3.2905267314919255;
+
+describe('exact silent-loss probability', () => {
+  it('lies inside the 99.9% interval of 800 simulated trials, for every built-in scenario and policy', async () => {
+    const pairs = await runStudy({ scenarios: builtinScenarioNames().map(resolveScenario), policies: allPolicies(), trials: 800, seed: '11' });
+    const misses: string[] = [];
+    for (const p of pairs) {
+      const { k, n } = p.row.silentLoss;
+      const exact = p.row.silentLossExact;
+      expect(exact, `${p.scenario.name} ${p.policy.id}`).toBeDefined();
+      const w = wilson(k, n, Z999);
+      if (exact! < w.lo - 1e-12 || exact! > w.hi + 1e-12) misses.push(`${p.scenario.name} × ${p.policy.id}: exact ${exact} outside [${w.lo}, ${w.hi}] (k=${k}, n=${n})`);
+    }
+    expect(misses).toEqual([]);
+  });
+
+  it('enumerates the guest mix: a deaf quarter of guests gives a quarter of the loss', () => {
+    const all = exactSilentLoss(d05({ start: [], guests: 'guests: [{ name: deaf, honours: [] }]' }), resolvePolicy('guest-avoids-range').instance)!;
+    const mix = exactSilentLoss(d05({ start: [], guests: 'guests: [{ name: deaf, weight: 1, honours: [] }, { name: hears, weight: 3, honours: [runtime] }]' }), resolvePolicy('guest-avoids-range').instance)!;
+    expect(all).toBeGreaterThan(0);
+    expect(mix).toBeCloseTo(all / 4, 12);
+  });
+
+  it('is 0 where nothing can be lost, and not a number the simulation could never reach', () => {
+    expect(exactSilentLoss(resolveScenario('arm64-smmuv3-control'), resolvePolicy('no-checks-2016').instance)).toBe(0);
+    const p2p = exactSilentLoss(resolveScenario('p2p-bridge-window'), resolvePolicy('kernel-rejects').instance)!;
+    expect(p2p).toBeGreaterThan(0.99);
+    expect(p2p).toBeLessThan(1);
+  });
+});
