@@ -25,6 +25,16 @@ describe('doorbell CLI', () => {
     expect(run.scenarios[0].sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('--jobs 1 and --jobs 2 write the same bytes, trials.csv included, whatever the policy order', () => {
+    const dir = tmp();
+    const common = ['--scenario', 'd05-hw-msi-hotplug', '--scenario', 'migrate-to-d05', '--trials', '60', '--keep-trials'];
+    expect(doorbell('run', ...common, '--jobs', '1', '--out', join(dir, 'one')).status).toBe(0);
+    expect(doorbell('run', ...common, '--jobs', '2', '--policy', 'qemu-aborts', '--policy', 'guest-avoids-range', '--policy', 'no-checks-2016', '--policy', 'firmware-reserved-hotplug', '--policy', 'kernel-rejects', '--out', join(dir, 'two')).status).toBe(0);
+    for (const f of ['summary.csv', 'paired.csv', 'trials.csv', 'charts/migrate-to-d05.png']) {
+      expect(readFileSync(join(dir, 'two', f)).equals(readFileSync(join(dir, 'one', f))), f).toBe(true);
+    }
+  });
+
   it('refuses to overwrite without --force, and replaces with it', () => {
     const dir = tmp();
     expect(doorbell('run', '--scenario', 'p2p-bridge-window', '--trials', '5', '--out', dir).status).toBe(2);
@@ -76,6 +86,7 @@ describe('doorbell CLI', () => {
     [['run', '--policy', 'kernel-rejects:backend=vfio'], /^doorbell: --policy kernel-rejects: backend=vfio is not allowed — backend=type1\|iommufd\n$/],
     [['run', '--scenario', 'd05'], /^doorbell: --scenario: unknown scenario 'd05'/],
     [['run', '--bogus'], /^doorbell: Unknown argument: bogus/],
+    [['run', '--jobs', '0'], /^doorbell: --jobs: '0' is not a job count — a whole number from 1 to 256\n$/],
   ];
   for (const [args, message] of bad) {
     it(`exit 2 and one line for: ${args.join(' ')}`, () => {

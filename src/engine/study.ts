@@ -37,29 +37,37 @@ export interface StudyOptions {
   readonly signal?: AbortSignal;
 }
 
+/** One scenario × policy pair: its trials, summary row and paired outcomes. */
+export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials: number, seed: string, pause?: () => Promise<void>) {
+  const results: TrialResult[] = [];
+  let sliceStart = performance.now();
+  for (let t = 0; t < trials; t++) {
+    results.push(runTrial({ scenario, policy: policy.instance, seed, trial: t }));
+    // Timing decides only when to yield, never what is computed.
+    if (pause && (t & 15) === 15 && performance.now() - sliceStart > SLICE_MS) {
+      await pause();
+      sliceStart = performance.now();
+    }
+  }
+  return {
+    row: { ...summarize(scenario.name, policy.id, results), silentLossExact: exactSilentLoss(scenario, policy.instance) },
+    loss: results.map((r) => (r.status === 'ok' ? r.lostOps > 0 : undefined)),
+    hotplug: results.map((r) => (r.status === 'ok' && r.hotplugAttempts > 0 ? r.hotplugOk === r.hotplugAttempts : undefined)),
+    results,
+  };
+}
+
 export async function runStudy(plan: StudyPlan, opts: StudyOptions = {}): Promise<PairResult[]> {
   const out: PairResult[] = [];
   const total = plan.scenarios.length * plan.policies.length;
-  let sliceStart = performance.now();
+  const pause = async () => {
+    await new Promise((r) => setImmediate(r));
+    if (opts.signal?.aborted) throw new Interrupted('interrupted');
+  };
   for (const scenario of plan.scenarios) {
     for (const policy of plan.policies) {
-      const results: TrialResult[] = [];
-      for (let t = 0; t < plan.trials; t++) {
-        results.push(runTrial({ scenario, policy: policy.instance, seed: plan.seed, trial: t }));
-        // Timing decides only when to yield, never what is computed.
-        if ((t & 15) === 15 && performance.now() - sliceStart > SLICE_MS) {
-          await new Promise((r) => setImmediate(r));
-          if (opts.signal?.aborted) throw new Interrupted('interrupted');
-          sliceStart = performance.now();
-        }
-      }
-      out.push({
-        scenario,
-        policy,
-        row: { ...summarize(scenario.name, policy.id, results), silentLossExact: exactSilentLoss(scenario, policy.instance) },
-        loss: results.map((r) => (r.status === 'ok' ? r.lostOps > 0 : undefined)),
-        hotplug: results.map((r) => (r.status === 'ok' && r.hotplugAttempts > 0 ? r.hotplugOk === r.hotplugAttempts : undefined)),
-      });
+      const { results, ...pair } = await runPair(scenario, policy, plan.trials, plan.seed, pause);
+      out.push({ scenario, policy, ...pair });
       opts.onTrials?.(scenario, policy, results);
       opts.onPair?.(out.length, total);
     }

@@ -158,15 +158,20 @@ export class WorkingSet {
     }
   }
 
+  /**
+   * Each buffer is freed and re-allocated with probability `churn`, in index
+   * order, reaching the next one by a geometric skip: the same distribution
+   * as a Binomial(count, churn) number of distinct buffers chosen uniformly.
+   */
   private churn(rng: Rng, churn: number, place: Placement, map: DangerMap, tally: DmaTally): void {
-    const k = binomial(rng, this.count, churn);
-    // Floyd's algorithm: k distinct buffers, uniformly.
-    const chosen = new Set<number>();
-    for (let j = this.count - k; j < this.count; j++) {
-      const t = rng.below(j + 1);
-      chosen.add(chosen.has(t) ? j : t);
+    if (churn >= 1) {
+      for (let i = 0; i < this.count; i++) this.placeOne(i, rng, place, map, tally);
+      return;
     }
-    for (const i of [...chosen].sort((a, b) => a - b)) this.placeOne(i, rng, place, map, tally);
+    const logq = Math.log1p(-churn);
+    for (let i = Math.floor(Math.log(1 - rng.float()) / logq); i < this.count; i += 1 + Math.floor(Math.log(1 - rng.float()) / logq)) {
+      this.placeOne(i, rng, place, map, tally);
+    }
   }
 
   private placeOne(i: number, rng: Rng, place: Placement, map: DangerMap, tally: DmaTally): void {

@@ -5,7 +5,8 @@ import { defineCommand } from '../define.js';
 import { InputError } from '../../errors.js';
 import { BASELINE } from '../../../policies/registry.js';
 import { allPolicies, canonicalOrder, resolvePolicies } from '../../engine/policies.js';
-import { Interrupted, runStudy } from '../../engine/study.js';
+import { Interrupted } from '../../engine/study.js';
+import { defaultJobs, runStudyParallel } from '../../engine/parallel.js';
 import { LIMITS } from '../../scenario/load.js';
 import { builtinScenarioNames, resolveScenario } from '../../scenario/builtin.js';
 import { RUN_DEFAULTS } from '../../defaults.js';
@@ -22,6 +23,13 @@ import { doorbellVersion, gitCommit } from '../meta.js';
 export function parseTrials(v: unknown): number {
   const n = typeof v === 'number' ? v : Number(String(v));
   if (!Number.isSafeInteger(n) || n < 1 || n > 10_000_000) throw new InputError(`--trials: '${String(v)}' is not a trial count`, 'a whole number from 1 to 10000000');
+  return n;
+}
+
+export function parseJobs(v: unknown): number {
+  if (v === undefined) return defaultJobs();
+  const n = Number(String(v));
+  if (!/^[0-9]{1,3}$/.test(String(v)) || n < 1 || n > 256) throw new InputError(`--jobs: '${String(v)}' is not a job count`, 'a whole number from 1 to 256');
   return n;
 }
 
@@ -44,15 +52,17 @@ export default defineCommand({
       .option('out', { type: 'string', describe: 'results directory (default: results/<run-id>)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing results directory' })
       .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' })
+      .option('jobs', { type: 'string', describe: 'worker threads (default: the number of cores); outputs are the same for every value' })
       .option('keep-trials', { type: 'boolean', default: false, describe: 'also write trials.csv, one row per scenario × policy × trial' }),
   async run(args) {
     const trials = parseTrials(args.trials);
     const seed = parseSeed(args.seed);
     const scenarioFlags = (args.scenario ?? []).map(String);
     const policyFlags = (args.policy ?? []).map(String);
-    const refs = scenarioFlags.length ? [...new Set(scenarioFlags)] : builtinScenarioNames();
+    const jobs = parseJobs(args.jobs);
+    const refs0 = scenarioFlags.length ? [...new Set(scenarioFlags)] : builtinScenarioNames();
     const host = args.host ? loadHostFile(resolve(args.host), args.host) : undefined;
-    const loaded = refs.map((ref) => {
+    const loaded = refs0.map((ref) => {
       const s = resolveScenario(ref);
       return { ref, scenario: host ? withHost(s, host.host, host.file, host.sha256) : s };
     });
@@ -81,7 +91,8 @@ export default defineCommand({
     const trialsCsv = args.keepTrials ? new TrialsCsvWriter(results.stream('trials.csv')) : undefined;
     let pairs;
     try {
-      pairs = await runStudy({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed }, {
+      const refs = { scenarioRefs: refs0, hostFlag: args.host, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials) };
+      pairs = await runStudyParallel({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed }, refs, jobs, {
         signal: abort.signal,
         ...(trialsCsv ? { onTrials: (s, p, rs) => trialsCsv.write(s.name, p.id, rs) } : {}),
       });
