@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { TrialResult } from './result.js';
-import { type PairResult, Interrupted, type StudyOptions, type StudyPlan, runStudy } from './study.js';
+import { type PairResult, Interrupted, type StudyOptions, type StudyPlan, runStudy, studyUnits } from './study.js';
 
 /** What a worker needs to rebuild the plan: references, not objects. */
 export interface PlanRefs {
@@ -14,6 +14,7 @@ export interface PlanRefs {
   readonly trials: number;
   readonly seed: string;
   readonly keepTrials: boolean;
+  readonly sweepFlags: readonly string[];
 }
 
 export interface WorkerReply {
@@ -29,7 +30,7 @@ export function defaultJobs(): number {
 }
 
 export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: number, opts: StudyOptions = {}): Promise<PairResult[]> {
-  const pairs = plan.scenarios.flatMap((scenario) => plan.policies.map((policy) => ({ scenario, policy })));
+  const pairs = studyUnits(plan).flatMap((u) => plan.policies.map((policy) => ({ ...u, policy })));
   const n = Math.min(jobs, pairs.length);
   if (n <= 1) return runStudy(plan, opts);
   const done: Array<WorkerReply | undefined> = new Array(pairs.length);
@@ -52,7 +53,7 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
             // Trials are streamed in canonical order as soon as they are contiguous.
             while (flushed < pairs.length && done[flushed]) {
               const { results, ...kept } = done[flushed]!;
-              if (results) opts.onTrials?.(pairs[flushed]!.scenario, pairs[flushed]!.policy, results);
+              if (results) opts.onTrials?.(pairs[flushed]!.scenario, pairs[flushed]!.policy, results, pairs[flushed]!.point);
               done[flushed] = kept; // the trials are written: do not hold them
               flushed++;
             }
@@ -66,5 +67,5 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return pairs.map((p, i) => ({ ...p, row: done[i]!.row, loss: done[i]!.loss, hotplug: done[i]!.hotplug }));
+  return pairs.map((p, i) => ({ ...p, row: { ...done[i]!.row, point: p.point }, loss: done[i]!.loss, hotplug: done[i]!.hotplug }));
 }

@@ -6,9 +6,12 @@ import type { ResolvedPolicy } from './policies.js';
 import type { TrialResult } from './result.js';
 import { runTrial } from './trial.js';
 import { exactSilentLoss } from './exact.js';
+import { applyPoint, pointLabel } from '../scenario/params.js';
 
 export interface StudyPlan {
   readonly scenarios: readonly Scenario[];
+  /** Sweep points (scenario parameters); [{}] without a sweep. */
+  readonly points?: ReadonlyArray<Readonly<Record<string, string>>>;
   readonly policies: readonly ResolvedPolicy[];
   readonly trials: number;
   readonly seed: string;
@@ -16,6 +19,8 @@ export interface StudyPlan {
 
 export interface PairResult {
   readonly scenario: Scenario;
+  /** The sweep point's label ('' without a sweep). */
+  readonly point: string;
   readonly policy: ResolvedPolicy;
   readonly row: SummaryRow;
   /** Per trial, for paired comparisons: silent loss, and hotplug success (undefined: no hotplug). */
@@ -33,7 +38,7 @@ const SLICE_MS = 100;
 export interface StudyOptions {
   readonly onPair?: (done: number, total: number) => void;
   /** Every trial result of a pair, in trial order (for trials.csv). */
-  readonly onTrials?: (scenario: Scenario, policy: ResolvedPolicy, results: readonly TrialResult[]) => void;
+  readonly onTrials?: (scenario: Scenario, policy: ResolvedPolicy, results: readonly TrialResult[], point: string) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -57,6 +62,12 @@ export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials
   };
 }
 
+/** Scenario × sweep point, in canonical order: scenario name, then point. */
+export function studyUnits(plan: StudyPlan): Array<{ scenario: Scenario; point: string }> {
+  const points = plan.points ?? [{}];
+  return plan.scenarios.flatMap((s) => points.map((p) => ({ scenario: applyPoint(s, p), point: pointLabel(p) })));
+}
+
 export async function runStudy(plan: StudyPlan, opts: StudyOptions = {}): Promise<PairResult[]> {
   const out: PairResult[] = [];
   const total = plan.scenarios.length * plan.policies.length;
@@ -64,12 +75,13 @@ export async function runStudy(plan: StudyPlan, opts: StudyOptions = {}): Promis
     await new Promise((r) => setImmediate(r));
     if (opts.signal?.aborted) throw new Interrupted('interrupted');
   };
-  for (const scenario of plan.scenarios) {
+  for (const { scenario, point } of studyUnits(plan)) {
     for (const policy of plan.policies) {
       const { results, ...pair } = await runPair(scenario, policy, plan.trials, plan.seed, pause);
-      out.push({ scenario, policy, ...pair });
-      opts.onTrials?.(scenario, policy, results);
-      opts.onPair?.(out.length, total);
+      const row = { ...pair.row, point };
+      out.push({ scenario, point, policy, ...pair, row });
+      opts.onTrials?.(scenario, policy, results, point);
+      opts.onPair?.(out.length, total * (plan.points?.length ?? 1));
     }
   }
   return out;

@@ -6,7 +6,7 @@ import { type SummaryRow, dec } from '../results/model.js';
 import type { Comparison } from '../results/comparisons.js';
 
 export const SUMMARY_COLUMNS = [
-  'scenario', 'policy', 'trials', 'errors', 'policy_errors',
+  'scenario', 'policy', 'point', 'trials', 'errors', 'policy_errors',
   'vm_start_ok', 'vm_start_rate', 'vm_start_lo', 'vm_start_hi',
   'start_failed_kernel', 'start_failed_vmm', 'start_failed_layout',
   'hotplug_attempts', 'hotplug_ok', 'hotplug_rate', 'hotplug_lo', 'hotplug_hi',
@@ -23,6 +23,7 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
   const rec: Record<string, string | number> = {
     scenario: r.scenario,
     policy: r.policy,
+    point: r.point,
     trials: r.trials,
     errors: r.errors,
     policy_errors: r.policyErrors,
@@ -74,12 +75,12 @@ export function renderSummaryCsv(rows: readonly SummaryRow[]): string {
   return stringify(rows.map(summaryRecord), { header: true, columns: [...SUMMARY_COLUMNS], record_delimiter: 'unix' });
 }
 
-export const PAIRED_COLUMNS = ['scenario', 'metric', 'first', 'second', 'n', 'both', 'first_only', 'second_only', 'neither', 'diff', 'diff_lo', 'diff_hi', 'distinguishable'] as const;
+export const PAIRED_COLUMNS = ['scenario', 'point', 'metric', 'first', 'second', 'n', 'both', 'first_only', 'second_only', 'neither', 'diff', 'diff_lo', 'diff_hi', 'distinguishable'] as const;
 
 export function renderPairedCsv(rows: readonly Comparison[]): string {
   return stringify(
     rows.map((c) => ({
-      scenario: c.scenario, metric: c.metric, first: c.first, second: c.second, n: c.n,
+      scenario: c.scenario, point: c.point, metric: c.metric, first: c.first, second: c.second, n: c.n,
       both: c.a, first_only: c.b, second_only: c.c, neither: c.d,
       diff: dec(c.diff), diff_lo: dec(c.lo), diff_hi: dec(c.hi), distinguishable: c.distinguishable ? 'yes' : 'no',
     })),

@@ -38,3 +38,16 @@ function list(xs: readonly string[]): string {
   if (xs.length <= 1) return xs.join('');
   return `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 }
+
+/** For a sweep: per policy, the first point at which it loses data, and how much at most. */
+export function sweepFinding(rows: readonly SummaryRow[], points: readonly string[]): string {
+  const policies = [...new Set(rows.map((r) => r.policy))];
+  const parts = policies.map((p) => {
+    const own = points.map((pt) => rows.find((r) => r.policy === p && r.point === pt)).filter((r): r is SummaryRow => r !== undefined && r.silentLoss.n > 0);
+    const first = own.find((r) => r.silentLoss.k > 0);
+    if (!first) return `${p} loses none at any point`;
+    const worst = own.reduce((m, r) => (r.silentLoss.p > m.silentLoss.p ? r : m), first);
+    return `${p} first loses data at ${first.point} (${percentText(first.silentLoss.p)}; at most ${percentText(worst.silentLoss.p)} at ${worst.point})`;
+  });
+  return `${parts.join('; ')}.`;
+}

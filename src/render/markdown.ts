@@ -2,7 +2,7 @@
 import type { SummaryRow } from '../results/model.js';
 import { type RunInfo, reproduceCommand } from '../results/run-info.js';
 import { bytesText, fractionText, hex, rateText } from './format.js';
-import { scenarioFinding } from './findings.js';
+import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
 import type { Comparison } from '../results/comparisons.js';
 
@@ -14,7 +14,12 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
   const out: string[] = [];
   out.push('# Guest RAM over host-reserved IOVA: who must stop it?', '');
   out.push(`doorbell ${info.doorbell} ran ${info.trials} seeded trials of each of ${info.policies.length} policies on ${info.scenarios.length} scenarios.`, '');
-  for (const s of info.scenarios) out.push(`- **${s.name}**: ${scenarioFinding(rows.filter((r) => r.scenario === s.name), info.baseline)}`);
+  const points = [...new Set(rows.map((r) => r.point))];
+  const sweeping = (info.sweep ?? []).length > 0;
+  for (const s of info.scenarios) {
+    const sr = rows.filter((r) => r.scenario === s.name);
+    out.push(`- **${s.name}**: ${sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline)}`);
+  }
   out.push('', 'Reproduce:', '', '```sh', reproduceCommand(info), '```', '');
   out.push('Rates are k/n (p%) [95% Wilson interval]. Silent loss: at least one DMA write in the trial did not land where the guest believes.', '');
   out.push('## Policies', '', table(['policy', 'position', 'held by', 'kernel'], info.policies.map((p) => [p.id, p.position, p.heldBy, p.kernelEra])), '');
@@ -23,6 +28,11 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
     const sr = rows.filter((r) => r.scenario === s.name);
     out.push(`## ${s.name}`, '', `**${s.title}.** ${s.description}`, '', `Source: ${s.source}`, '');
     out.push('```sh', reproduceCommand(info, s.ref), '```', '');
+    if (sweeping) {
+      out.push(table(['point', 'policy', 'silent loss (trials)', 'hotplug ok', 'VM start'], points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => [pt, r.policy, rateText(r.silentLoss), fractionText(r.hotplug.k, r.hotplug.n), fractionText(r.vmStart.k, r.vmStart.n)]))), '');
+      out.push(`![${s.name} sweep](charts/sweep-${s.name}.png)`, '');
+      continue;
+    }
     out.push(table(
       ['policy', 'VM start', 'hotplug ok', 'VM crashes', 'silent loss (trials)', 'lost/trial', 'faults/trial', 'RAM not for DMA', 'highest GPA'],
       sr.map((r) => [r.policy, fractionText(r.vmStart.k, r.vmStart.n), fractionText(r.hotplug.k, r.hotplug.n), String(r.vmCrashes), rateText(r.silentLoss), bytesText(r.lostBytesMean), r.dmaFaultsMean.toPrecision(3), bytesText(r.ramUnusableBytes), hex(r.maxGpa)]),

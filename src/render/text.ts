@@ -5,7 +5,7 @@ import type { SummaryRow } from '../results/model.js';
 import { type RunInfo, reproduceCommand } from '../results/run-info.js';
 import { asciiTable, bytesText, fractionText, hex, percentText, rateText, wrap, wrapCommand } from './format.js';
 import type { Comparison } from '../results/comparisons.js';
-import { scenarioFinding } from './findings.js';
+import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
 
 export const REPORT_WIDTH = 72;
@@ -20,8 +20,12 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
       `discussion in Santa Fe" (linux-arm-kernel, 9 Nov 2016).`,
   );
   out.push('');
+  const points = [...new Set(rows.map((r) => r.point))];
+  const sweeping = (info.sweep ?? []).length > 0;
   for (const s of info.scenarios) {
-    out.push(...wrap(`${s.name}: ${scenarioFinding(rows.filter((r) => r.scenario === s.name), info.baseline)}`, REPORT_WIDTH, '- ', '  '));
+    const sr = rows.filter((r) => r.scenario === s.name);
+    const finding = sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline);
+    out.push(...wrap(`${s.name}: ${finding}`, REPORT_WIDTH, '- ', '  '));
   }
   out.push('', 'Everything below is reproduced by:', '', ...wrapCommand(reproduceCommand(info)), '');
   para(
@@ -41,6 +45,10 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     out.push('');
     para(`Source: ${s.source}`);
     out.push('', ...wrapCommand(reproduceCommand(info, s.ref)), '');
+    if (sweeping) {
+      out.push(...sweepTable(info, sr, points));
+      continue;
+    }
     // Memory hotplug and migration columns appear only where the scenario has them.
     const mem = sr.some((r) => r.memHotplugAttempts > 0);
     const mig = sr.some((r) => r.migrations > 0);
@@ -111,6 +119,23 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
   para(`doorbell ${info.doorbell}, node ${info.node}, seed ${info.seed}, ${info.trials} trials per pair, commit ${info.gitCommit ?? 'unknown'}.`, '  ');
   for (const s of info.scenarios) out.push(`  ${s.name} sha256:${s.sha256.slice(0, 16)}`);
   return out.map((l) => l.trimEnd()).join('\n') + '\n';
+}
+
+/** A sweep: a row per point and policy, loss in one table, requests in another. */
+function sweepTable(info: RunInfo, sr: readonly SummaryRow[], points: readonly string[]): string[] {
+  const keys = info.sweep.map((a) => a.key);
+  const values = (point: string) => point.split(' ').map((kv) => kv.slice(kv.indexOf('=') + 1)).join(',');
+  const head = `${keys.join(',')} / policy`;
+  const byPoint = points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => ({ id: `${values(pt)} ${r.policy}`, r })));
+  const hotplugs = sr.some((r) => r.hotplug.n > 0);
+  return [
+    'Silent data loss at each point:', '',
+    ...asciiTable([head, 'silent loss'], byPoint.map(({ id, r }) => [id, rateText(r.silentLoss)])),
+    '', 'Requests granted at each point (k/n):', '',
+    ...asciiTable([head, 'VM start', ...(hotplugs ? ['hotplug'] : []), 'VM crash'], byPoint.map(({ id, r }) => [
+      id, fractionText(r.vmStart.k, r.vmStart.n), ...(hotplugs ? [fractionText(r.hotplug.k, r.hotplug.n)] : []), String(r.vmCrashes),
+    ])),
+  ];
 }
 
 /** `+6.4 [+4.9, +8.0]` in percentage points; `~` when the interval holds 0; `-` when nothing paired. */

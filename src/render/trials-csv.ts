@@ -7,7 +7,7 @@ import { MECHANISMS } from '../engine/result.js';
 import type { TrialResult } from '../engine/result.js';
 
 export const TRIAL_COLUMNS = [
-  'scenario', 'policy', 'trial', 'status', 'vm_started', 'start_failure', 'hotplug_attempts', 'hotplug_ok',
+  'scenario', 'policy', 'point', 'trial', 'status', 'vm_started', 'start_failure', 'hotplug_attempts', 'hotplug_ok',
   'mem_hotplug_attempts', 'mem_hotplug_ok', 'migrations', 'migrations_ok', 'vm_crashed', 'refused_calls',
   'msi_setup_failures', 'lost_ops', 'lost_bytes', ...MECHANISMS.map((m) => `lost_bytes_${m}`), 'fault_ops',
   'dangerous_placements', 'ram_unusable_bytes', 'max_gpa', 'message',
@@ -18,14 +18,14 @@ export class TrialsCsvWriter {
     out.write(stringify([], { header: true, columns: [...TRIAL_COLUMNS], record_delimiter: 'unix' }));
   }
 
-  write(scenario: string, policy: string, results: readonly TrialResult[]): void {
+  write(scenario: string, policy: string, results: readonly TrialResult[], point = ''): void {
     const records = results.map((r, trial) =>
       r.status === 'ok'
-        ? [scenario, policy, trial, 'ok', r.vmStarted ? 1 : 0, r.startFailure ?? '', r.hotplugAttempts, r.hotplugOk,
+        ? [scenario, policy, point, trial, 'ok', r.vmStarted ? 1 : 0, r.startFailure ?? '', r.hotplugAttempts, r.hotplugOk,
           r.memHotplugAttempts, r.memHotplugOk, r.migrations, r.migrationsOk, r.vmCrashed ? 1 : 0, r.refusedCalls,
           r.msiSetupFailures, r.lostOps, r.lostBytes, ...MECHANISMS.map((m) => r.lostBytesBy[m]), r.faultOps,
           r.dangerousPlacements, r.ramUnusableBytes.toString(), hex(r.maxGpa), '']
-        : [scenario, policy, trial, r.status, ...Array(TRIAL_COLUMNS.length - 5).fill(''), r.message],
+        : [scenario, policy, point, trial, r.status, ...Array(TRIAL_COLUMNS.length - 6).fill(''), r.message],
     );
     this.out.write(stringify(records, { record_delimiter: 'unix' }));
   }

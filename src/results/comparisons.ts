@@ -9,6 +9,7 @@ export type Metric = 'silent_loss' | 'hotplug_ok';
 
 export interface Comparison extends PairedDiff {
   readonly scenario: string;
+  readonly point: string;
   readonly metric: Metric;
   readonly first: string;
   readonly second: string;
@@ -16,9 +17,9 @@ export interface Comparison extends PairedDiff {
 
 export function compare(pairs: readonly PairResult[], baseline: string): Comparison[] {
   const out: Comparison[] = [];
-  const scenarios = [...new Set(pairs.map((p) => p.scenario.name))];
-  for (const s of scenarios) {
-    const of = pairs.filter((p) => p.scenario.name === s);
+  const units = [...new Map(pairs.map((p) => [`${p.scenario.name}\u0000${p.point}`, { s: p.scenario.name, point: p.point }])).values()];
+  for (const { s, point } of units) {
+    const of = pairs.filter((p) => p.scenario.name === s && p.point === point);
     const base = of.find((p) => p.policy.id === baseline);
     const pairings: Array<[PairResult, PairResult]> = [];
     if (base) for (const p of of) if (p !== base) pairings.push([p, base]);
@@ -28,7 +29,7 @@ export function compare(pairs: readonly PairResult[], baseline: string): Compari
     for (const [x, y] of pairings) {
       for (const metric of ['silent_loss', 'hotplug_ok'] as const) {
         const t = metric === 'silent_loss' ? tally(x.loss, y.loss) : tally(x.hotplug, y.hotplug);
-        out.push({ scenario: s, metric, first: x.policy.id, second: y.policy.id, ...newcombePaired(t) });
+        out.push({ scenario: s, point, metric, first: x.policy.id, second: y.policy.id, ...newcombePaired(t) });
       }
     }
   }

@@ -49,6 +49,7 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
     return {
       scenario: r['scenario']!,
       policy: r['policy']!,
+      point: r['point'] ?? '',
       trials,
       errors,
       policyErrors: num('policy_errors'),
@@ -86,6 +87,7 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
 export function parsePairedCsv(text: string, file = 'paired.csv'): Comparison[] {
   return parseCsv(text, file).map((r) => ({
     scenario: r['scenario']!,
+    point: r['point'] ?? '',
     metric: r['metric'] as Metric,
     first: r['first']!,
     second: r['second']!,

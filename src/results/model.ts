@@ -7,6 +7,8 @@ import { type Rate, wilson } from './stats.js';
 export interface SummaryRow {
   readonly scenario: string;
   readonly policy: string;
+  /** Sweep point label, e.g. `vm.ram=4GiB` ('' without a sweep). */
+  readonly point: string;
   readonly trials: number;
   readonly errors: number;
   /** Of `errors`, those the policy caused (it threw or returned nonsense). */
@@ -62,6 +64,7 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
   return {
     scenario,
     policy,
+    point: '',
     trials: results.length,
     errors: results.length - n,
     firstError: firstError && 'message' in firstError ? `${firstError.status}: ${firstError.message}` : undefined,

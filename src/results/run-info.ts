@@ -36,6 +36,8 @@ export interface RunInfo {
   readonly policyFlags: readonly string[];
   /** --host, when the run substituted a host. */
   readonly hostFlag?: string;
+  /** --param axes, in flag order; empty without a sweep. */
+  readonly sweep: ReadonlyArray<{ readonly key: string; readonly values: readonly string[] }>;
   readonly scenarios: readonly ScenarioInfo[];
   readonly policies: readonly PolicyInfo[];
   readonly baseline: string;
@@ -44,11 +46,13 @@ export interface RunInfo {
 
 /** The command that reproduces the run, or one scenario of it. */
 export function reproduceCommand(info: RunInfo, scenarioRef?: string): string {
+  const sweep = info.sweep ?? [];
   const parts = ['doorbell', 'run'];
   const refs = scenarioRef !== undefined ? [scenarioRef] : info.scenarioFlags;
   for (const s of refs) parts.push('--scenario', s);
   for (const p of info.policyFlags) parts.push('--policy', p);
   if (info.hostFlag !== undefined) parts.push('--host', info.hostFlag);
+  for (const a of sweep) parts.push('--param', `${a.key}=${a.values.join(',')}`);
   parts.push('--trials', String(info.trials), '--seed', info.seed);
   return parts.join(' ');
 }

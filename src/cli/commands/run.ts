@@ -8,6 +8,7 @@ import { allPolicies, canonicalOrder, resolvePolicies } from '../../engine/polic
 import { Interrupted } from '../../engine/study.js';
 import { defaultJobs, runStudyParallel } from '../../engine/parallel.js';
 import { LIMITS } from '../../scenario/load.js';
+import { applyPoint, parseSweep, sweepPoints } from '../../scenario/params.js';
 import { builtinScenarioNames, resolveScenario } from '../../scenario/builtin.js';
 import { RUN_DEFAULTS } from '../../defaults.js';
 import { buildRunFiles } from '../../results/run-files.js';
@@ -52,6 +53,7 @@ export default defineCommand({
       .option('out', { type: 'string', describe: 'results directory (default: results/<run-id>)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing results directory' })
       .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' })
+      .option('param', { type: 'string', array: true, describe: 'sweep a scenario parameter: KEY=V1,V2,... (repeatable; cartesian product)' })
       .option('jobs', { type: 'string', describe: 'worker threads (default: the number of cores); outputs are the same for every value' })
       .option('keep-trials', { type: 'boolean', default: false, describe: 'also write trials.csv, one row per scenario × policy × trial' }),
   async run(args) {
@@ -60,6 +62,9 @@ export default defineCommand({
     const scenarioFlags = (args.scenario ?? []).map(String);
     const policyFlags = (args.policy ?? []).map(String);
     const jobs = parseJobs(args.jobs);
+    const sweepFlags = (args.param ?? []).map(String);
+    const sweep = parseSweep(sweepFlags);
+    const points = sweepPoints(sweep);
     const refs0 = scenarioFlags.length ? [...new Set(scenarioFlags)] : builtinScenarioNames();
     const host = args.host ? loadHostFile(resolve(args.host), args.host) : undefined;
     const loaded = refs0.map((ref) => {
@@ -73,11 +78,12 @@ export default defineCommand({
     }
     loaded.sort((a, b) => (a.scenario.name < b.scenario.name ? -1 : 1));
     const policies = canonicalOrder(policyFlags.length ? await resolvePolicies(policyFlags) : allPolicies());
-    const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => p.id)]);
+    const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => p.id), sweepFlags]);
     const runId = `seed${seed}-t${trials}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 8)}`;
     const out = args.out ?? join('results', runId);
     checkWritable(out, args.force);
 
+    for (const { scenario } of loaded) for (const p of points) applyPoint(scenario, p); // a point that cannot apply fails now
     for (const { scenario } of loaded) {
       const work = trials * scenario.timeline.length;
       if (work > LIMITS.trialEvents) throw new InputError(`--trials ${trials} × ${scenario.timeline.length} events of ${scenario.name} is ${work} trial events`, `at most ${LIMITS.trialEvents} per scenario and policy`);
@@ -91,10 +97,10 @@ export default defineCommand({
     const trialsCsv = args.keepTrials ? new TrialsCsvWriter(results.stream('trials.csv')) : undefined;
     let pairs;
     try {
-      const refs = { scenarioRefs: refs0, hostFlag: args.host, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials) };
-      pairs = await runStudyParallel({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed }, refs, jobs, {
+      const refs = { scenarioRefs: refs0, hostFlag: args.host, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials), sweepFlags };
+      pairs = await runStudyParallel({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed, points }, refs, jobs, {
         signal: abort.signal,
-        ...(trialsCsv ? { onTrials: (s, p, rs) => trialsCsv.write(s.name, p.id, rs) } : {}),
+        ...(trialsCsv ? { onTrials: (s, p, rs, point) => trialsCsv.write(s.name, p.id, rs, point) } : {}),
       });
     } catch (e) {
       results.abort();
@@ -116,6 +122,7 @@ export default defineCommand({
       scenarioFlags,
       policyFlags,
       ...(args.host ? { hostFlag: args.host } : {}),
+      sweep: sweep.map((a) => ({ key: a.key, values: [...a.values] })),
       scenarios: loaded.map(({ ref, scenario: s }) => ({
         name: s.name, title: s.title, source: s.source, description: s.description, ref, file: s.file, sha256: s.sha256, files: s.files,
         hotplugs: s.timeline.filter((e) => e.kind === 'hotplug').length,

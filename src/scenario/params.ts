@@ -1,0 +1,128 @@
+// Sweeps: `--param KEY=V1,V2,...` over scenario parameters. Each point of the
+// cartesian product is the scenario with those values substituted; trials
+// keep their seeds, so points are paired like policies are.
+import { InputError, didYouMean } from '../errors.js';
+import { PAGE_SIZE, U64_MAX, formatSize, parseQuantity } from '../model/addr.js';
+import type { GuestProfile, Scenario, TimelineEvent } from './types.js';
+
+type Kind = 'size' | 'count' | 'fraction' | 'version';
+
+/** Every parameter a sweep may vary, what it is, and where it goes. */
+export const SWEEP_PARAMS: Readonly<Record<string, { kind: Kind; doc: string }>> = {
+  'vm.ram': { kind: 'size', doc: 'guest RAM (virt, q35, pc)' },
+  'vm.qemu': { kind: 'version', doc: 'QEMU version (the AMD 1 TiB relocation from 7.1)' },
+  'host.kernel': { kind: 'version', doc: 'host kernel version (the >= 6.6 DIRECT rule)' },
+  'workload.buffers': { kind: 'count', doc: 'buffers per device working set, every device' },
+  'workload.buffer_size': { kind: 'size', doc: 'buffer size, every device' },
+  'workload.low_bias': { kind: 'fraction', doc: 'share of buffers allocated below 4 GiB, every device' },
+  'dma.operations': { kind: 'count', doc: 'DMA writes per phase, every phase' },
+  'dma.churn': { kind: 'fraction', doc: 'share of buffers re-allocated between rounds, every phase' },
+  'guests.runtime': { kind: 'fraction', doc: 'share of guests that honour runtime hints (the rest honour firmware tables only)' },
+};
+
+export interface SweepAxis {
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+/** `KEY=V1,V2` flags → axes, each value checked now. */
+export function parseSweep(flags: readonly string[]): SweepAxis[] {
+  const axes: SweepAxis[] = [];
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    const key = eq < 0 ? flag : flag.slice(0, eq);
+    const spec = SWEEP_PARAMS[key];
+    if (!spec) throw new InputError(`--param: unknown parameter '${key}'${didYouMean(key, Object.keys(SWEEP_PARAMS))}`, `one of: ${Object.keys(SWEEP_PARAMS).join(', ')}`);
+    if (axes.some((a) => a.key === key)) throw new InputError(`--param: '${key}' given twice`, 'each parameter once, with all its values');
+    const values = eq < 0 ? [] : flag.slice(eq + 1).split(',').map((v) => v.trim()).filter(Boolean);
+    if (values.length === 0) throw new InputError(`--param ${key}: no values`, `${key}=V1,V2,...`);
+    for (const v of values) checkValue(key, spec.kind, v);
+    axes.push({ key, values });
+  }
+  return axes;
+}
+
+function checkValue(key: string, kind: Kind, v: string): void {
+  const bad = (expected: string): never => {
+    throw new InputError(`--param ${key}: '${v}' is not ${expected}`, expected);
+  };
+  if (kind === 'size') {
+    const q = parseQuantity(v);
+    if (q === undefined || q === 0n || q % PAGE_SIZE !== 0n || q > U64_MAX) bad('a size that is a multiple of 4 KiB');
+  } else if (kind === 'count') {
+    if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 2 ** 50) bad('a whole number from 1');
+  } else if (kind === 'fraction') {
+    if (!/^[0-9.]+$/.test(v) || !(Number(v) >= 0 && Number(v) <= 1)) bad('a number from 0 to 1');
+  } else if (!/^[0-9]+(\.[0-9]+){0,2}$/.test(v)) bad('a version such as 7.1');
+}
+
+/** The cartesian product, first axis slowest; [{}] without a sweep. */
+export function sweepPoints(axes: readonly SweepAxis[]): Array<Record<string, string>> {
+  let points: Array<Record<string, string>> = [{}];
+  for (const a of axes) points = points.flatMap((p) => a.values.map((v) => ({ ...p, [a.key]: v })));
+  return points;
+}
+
+/** A point's label, as CSV and reports show it: `vm.ram=4GiB dma.churn=0.5`. */
+export function pointLabel(point: Readonly<Record<string, string>>): string {
+  return Object.entries(point).map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
+export function applyPoint(s: Scenario, point: Readonly<Record<string, string>>): Scenario {
+  let out = s;
+  for (const [key, v] of Object.entries(point)) {
+    const dma = (f: (e: Extract<TimelineEvent, { kind: 'dma' }>) => TimelineEvent) => out.timeline.map((e) => (e.kind === 'dma' ? f(e) : e));
+    const work = (f: (w: Scenario['devices'][number]['workload']) => Scenario['devices'][number]['workload']) => out.devices.map((d) => ({ ...d, workload: f(d.workload) }));
+    switch (key) {
+      case 'vm.ram':
+        if (out.vm.machine === 'explicit') throw new InputError(`--param vm.ram: scenario ${s.name} lays RAM out explicitly`, 'a scenario with machine virt, q35 or pc');
+        out = { ...out, vm: { ...out.vm, ram: parseQuantity(v)! } };
+        break;
+      case 'vm.qemu':
+        out = { ...out, vm: { ...out.vm, qemu: v } };
+        break;
+      case 'host.kernel':
+        out = { ...out, host: { ...out.host, kernel: v } };
+        break;
+      case 'workload.buffers':
+        out = { ...out, devices: work((w) => ({ ...w, buffers: Number(v) })) };
+        break;
+      case 'workload.buffer_size':
+        out = { ...out, devices: work((w) => ({ ...w, bufferBytes: parseQuantity(v)! })) };
+        break;
+      case 'workload.low_bias':
+        out = { ...out, devices: work((w) => ({ ...w, lowBias: Number(v) })) };
+        break;
+      case 'dma.operations':
+        out = { ...out, timeline: dma((e) => ({ ...e, operations: Number(v) })) };
+        break;
+      case 'dma.churn':
+        out = { ...out, timeline: dma((e) => ({ ...e, churn: Number(v) })) };
+        break;
+      case 'guests.runtime': {
+        const p = Number(v);
+        const guests: GuestProfile[] = [
+          { name: 'runtime-hints', weight: p, honours: ['firmware', 'runtime'] },
+          { name: 'boot-only', weight: 1 - p, honours: ['firmware'] },
+        ];
+        out = { ...out, guests: guests.filter((g) => g.weight > 0) };
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Numeric value of a point on an axis, for a sweep chart's x axis. */
+export function axisNumber(key: string, v: string): number {
+  const kind = SWEEP_PARAMS[key]?.kind;
+  if (kind === 'size') return Number(parseQuantity(v)!) / 2 ** 30; // GiB
+  if (kind === 'version') return Number(v.split('.').slice(0, 2).join('.'));
+  return Number(v);
+}
+
+export function axisUnit(key: string): string {
+  return SWEEP_PARAMS[key]?.kind === 'size' ? 'GiB' : '';
+}
+
+export { formatSize };
