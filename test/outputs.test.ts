@@ -48,7 +48,7 @@ describe('results directory', async () => {
 
   it('summary.csv has the documented header and one row per scenario × policy', () => {
     const lines = String(files.get('summary.csv')).trimEnd().split('\n');
-    expect(lines[0]!.split(',').slice(0, 4)).toEqual(['scenario', 'policy', 'trials', 'errors']);
+    expect(lines[0]!.split(',').slice(0, 5)).toEqual(['scenario', 'policy', 'point', 'trials', 'errors']);
     for (const col of ['vm_start_ok', 'hotplug_attempts', 'hotplug_ok', 'hotplug_rejected_kernel', 'hotplug_aborted_vmm', 'vm_crashes', 'silent_loss_trials', 'silent_loss_rate', 'silent_loss_lo', 'silent_loss_hi', 'lost_bytes_mean', 'dma_faults_mean', 'ram_unusable_bytes', 'max_gpa']) {
       expect(lines[0]!.split(',')).toContain(col);
     }
