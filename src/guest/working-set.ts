@@ -178,12 +178,14 @@ export class WorkingSet {
     const useLow = place.lowBias > 0 && place.low.total > 0 && rng.float() < place.lowBias;
     const page = drawStartPage(rng, useLow ? place.low : place.all);
     this.positions[i] = page;
-    const hit = classifyBuffer(map, page, this.pages);
+    // Fast path: most buffers touch no danger range; one binary search says so.
+    const k = firstDangerAtOrAfter(map, page);
+    const hit = k < map.firstPage.length && map.firstPage[k]! <= page + this.pages - 1 ? classifyBuffer(map, page, this.pages) : undefined;
     if (hit) {
       this.hits.set(i, hit);
       tally.dangerousPlacements++;
       this.witness?.(i, page, hit);
-    } else {
+    } else if (this.hits.size > 0) {
       this.hits.delete(i);
     }
   }
