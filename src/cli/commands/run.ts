@@ -1,5 +1,6 @@
 // doorbell run: every scenario × policy pair, seeded trials, a results directory.
 import { createHash } from 'node:crypto';
+import { Presets, SingleBar } from 'cli-progress';
 import { join, resolve } from 'node:path';
 import { defineCommand } from '../define.js';
 import { InputError } from '../../errors.js';
@@ -25,6 +26,12 @@ export function parseTrials(v: unknown): number {
   const n = typeof v === 'number' ? v : Number(String(v));
   if (!Number.isSafeInteger(n) || n < 1 || n > 10_000_000) throw new InputError(`--trials: '${String(v)}' is not a trial count`, 'a whole number from 1 to 10000000');
   return n;
+}
+
+function progressBar(total: number): SingleBar {
+  const bar = new SingleBar({ format: 'doorbell [{bar}] {value}/{total} scenario × policy pairs, {eta_formatted} left', stream: process.stderr, hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+  bar.start(total, 0);
+  return bar;
 }
 
 export function parseJobs(v: unknown): number {
@@ -54,6 +61,7 @@ export default defineCommand({
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing results directory' })
       .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' })
       .option('param', { type: 'string', array: true, describe: 'sweep a scenario parameter: KEY=V1,V2,... (repeatable; cartesian product)' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar and no closing summary on stderr' })
       .option('jobs', { type: 'string', describe: 'worker threads (default: the number of cores); outputs are the same for every value' })
       .option('keep-trials', { type: 'boolean', default: false, describe: 'also write trials.csv, one row per scenario × policy × trial' }),
   async run(args) {
@@ -94,12 +102,15 @@ export default defineCommand({
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const results = new ResultsDir(out, args.force);
+    // A progress bar only for a person watching: stderr is a terminal and --quiet is off.
+    const bar = process.stderr.isTTY && !args.quiet ? progressBar(loaded.length * policies.length * points.length) : undefined;
     const trialsCsv = args.keepTrials ? new TrialsCsvWriter(results.stream('trials.csv')) : undefined;
     let pairs;
     try {
       const refs = { scenarioRefs: refs0, hostFlag: args.host, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials), sweepFlags };
       pairs = await runStudyParallel({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed, points }, refs, jobs, {
         signal: abort.signal,
+        ...(bar ? { onPair: (done: number, total: number) => bar.update(done, { total }) } : {}),
         ...(trialsCsv ? { onTrials: (s, p, rs, point) => trialsCsv.write(s.name, p.id, rs, point) } : {}),
       });
     } catch (e) {
@@ -108,6 +119,7 @@ export default defineCommand({
       process.stderr.write('doorbell: interrupted; nothing was written\n');
       return 130;
     } finally {
+      bar?.stop();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     }
@@ -142,7 +154,7 @@ export default defineCommand({
       throw e;
     }
     if (args.json) process.stdout.write(JSON.stringify(rows.map(summaryRecord), null, 2) + '\n');
-    process.stderr.write(`doorbell: ${rows.length} scenario × policy pairs, ${trials} trials each → ${out}/ (report.txt, report.md, summary.csv, charts/)\n`);
+    if (!args.quiet) process.stderr.write(`doorbell: ${rows.length} scenario × policy pairs, ${trials} trials each → ${out}/ (report.txt, report.md, summary.csv, charts/)\n`);
     if (info.trialErrors > 0) {
       process.stderr.write(`doorbell: ${info.trialErrors} trials errored; see report.txt\n`);
       return 1;
