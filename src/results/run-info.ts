@@ -36,6 +36,8 @@ export interface RunInfo {
   readonly policyFlags: readonly string[];
   /** --host, when the run substituted a host. */
   readonly hostFlag?: string;
+  /** --shard: which share this is, of which scenarios (merge checks and joins them). */
+  readonly shard?: { readonly index: number; readonly count: number; readonly scenarios: readonly string[] };
   /** --param axes, in flag order; empty without a sweep. */
   readonly sweep: ReadonlyArray<{ readonly key: string; readonly values: readonly string[] }>;
   readonly scenarios: readonly ScenarioInfo[];

@@ -34,6 +34,32 @@ function progressBar(total: number): SingleBar {
   return bar;
 }
 
+/** argv without the flags that change only where and how a run writes, so that shards merged, or a run with another --jobs, record the same run.json. */
+export function resultArgv(argv: readonly string[]): string[] {
+  const outputOnly = new Set(['--out', '--force', '--jobs', '--quiet', '--json', '--shard', '--keep-trials']);
+  const valued = new Set(['--out', '--jobs', '--shard']);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.split('=')[0]!;
+    if (outputOnly.has(name)) {
+      if (valued.has(name) && !a.includes('=')) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+export function parseShard(v: unknown): { index: number; count: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^([0-9]{1,4})\/([0-9]{1,4})$/.exec(String(v));
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new InputError(`--shard: '${String(v)}' is not a shard`, 'I/N with 1 <= I <= N, e.g. 2/8');
+  return { index, count };
+}
+
 export function parseJobs(v: unknown): number {
   if (v === undefined) return defaultJobs();
   const n = Number(String(v));
@@ -61,6 +87,7 @@ export default defineCommand({
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing results directory' })
       .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' })
       .option('param', { type: 'string', array: true, describe: 'sweep a scenario parameter: KEY=V1,V2,... (repeatable; cartesian product)' })
+      .option('shard', { type: 'string', describe: 'I/N: run the I-th of N deterministic shares of the scenarios (merge with doorbell merge)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar and no closing summary on stderr' })
       .option('jobs', { type: 'string', describe: 'worker threads (default: the number of cores); outputs are the same for every value' })
       .option('keep-trials', { type: 'boolean', default: false, describe: 'also write trials.csv, one row per scenario × policy × trial' }),
@@ -85,8 +112,11 @@ export default defineCommand({
       names.add(scenario.name);
     }
     loaded.sort((a, b) => (a.scenario.name < b.scenario.name ? -1 : 1));
+    const shard = parseShard(args.shard);
+    const allScenarios = loaded.map((l) => l.scenario.name);
+    if (shard) loaded.splice(0, loaded.length, ...loaded.filter((_, i) => i % shard.count === shard.index - 1));
     const policies = canonicalOrder(policyFlags.length ? await resolvePolicies(policyFlags) : allPolicies());
-    const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => p.id), sweepFlags]);
+    const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => p.id), sweepFlags, shard ?? null]);
     const runId = `seed${seed}-t${trials}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 8)}`;
     const out = args.out ?? join('results', runId);
     checkWritable(out, args.force);
@@ -107,7 +137,7 @@ export default defineCommand({
     const trialsCsv = args.keepTrials ? new TrialsCsvWriter(results.stream('trials.csv')) : undefined;
     let pairs;
     try {
-      const refs = { scenarioRefs: refs0, hostFlag: args.host, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials), sweepFlags };
+      const refs = { scenarioRefs: loaded.map((l) => l.ref), hostFlag: args.host, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials), sweepFlags };
       pairs = await runStudyParallel({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed, points }, refs, jobs, {
         signal: abort.signal,
         ...(bar ? { onPair: (done: number, total: number) => bar.update(done, { total }) } : {}),
@@ -128,13 +158,14 @@ export default defineCommand({
       doorbell: doorbellVersion(),
       gitCommit: gitCommit(),
       node: process.version,
-      argv: process.argv.slice(2),
+      argv: resultArgv(process.argv.slice(2)),
       seed,
       trials,
       scenarioFlags,
       policyFlags,
       ...(args.host ? { hostFlag: args.host } : {}),
       sweep: sweep.map((a) => ({ key: a.key, values: [...a.values] })),
+      ...(shard ? { shard: { ...shard, scenarios: allScenarios } } : {}),
       scenarios: loaded.map(({ ref, scenario: s }) => ({
         name: s.name, title: s.title, source: s.source, description: s.description, ref, file: s.file, sha256: s.sha256, files: s.files,
         hotplugs: s.timeline.filter((e) => e.kind === 'hotplug').length,
