@@ -20,6 +20,15 @@ export class ResultsDir {
     chmodSync(this.tmp, 0o755);
   }
 
+  /** The temporary directory, for files written as the run goes. */
+  get path(): string {
+    return this.tmp;
+  }
+
+  remove(name: string): void {
+    rmSync(join(this.tmp, name), { force: true });
+  }
+
   stream(name: string): WriteStream {
     const s = createWriteStream(join(this.tmp, name));
     this.streams.push(s);
@@ -33,9 +42,14 @@ export class ResultsDir {
     }
   }
 
-  /** Closes the streams and renames the directory into place. */
-  async commit(): Promise<void> {
+  /**
+   * Closes the streams and renames the directory into place. With
+   * `dropStreams` (an interrupted run) the streamed files are half-written
+   * and are removed instead.
+   */
+  async commit(opts: { dropStreams?: boolean } = {}): Promise<void> {
     await Promise.all(this.streams.map((s) => new Promise<void>((resolve, reject) => s.end((e?: Error | null) => (e ? reject(e) : resolve())))));
+    if (opts.dropStreams) for (const s of this.streams) rmSync(String(s.path), { force: true });
     checkWritable(this.dir, this.force);
     if (existsSync(this.dir)) rmSync(this.dir, { recursive: true, force: true });
     renameSync(this.tmp, this.dir);

@@ -33,10 +33,25 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
   const pairs = studyUnits(plan).flatMap((u) => plan.policies.map((policy) => ({ ...u, policy })));
   const n = Math.min(jobs, pairs.length);
   if (n <= 1) return runStudy(plan, opts);
-  const done: Array<WorkerReply | undefined> = new Array(pairs.length);
+  const done: Array<WorkerReply | undefined> = pairs.map((_, i) => {
+    const earlier = opts.done?.get(i);
+    return earlier ? { index: i, ...earlier } : undefined;
+  });
+  const todo = pairs.map((_, i) => i).filter((i) => !done[i]);
   let next = 0;
-  let finished = 0;
+  let finished = pairs.length - todo.length;
   let flushed = 0;
+  const flush = () => {
+    // Trials are streamed in canonical order as soon as they are contiguous.
+    while (flushed < pairs.length && done[flushed]) {
+      const { results, ...kept } = done[flushed]!;
+      if (results) opts.onTrials?.(pairs[flushed]!.scenario, pairs[flushed]!.policy, results, pairs[flushed]!.point);
+      done[flushed] = kept; // the trials are written: do not hold them
+      flushed++;
+    }
+  };
+  flush();
+  if (todo.length === 0) return pairs.map((p, i) => ({ ...p, row: { ...done[i]!.row, point: p.point }, loss: done[i]!.loss, hotplug: done[i]!.hotplug }));
   const workers: Worker[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
@@ -50,17 +65,12 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
           if ('index' in m) {
             done[m.index] = m;
             finished++;
-            // Trials are streamed in canonical order as soon as they are contiguous.
-            while (flushed < pairs.length && done[flushed]) {
-              const { results, ...kept } = done[flushed]!;
-              if (results) opts.onTrials?.(pairs[flushed]!.scenario, pairs[flushed]!.policy, results, pairs[flushed]!.point);
-              done[flushed] = kept; // the trials are written: do not hold them
-              flushed++;
-            }
+            opts.onPairDone?.(m.index, { row: { ...m.row, point: pairs[m.index]!.point }, loss: m.loss, hotplug: m.hotplug, ...(m.results ? { results: m.results } : {}) });
+            flush();
             opts.onPair?.(finished, pairs.length);
             if (finished === pairs.length) resolve();
           }
-          if (next < pairs.length) worker.postMessage({ index: next++ });
+          if (next < todo.length) worker.postMessage({ index: todo[next++] });
         });
       }
     });

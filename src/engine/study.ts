@@ -35,7 +35,19 @@ export class Interrupted extends Error {
 /** How long trials run between two looks at the event loop (signals, progress). */
 const SLICE_MS = 100;
 
+/** What a finished pair leaves: its row, paired outcomes, and trials when kept. */
+export interface PairPiece {
+  readonly row: SummaryRow;
+  readonly loss: (boolean | undefined)[];
+  readonly hotplug: (boolean | undefined)[];
+  readonly results?: readonly TrialResult[];
+}
+
 export interface StudyOptions {
+  /** Pairs finished by an earlier, interrupted run, by canonical index. */
+  readonly done?: ReadonlyMap<number, PairPiece>;
+  /** Every pair as it finishes (for the checkpoint). */
+  readonly onPairDone?: (index: number, piece: PairPiece) => void;
   readonly onPair?: (done: number, total: number) => void;
   /** Every trial result of a pair, in trial order (for trials.csv). */
   readonly onTrials?: (scenario: Scenario, policy: ResolvedPolicy, results: readonly TrialResult[], point: string) => void;
@@ -75,12 +87,16 @@ export async function runStudy(plan: StudyPlan, opts: StudyOptions = {}): Promis
     await new Promise((r) => setImmediate(r));
     if (opts.signal?.aborted) throw new Interrupted('interrupted');
   };
+  let index = 0;
   for (const { scenario, point } of studyUnits(plan)) {
     for (const policy of plan.policies) {
-      const { results, ...pair } = await runPair(scenario, policy, plan.trials, plan.seed, pause);
-      const row = { ...pair.row, point };
-      out.push({ scenario, point, policy, ...pair, row });
-      opts.onTrials?.(scenario, policy, results, point);
+      const earlier = opts.done?.get(index);
+      const piece = earlier ?? { ...(await runPair(scenario, policy, plan.trials, plan.seed, pause)) };
+      const row = { ...piece.row, point };
+      out.push({ scenario, point, policy, row, loss: piece.loss, hotplug: piece.hotplug });
+      if (!earlier) opts.onPairDone?.(index, { ...piece, row });
+      if (piece.results) opts.onTrials?.(scenario, policy, piece.results, point);
+      index++;
       opts.onPair?.(out.length, total * (plan.points?.length ?? 1));
     }
   }

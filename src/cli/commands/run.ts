@@ -17,6 +17,7 @@ import { compare } from '../../results/comparisons.js';
 import type { RunInfo } from '../../results/run-info.js';
 import { summaryRecord } from '../../render/csv.js';
 import { ResultsDir, checkWritable } from '../output.js';
+import { Checkpoint, loadCheckpoint } from '../checkpoint.js';
 import { TrialsCsvWriter } from '../../render/trials-csv.js';
 import { loadHostFile } from '../../scenario/load-host.js';
 import { withHost } from '../../scenario/load.js';
@@ -36,8 +37,8 @@ function progressBar(total: number): SingleBar {
 
 /** argv without the flags that change only where and how a run writes, so that shards merged, or a run with another --jobs, record the same run.json. */
 export function resultArgv(argv: readonly string[]): string[] {
-  const outputOnly = new Set(['--out', '--force', '--jobs', '--quiet', '--json', '--shard', '--keep-trials']);
-  const valued = new Set(['--out', '--jobs', '--shard']);
+  const outputOnly = new Set(['--out', '--force', '--jobs', '--quiet', '--json', '--shard', '--keep-trials', '--resume']);
+  const valued = new Set(['--out', '--jobs', '--shard', '--resume']);
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -47,6 +48,17 @@ export function resultArgv(argv: readonly string[]): string[] {
       continue;
     }
     out.push(a);
+  }
+  return out;
+}
+
+/** argv less the named flags (and their values). */
+function withoutFlags(argv: readonly string[], flags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]!.split('=')[0]!;
+    if (!flags.includes(name)) out.push(argv[i]!);
+    else if (!argv[i]!.includes('=') && name !== '--force') i++;
   }
   return out;
 }
@@ -87,6 +99,7 @@ export default defineCommand({
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing results directory' })
       .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' })
       .option('param', { type: 'string', array: true, describe: 'sweep a scenario parameter: KEY=V1,V2,... (repeatable; cartesian product)' })
+      .option('resume', { type: 'string', describe: 'DIR: finish the interrupted run left in DIR (same flags as it had)' })
       .option('shard', { type: 'string', describe: 'I/N: run the I-th of N deterministic shares of the scenarios (merge with doorbell merge)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar and no closing summary on stderr' })
       .option('jobs', { type: 'string', describe: 'worker threads (default: the number of cores); outputs are the same for every value' })
@@ -118,8 +131,12 @@ export default defineCommand({
     const policies = canonicalOrder(policyFlags.length ? await resolvePolicies(policyFlags) : allPolicies());
     const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => p.id), sweepFlags, shard ?? null]);
     const runId = `seed${seed}-t${trials}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 8)}`;
-    const out = args.out ?? join('results', runId);
-    checkWritable(out, args.force);
+    // What must match for --resume: everything that decides the results (and trials.csv).
+    const resumeKey = createHash('sha256').update(JSON.stringify([seed, trials, JSON.parse(fingerprint), Boolean(args.keepTrials)])).digest('hex');
+    const resumeDir = args.resume;
+    const earlier = resumeDir !== undefined ? loadCheckpoint(resumeDir, resumeKey) : undefined;
+    const out = resumeDir ?? args.out ?? join('results', runId);
+    if (!resumeDir) checkWritable(out, args.force);
 
     for (const { scenario } of loaded) for (const p of points) applyPoint(scenario, p); // a point that cannot apply fails now
     for (const { scenario } of loaded) {
@@ -131,7 +148,9 @@ export default defineCommand({
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    const results = new ResultsDir(out, args.force);
+    const results = new ResultsDir(out, args.force || resumeDir !== undefined);
+    const checkpoint = new Checkpoint(results.path);
+    for (const [i, piece] of earlier ?? []) checkpoint.add(i, piece);
     // A progress bar only for a person watching: stderr is a terminal and --quiet is off.
     const bar = process.stderr.isTTY && !args.quiet ? progressBar(loaded.length * policies.length * points.length) : undefined;
     const trialsCsv = args.keepTrials ? new TrialsCsvWriter(results.stream('trials.csv')) : undefined;
@@ -140,13 +159,23 @@ export default defineCommand({
       const refs = { scenarioRefs: loaded.map((l) => l.ref), hostFlag: args.host, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials), sweepFlags };
       pairs = await runStudyParallel({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed, points }, refs, jobs, {
         signal: abort.signal,
+        ...(earlier ? { done: earlier } : {}),
+        onPairDone: (i, piece) => checkpoint.add(i, args.keepTrials ? piece : { row: piece.row, loss: piece.loss, hotplug: piece.hotplug }),
         ...(bar ? { onPair: (done: number, total: number) => bar.update(done, { total }) } : {}),
         ...(trialsCsv ? { onTrials: (s, p, rs, point) => trialsCsv.write(s.name, p.id, rs, point) } : {}),
       });
     } catch (e) {
-      results.abort();
-      if (!(e instanceof Interrupted)) throw e;
-      process.stderr.write('doorbell: interrupted; nothing was written\n');
+      if (!(e instanceof Interrupted) || checkpoint.done === 0) {
+        results.abort();
+        if (!(e instanceof Interrupted)) throw e;
+        process.stderr.write('doorbell: interrupted; nothing was written\n');
+        return 130;
+      }
+      // Keep what is finished, in a directory that says it is incomplete.
+      const command = ['doorbell', ...withoutFlags(process.argv.slice(2), ['--out', '--resume', '--force']), '--resume', out].join(' ');
+      checkpoint.markIncomplete(resumeKey, loaded.length * policies.length * points.length, command);
+      await results.commit({ dropStreams: true });
+      process.stderr.write(`doorbell: interrupted; ${checkpoint.done} finished pairs kept in ${out}/ (incomplete); continue with --resume ${out}\n`);
       return 130;
     } finally {
       bar?.stop();
@@ -179,6 +208,7 @@ export default defineCommand({
     };
     try {
       results.write(await buildRunFiles(info, rows, compare(pairs, info.baseline)));
+      results.remove('checkpoint.jsonl');
       await results.commit();
     } catch (e) {
       results.abort();
