@@ -12,7 +12,6 @@ import { binomial } from './binomial.js';
 import type { Rng } from './rng.js';
 
 export const PAGE_BYTES = 4096;
-const FOUR_GIB_PAGES = 1 << 20;
 
 /** Allowed start pages for a buffer, as cumulative slot counts over page ranges. */
 export interface SlotSpace {

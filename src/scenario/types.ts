@@ -1,16 +1,9 @@
 // A scenario after validation: every address a bigint, every default filled.
-import type { Range } from '../model/addr.js';
 import type { Host } from '../model/host.js';
-import type { MachineType } from '../vmm/layout.js';
+import type { LayoutRequest } from '../vmm/layout.js';
 
-export interface VmSpec {
-  readonly machine: MachineType;
-  readonly ram: bigint;
-  readonly qemu: string;
-  readonly cpuVendor: 'amd' | 'intel' | 'arm';
-  readonly physBits: number;
-  readonly pciHole64?: bigint;
-  readonly ranges?: readonly Range[];
+/** The guest machine: QEMU's layout inputs, and the doorbells the kernel maps for it. */
+export interface VmSpec extends LayoutRequest {
   readonly swMsiDoorbells: number;
 }
 
