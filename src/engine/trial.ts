@@ -3,11 +3,9 @@
 import { type Range, formatRange, hex } from '../model/addr.js';
 import { type Host, findGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
-import { buildDangerMap, swMsiDoorbellPages } from '../dma/danger-map.js';
-import { MECHANISM_KEYS, OUTCOME_NAMES, type Outcome, SILENT_MECHANISMS } from '../dma/outcome.js';
+import { MECHANISM_KEYS, SILENT_MECHANISMS } from '../dma/outcome.js';
 import { Rng } from '../guest/rng.js';
-import { type DmaTally, type Hit, WorkingSet, newTally, placementFor } from '../guest/working-set.js';
-import { AnalyticSet } from '../guest/analytic-set.js';
+import { Guest } from './guest.js';
 import { Containers } from '../vmm/containers.js';
 import { layOutAround, layoutFor, roundOut } from '../vmm/layout.js';
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
@@ -54,11 +52,6 @@ export function trialKey(seed: string, scenario: string, trial: number): string 
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
 
-interface ActiveDevice {
-  readonly spec: DeviceSpec;
-  readonly set: WorkingSet | AnalyticSet;
-}
-
 export class TrialRun {
   private readonly s: Scenario;
   private readonly policy: PolicyInstance;
@@ -71,21 +64,14 @@ export class TrialRun {
   private ram = IntervalSet.EMPTY;
   private sections: Range[] = [];
   private firmwareReserved = IntervalSet.EMPTY;
-  /** What the guest heard and honours: it shapes every allocation from then on, never one already made. */
-  private firmwareHints = IntervalSet.EMPTY;
-  private runtimeHints = IntervalSet.EMPTY;
   private unmappedByVmm = IntervalSet.EMPTY;
-  private toldGuest = IntervalSet.EMPTY;
-  private devices = new Map<string, ActiveDevice>();
-  private tally: DmaTally = newTally();
+  private readonly g: Guest;
   private step = 0;
   private refusals = 0;
   private readonly choose: TrialInput['choose'];
-  /** Exact mode: probability that the devices retired so far lost nothing. */
-  private survivalOfRetired = 1;
   private m = {
     hotplugAttempts: 0, hotplugOk: 0, hotplugRejectedKernel: 0, hotplugAbortedVmm: 0,
-    memHotplugAttempts: 0, memHotplugOk: 0, memHotplugAbortedVmm: 0, msiSetupFailures: 0,
+    memHotplugAttempts: 0, memHotplugOk: 0, memHotplugAbortedVmm: 0,
     migrations: 0, migrationsOk: 0, migrationsAbortedVmm: 0, reboots: 0,
   };
 
@@ -101,6 +87,10 @@ export class TrialRun {
     this.choose = input.choose;
     const weights = this.s.guests.map((g) => g.weight);
     this.guest = this.s.guests[this.choose ? this.choose('guest', weights) : drawWeighted(this.rng.fork('guest'), weights)]!;
+    this.g = new Guest({
+      scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: this.trace !== NO_TRACE, exact: this.choose !== undefined,
+      host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
+    });
     this.trace('policy', `${this.policy.id}: kernel ${kernel.era} on ${this.host.platform}; guest '${this.guest.name}' honours [${this.guest.honours.join(', ')}]`);
   }
 
@@ -123,24 +113,29 @@ export class TrialRun {
       if (ev.kind === 'hotplug') this.hotplug(ev.pool[pick(ev.pool.map((p) => p.weight))]!.device);
       else if (ev.kind === 'unplug') this.unplug(ev.device);
       else if (ev.kind === 'memory-hotplug') crashed = this.memoryHotplug(ev);
-      else if (ev.kind === 'dma') this.dma(ev);
+      else if (ev.kind === 'dma') this.g.dma(ev, this.step);
       else if (ev.kind === 'migrate') this.migrate(ev.pool[pick(ev.pool.map((p) => p.weight))]!);
-      else if (ev.kind === 'reboot') this.reboot();
+      else if (ev.kind === 'reboot') {
+        this.m.reboots++;
+        this.g.reboot(this.step);
+      }
     }
     const lostBytesBy = {} as Record<Mechanism, number>;
-    for (const o of SILENT_MECHANISMS) lostBytesBy[MECHANISM_KEYS[o] as Mechanism] = this.tally.lostBytes[o]!;
+    const tally = this.g.tally;
+    for (const o of SILENT_MECHANISMS) lostBytesBy[MECHANISM_KEYS[o] as Mechanism] = tally.lostBytes[o]!;
     return {
       vmStarted: started === undefined,
       startFailure: started,
       ...this.m,
+      msiSetupFailures: this.g.msiSetupFailures,
       vmCrashed: crashed,
       refusedCalls: this.refusals + this.vfio.refusals,
-      lostOps: this.tally.lostOps,
+      lostOps: tally.lostOps,
       lostBytes: Object.values(lostBytesBy).reduce((a, b) => a + b, 0),
       lostBytesBy,
-      faultOps: this.tally.faultOps,
-      dangerousPlacements: this.tally.dangerousPlacements,
-      ramUnusableBytes: this.ram.intersect(this.unmappedByVmm.union(this.toldGuest)).measure(),
+      faultOps: tally.faultOps,
+      dangerousPlacements: tally.dangerousPlacements,
+      ramUnusableBytes: this.ram.intersect(this.unmappedByVmm.union(this.g.toldGuest)).measure(),
       maxGpa: this.ram.max() ?? 0n,
     };
   }
@@ -176,8 +171,8 @@ export class TrialRun {
         return 'kernel';
       }
     }
-    this.tell(decision, 'firmware');
-    for (const d of ev.devices) this.probe(this.device(d));
+    this.g.tell(decision, 'firmware');
+    for (const d of ev.devices) this.g.probe(this.device(d), this.step);
     return undefined;
   }
 
@@ -199,15 +194,14 @@ export class TrialRun {
       return;
     }
     this.m.hotplugOk++;
-    this.tell(decision, 'runtime');
-    this.probe(spec);
+    this.g.tell(decision, 'runtime');
+    this.g.probe(spec, this.step);
   }
 
   private unplug(name: string): void {
-    const dev = this.devices.get(name);
-    if (!dev) return; // never came up (its hotplug failed or was not drawn)
-    this.retire(dev);
-    if (![...this.devices.values()].some((d) => d.spec.group === dev.spec.group)) this.vfio.detach(dev.spec.group);
+    const spec = this.g.retire(name);
+    if (!spec) return; // never came up (its hotplug failed or was not drawn)
+    if (!this.g.activeGroups().includes(spec.group)) this.vfio.detach(spec.group);
     this.trace('vmm', `device_del ${name}`);
   }
 
@@ -237,7 +231,7 @@ export class TrialRun {
     this.ram = this.ram.union(IntervalSet.of(added));
     this.sections.push(added);
     this.unmappedByVmm = this.unmappedByVmm.union(around.intersect(IntervalSet.of(added)));
-    this.tell(decision, 'runtime');
+    this.g.tell(decision, 'runtime');
     this.trace('vmm', `${ev.memKind} ${formatRange(added)} plugged`);
     return false;
   }
@@ -250,7 +244,7 @@ export class TrialRun {
   private migrate(dest: { host: Host; file: string }): void {
     this.m.migrations++;
     const { kernel, view } = hostFor(this.policy, dest.host);
-    const groups = [...new Set([...this.devices.values()].map((d) => d.spec.group))];
+    const groups = this.g.activeGroups();
     const decision = this.decideOn(view, { phase: 'migrate', ram: this.ram, groups });
     if (decision.action === 'abort') {
       this.m.migrationsAbortedVmm++;
@@ -274,70 +268,15 @@ export class TrialRun {
     this.view = view;
     this.vfio = target;
     this.unmappedByVmm = this.unmappedByVmm.union(around);
-    this.tell(decision, 'runtime');
+    this.g.tell(decision, 'runtime');
     this.trace('vmm', `migrated to ${dest.file} (${dest.host.platform}, kernel ${kernel.era})`);
   }
 
   /** Guest reboot: it re-reads firmware tables (which now carry what it was told) and re-probes. */
-  private reboot(): void {
-    this.m.reboots++;
-    // The VMM's tables at this boot carry every range it has told the guest about.
-    if (this.guest.honours.includes('firmware')) this.firmwareHints = this.firmwareHints.union(this.toldGuest);
-    this.trace('guest', 'reboot: firmware tables re-read, every driver probes again');
-    for (const d of [...this.devices.values()]) {
-      this.retire(d);
-      this.probe(d.spec);
-    }
-  }
 
-  private dma(ev: Ev<'dma'>): void {
-    for (const name of ev.devices ?? [...this.devices.keys()]) {
-      const dev = this.devices.get(name);
-      if (!dev) continue;
-      const map = this.dangerMapFor(dev.spec);
-      dev.set.reclassify(map);
-      const before = { lost: this.tally.lostOps, fault: this.tally.faultOps };
-      const place = placementFor(this.usable(), dev.set.pages, dev.spec.workload.lowBias);
-      dev.set.runPhase(this.rng.fork(`ops/${name}/${this.step}`), ev.operations, ev.rounds, ev.churn, place, map, this.tally);
-      this.trace('dma', `${name}: ${ev.operations} ops, ${this.tally.lostOps - before.lost} lost silently, ${this.tally.faultOps - before.fault} faulted`);
-    }
-  }
-
-  /** The driver probes: it allocates its working set from RAM it believes usable. */
-  private probe(spec: DeviceSpec): void {
-    const pages = Number(spec.workload.bufferBytes / 4096n);
-    const set = this.choose
-      ? new AnalyticSet(spec.workload.buffers, pages)
-      : new WorkingSet(spec.workload.buffers, pages, this.traced ? this.witness(spec.name) : undefined);
-    const dev: ActiveDevice = { spec, set };
-    this.devices.set(spec.name, dev);
-    const group = findGroup(this.host, spec.group);
-    if (!this.vfio.mappedFor(spec.group).intersect(swMsiDoorbellPages(group, this.s.vm.swMsiDoorbells)).isEmpty) {
-      this.m.msiSetupFailures++;
-      this.trace('kernel', `${spec.name}: SW_MSI doorbell IOVA already mapped by userspace: MSI setup fails`);
-    }
-    const before = this.tally.dangerousPlacements;
-    const rng = this.rng.fork(`place/${spec.name}/${this.step}`);
-    const ok = dev.set.allocate(rng, placementFor(this.usable(), pages, spec.workload.lowBias), this.dangerMapFor(spec), this.tally);
-    if (!ok) throw new Error(`device ${spec.name}: no guest RAM range fits a ${hex(spec.workload.bufferBytes)}-byte buffer`);
-    this.trace('guest', `${spec.name} probed: ${spec.workload.buffers} buffers, ${this.tally.dangerousPlacements - before} over a dangerous range`);
-  }
-
-  /** Hints reach the guest through a channel; a guest that does not honour it never hears. */
-  private tell(decision: Decision, channel: 'firmware' | 'runtime'): void {
-    if (decision.action !== 'proceed' || !decision.tellGuest) return;
-    this.toldGuest = this.toldGuest.union(decision.tellGuest);
-    if (!this.guest.honours.includes(channel)) return;
-    if (channel === 'firmware') this.firmwareHints = this.firmwareHints.union(decision.tellGuest);
-    else this.runtimeHints = this.runtimeHints.union(decision.tellGuest);
-  }
-
-  private usable(): IntervalSet {
-    return this.ram.subtract(this.firmwareReserved).subtract(this.firmwareHints).subtract(this.runtimeHints);
-  }
-
-  private dangerMapFor(spec: DeviceSpec) {
-    return buildDangerMap({ host: this.host, group: findGroup(this.host, spec.group), mapped: this.vfio.mappedFor(spec.group), swMsiDoorbells: this.s.vm.swMsiDoorbells });
+  /** Exact mode: the probability that this path of the scenario loses data silently. */
+  lossProbability(): number {
+    return this.g.lossProbability();
   }
 
   private decide(req: VmmRequest): Decision {
@@ -371,34 +310,6 @@ export class TrialRun {
     const groups = [...new Set([...coldGroups, ...hotplugged])];
     const dests = this.s.timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.host) : []));
     return [{ view: this.view, groups }, ...dests.map((h) => ({ view: hostFor(this.policy, h).view, groups }))];
-  }
-
-  private retire(dev: ActiveDevice): void {
-    if (dev.set instanceof AnalyticSet) this.survivalOfRetired *= dev.set.survival();
-    this.devices.delete(dev.spec.name);
-  }
-
-  /** Exact mode: the probability that this path of the scenario loses data silently. */
-  lossProbability(): number {
-    let survival = this.survivalOfRetired;
-    for (const d of this.devices.values()) if (d.set instanceof AnalyticSet) survival *= d.set.survival();
-    return 1 - survival;
-  }
-
-  private get traced(): boolean {
-    return this.trace !== NO_TRACE;
-  }
-
-  /** Names each buffer placed over a danger range, and what a write to it turns into. */
-  private witness(device: string) {
-    return (buffer: number, startPage: number, hit: Hit) => {
-      const start = BigInt(startPage) << 12n;
-      const size = this.device(device).workload.bufferBytes;
-      const parts = [...hit.bytes.entries()].filter(([, b]) => b > 0).map(([o, b]) => `${b} bytes ${OUTCOME_NAMES[o as Outcome]}`);
-      this.trace('guest', `${device} buffer ${buffer} at ${formatRange({ start, last: start + size - 1n })}: ${parts.join(', ')}`, {
-        device, buffer, start: hex(start), size: hex(size), outcome: parts.join(', '), silent: hit.silentBytes > 0,
-      });
-    };
   }
 
   private device(name: string): DeviceSpec {
