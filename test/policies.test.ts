@@ -72,9 +72,10 @@ describe('the seed case: a NIC hot-added over the D05 HW MSI doorbell', () => {
 
 describe('mapping around in a shared container', () => {
   it('guest-avoids-range unmaps the new doorbell range for every device: the other device\'s DMA there faults', () => {
-    const s = d05({ start: ['disk0'], guests: 'guests: [{ name: deaf, honours: [] }]' });
+    // 4096 disk buffers: about one trial in ten has one over the 64 KiB hole.
+    const s = d05({ start: ['disk0'], diskBuffers: 4096, guests: 'guests: [{ name: deaf, honours: [] }]' });
     expect(over(s, 'no-checks-2016', 200, (m) => m.faultOps)).toBe(0);
-    expect(over(s, 'guest-avoids-range', 200, (m) => m.faultOps)).toBeGreaterThan(0);
+    expect(over(s, 'guest-avoids-range', 200, (m) => (m.faultOps > 0 ? 1 : 0))).toBeGreaterThan(5);
   });
 });
 

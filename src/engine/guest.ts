@@ -94,7 +94,7 @@ export class Guest {
       const dev = this.devices.get(name);
       if (!dev) continue;
       const map = this.dangerMapFor(dev.spec);
-      dev.set.reclassify(map);
+      dev.set.reclassify(this.c.rng.fork(`reclassify/${name}/${step}`), map);
       const before = { lost: this.tally.lostOps, fault: this.tally.faultOps };
       const place = placementFor(this.usable(), dev.set.pages, dev.spec.workload.lowBias);
       dev.set.runPhase(this.c.rng.fork(`ops/${name}/${step}`), ev.operations, ev.rounds, ev.churn, place, map, this.tally);

@@ -11,74 +11,14 @@
 // operations (the built-in phases' million operations).
 import type { DangerMap } from '../dma/danger-map.js';
 import { isSilent, type Outcome } from '../dma/outcome.js';
-import type { Placement, SlotSpace } from './working-set.js';
+import type { Placement } from './working-set.js';
+import { type Density, type Ranges, combine, mass, placementDensity, split, startsTouching } from './density.js';
+export { placementDensity } from './density.js';
 
-/** Piecewise-constant density over start pages: disjoint, sorted [s, e] with value d. */
-type Density = Array<{ s: number; e: number; d: number }>;
 
-function fromSlots(space: SlotSpace, weight: number): Density {
-  if (space.total === 0 || weight === 0) return [];
-  const per = weight / space.total;
-  return Array.from(space.firstPage, (s, i) => {
-    const slots = space.cumulative[i]! - (i === 0 ? 0 : space.cumulative[i - 1]!);
-    return { s, e: s + slots - 1, d: per };
-  });
-}
-
-/** x·a + y·b, over the union of their breakpoints. */
-function combine(a: Density, x: number, b: Density, y: number): Density {
-  const cuts = new Set<number>();
-  for (const g of [...a, ...b]) { cuts.add(g.s); cuts.add(g.e + 1); }
-  const points = [...cuts].sort((p, q) => p - q);
-  const at = (list: Density, p: number) => list.find((g) => g.s <= p && p <= g.e)?.d ?? 0;
-  const out: Density = [];
-  for (let i = 0; i + 1 < points.length; i++) {
-    const d = x * at(a, points[i]!) + y * at(b, points[i]!);
-    if (d > 0) out.push({ s: points[i]!, e: points[i + 1]! - 1, d });
-  }
-  return out;
-}
-
-function mass(list: Density): number {
-  return list.reduce((m, g) => m + (g.e - g.s + 1) * g.d, 0);
-}
-
-/** Start pages at which a buffer of `pages` pages touches a silent-loss range. */
-function lossyStarts(map: DangerMap, pages: number): Array<{ s: number; e: number }> {
-  const raw: Array<{ s: number; e: number }> = [];
-  for (let i = 0; i < map.outcome.length; i++) {
-    if (isSilent(map.outcome[i] as Outcome)) raw.push({ s: map.firstPage[i]! - pages + 1, e: map.lastPage[i]! });
-  }
-  raw.sort((p, q) => p.s - q.s);
-  const out: Array<{ s: number; e: number }> = [];
-  for (const r of raw) {
-    const last = out[out.length - 1];
-    if (last && r.s <= last.e + 1) last.e = Math.max(last.e, r.e);
-    else out.push({ ...r });
-  }
-  return out;
-}
-
-/** Multiplies the density by f where the start is lossy. */
-function scaleLossy(list: Density, lossy: Array<{ s: number; e: number }>, f: number): Density {
-  const out: Density = [];
-  for (const g of list) {
-    let cursor = g.s;
-    for (const l of lossy) {
-      if (l.e < cursor || l.s > g.e) continue;
-      if (l.s > cursor) out.push({ s: cursor, e: l.s - 1, d: g.d });
-      const e = Math.min(l.e, g.e);
-      if (f > 0) out.push({ s: Math.max(l.s, cursor), e, d: g.d * f });
-      cursor = e + 1;
-    }
-    if (cursor <= g.e) out.push({ s: cursor, e: g.e, d: g.d });
-  }
-  return out;
-}
-
-export function placementDensity(place: Placement): Density {
-  const wLow = place.lowBias > 0 && place.low.total > 0 ? place.lowBias : 0;
-  return combine(fromSlots(place.low, wLow), 1, fromSlots(place.all, 1 - wLow), 1);
+/** Start pages at which a buffer touches a silent-loss range. */
+function lossyStarts(map: DangerMap, pages: number): Ranges {
+  return startsTouching(map.firstPage, map.lastPage, pages, (i) => isSilent(map.outcome[i] as Outcome));
 }
 
 export class AnalyticSet {
@@ -92,7 +32,7 @@ export class AnalyticSet {
   }
 
   /** The same rounds, operation split and churn as WorkingSet.runPhase. */
-  reclassify(): void {
+  reclassify(_rng?: unknown): void {
     // Positions stay; the next round reads the new map.
   }
 
@@ -105,7 +45,10 @@ export class AnalyticSet {
       const ops = perRound + (extra > 0 ? 1 : 0);
       if (extra > 0) extra--;
       const f = this.count === 1 ? (ops > 0 ? 0 : 1) : Math.pow(1 - 1 / this.count, ops);
-      if (f < 1) this.density = scaleLossy(this.density, lossy, f);
+      if (f < 1) {
+        const { inside, outside } = split(this.density, lossy);
+        this.density = combine(outside, 1, inside, f);
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import { IntervalSet } from '../model/intervals.js';
 import { type DangerMap, firstDangerAtOrAfter } from '../dma/danger-map.js';
 import { OUTCOME_COUNT, Outcome, isFault, isSilent } from '../dma/outcome.js';
 import { binomial } from './binomial.js';
+import { type Density, type Ranges, mass, placementDensity, sample, split, startsTouching } from './density.js';
 import type { Rng } from './rng.js';
 
 export const PAGE_BYTES = 4096;
@@ -105,27 +106,67 @@ export function newTally(): DmaTally {
 /** Told of every buffer placed over a danger range (for `explain`); absent in runs. */
 export type DangerWitness = (buffer: number, startPage: number, hit: Hit) => void;
 
-export class WorkingSet {
-  readonly positions: Float64Array;
-  private hits = new Map<number, Hit>();
+/** A buffer with a known position: it touched a danger range when placed (or a later map). */
+interface Known {
+  readonly id: number;
+  readonly page: number;
+  hit: Hit | undefined;
+}
 
-  constructor(readonly count: number, readonly pages: number, private readonly witness?: DangerWitness) {
-    this.positions = new Float64Array(count);
-  }
+/** Buffers known only to be safe: uniform over a density that excludes every danger seen. */
+interface Crowd {
+  n: number;
+  density: Density;
+  mass: number;
+}
+
+const densities = new WeakMap<Placement, Density>();
+const dangerStarts = new WeakMap<DangerMap, Map<number, Ranges>>();
+
+/**
+ * A driver's working set. Every buffer is placed uniformly over the placement,
+ * but only those that touch a danger range get a position: how many do is a
+ * binomial draw, where they are a draw from the dangerous part. The rest stay
+ * a crowd, a density with every danger seen so far taken out; a later map
+ * (migration, remapping) draws again which of them it makes dangerous. The
+ * distribution is that of placing each buffer; the cost follows the few that
+ * matter, not the working set's size.
+ */
+export class WorkingSet {
+  private known: Known[] = [];
+  private crowds: Crowd[] = [];
+  private seen: DangerMap | undefined;
+  private nextId = 0;
+
+  constructor(readonly count: number, readonly pages: number, private readonly witness?: DangerWitness) {}
 
   /** Driver probe: every buffer placed afresh. Returns false if no RAM fits a buffer. */
   allocate(rng: Rng, place: Placement, map: DangerMap, tally: DmaTally): boolean {
     if (place.all.total === 0) return false;
-    for (let i = 0; i < this.count; i++) this.placeOne(i, rng, place, map, tally);
+    this.known = [];
+    this.crowds = [];
+    this.seen = map;
+    this.place(rng, this.count, place, map, tally);
     return true;
   }
 
   /** The danger map changed (mapping, regions, migration): buffers stay where they are. */
-  reclassify(map: DangerMap): void {
-    this.hits.clear();
-    for (let i = 0; i < this.count; i++) {
-      const hit = classifyBuffer(map, this.positions[i]!, this.pages);
-      if (hit) this.hits.set(i, hit);
+  reclassify(rng: Rng, map: DangerMap): void {
+    for (const k of this.known) k.hit = classifyBuffer(map, k.page, this.pages);
+    if (map === this.seen) return;
+    this.seen = map;
+    const danger = this.dangerStarts(map);
+    for (const c of this.crowds) {
+      if (c.n === 0) continue;
+      const { inside, outside } = split(c.density, danger);
+      const m = mass(inside);
+      if (m > 0) {
+        const k = binomial(rng, c.n, m / c.mass);
+        for (let i = 0; i < k; i++) this.know(sample(rng, inside, m), map);
+        c.n -= k;
+      }
+      c.density = outside;
+      c.mass = c.mass - m;
     }
   }
 
@@ -142,8 +183,9 @@ export class WorkingSet {
       let remaining = perRound + (extra > 0 ? 1 : 0);
       if (extra > 0) extra--;
       let others = this.count;
-      for (const hit of this.hits.values()) {
+      for (const { hit } of this.known) {
         if (remaining === 0) break;
+        if (!hit) continue;
         const ops = binomial(rng, remaining, 1 / others);
         remaining -= ops;
         others--;
@@ -157,35 +199,52 @@ export class WorkingSet {
     }
   }
 
-  /**
-   * Each buffer is freed and re-allocated with probability `churn`, in index
-   * order, reaching the next one by a geometric skip: the same distribution
-   * as a Binomial(count, churn) number of distinct buffers chosen uniformly.
-   */
+  /** Each buffer is freed and re-allocated with probability `churn`, independently. */
   private churn(rng: Rng, churn: number, place: Placement, map: DangerMap, tally: DmaTally): void {
-    if (churn >= 1) {
-      for (let i = 0; i < this.count; i++) this.placeOne(i, rng, place, map, tally);
-      return;
+    let replaced = 0;
+    const kept: Known[] = [];
+    for (const k of this.known) {
+      if (rng.float() < churn) replaced++;
+      else kept.push(k);
     }
-    const logq = Math.log1p(-churn);
-    for (let i = Math.floor(Math.log(1 - rng.float()) / logq); i < this.count; i += 1 + Math.floor(Math.log(1 - rng.float()) / logq)) {
-      this.placeOne(i, rng, place, map, tally);
+    this.known = kept;
+    for (const c of this.crowds) {
+      const r = binomial(rng, c.n, churn);
+      c.n -= r;
+      replaced += r;
     }
+    this.crowds = this.crowds.filter((c) => c.n > 0);
+    if (replaced > 0) this.place(rng, replaced, place, map, tally);
   }
 
-  private placeOne(i: number, rng: Rng, place: Placement, map: DangerMap, tally: DmaTally): void {
-    const useLow = place.lowBias > 0 && place.low.total > 0 && rng.float() < place.lowBias;
-    const page = drawStartPage(rng, useLow ? place.low : place.all);
-    this.positions[i] = page;
-    // Fast path: most buffers touch no danger range; one binary search says so.
-    const k = firstDangerAtOrAfter(map, page);
-    const hit = k < map.firstPage.length && map.firstPage[k]! <= page + this.pages - 1 ? classifyBuffer(map, page, this.pages) : undefined;
-    if (hit) {
-      this.hits.set(i, hit);
+  /** n fresh buffers: how many touch danger is one binomial draw; those get positions. */
+  private place(rng: Rng, n: number, place: Placement, map: DangerMap, tally: DmaTally): void {
+    let density = densities.get(place);
+    if (!density) densities.set(place, (density = placementDensity(place)));
+    const { inside, outside } = split(density, this.dangerStarts(map));
+    const total = mass(density);
+    const m = mass(inside);
+    const k = m > 0 ? binomial(rng, n, m / total) : 0;
+    for (let i = 0; i < k; i++) {
+      this.know(sample(rng, inside, m), map);
       tally.dangerousPlacements++;
-      this.witness?.(i, page, hit);
-    } else if (this.hits.size > 0) {
-      this.hits.delete(i);
     }
+    if (n > k) this.crowds.push({ n: n - k, density: outside, mass: total - m });
+    this.nextId += n - k;
+  }
+
+  private know(page: number, map: DangerMap): void {
+    const hit = classifyBuffer(map, page, this.pages);
+    const id = this.nextId++;
+    this.known.push({ id, page, hit });
+    if (hit) this.witness?.(id, page, hit);
+  }
+
+  private dangerStarts(map: DangerMap): Ranges {
+    let byPages = dangerStarts.get(map);
+    if (!byPages) dangerStarts.set(map, (byPages = new Map()));
+    let r = byPages.get(this.pages);
+    if (!r) byPages.set(this.pages, (r = startsTouching(map.firstPage, map.lastPage, this.pages, () => true)));
+    return r;
   }
 }

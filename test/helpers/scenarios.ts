@@ -5,7 +5,7 @@ import { runTrial } from '../../src/engine/trial.js';
 import type { TrialMetrics } from '../../src/engine/result.js';
 
 /** The seed's case in miniature: a 4 GiB virt guest, a NIC whose group has the D05 HW MSI doorbell. */
-export function d05(opts: { start?: string[]; hotplug?: boolean; ram?: string; guests?: string; buffers?: number; extra?: string } = {}): Scenario {
+export function d05(opts: { start?: string[]; hotplug?: boolean; ram?: string; guests?: string; buffers?: number; diskBuffers?: number; extra?: string } = {}): Scenario {
   const start = opts.start ?? [];
   return parseScenario(`
 name: mini-d05
@@ -28,7 +28,7 @@ host:
 vm: { machine: virt, ram: ${opts.ram ?? '4GiB'} }
 ${opts.guests ?? ''}
 devices:
-  - { name: disk0, group: 1, workload: { buffers: 64, buffer_size: 64KiB } }
+  - { name: disk0, group: 1, workload: { buffers: ${opts.diskBuffers ?? 64}, buffer_size: 64KiB } }
   - { name: nic0, group: 3, workload: { buffers: ${opts.buffers ?? 1024}, buffer_size: 64KiB } }
 timeline:
   - start: { devices: [${start.join(', ')}] }
