@@ -41,7 +41,23 @@ export function swMsiDoorbellPages(group: IommuGroup, count: number): IntervalSe
   );
 }
 
+/** Trials repeat the same states: the last maps built for a group, by what they depend on. */
+const cache = new WeakMap<Host, WeakMap<IommuGroup, Array<{ mapped: IntervalSet; doorbells: number; map: DangerMap }>>>();
+
 export function buildDangerMap(ctx: DeviceDmaContext): DangerMap {
+  let byGroup = cache.get(ctx.host);
+  if (!byGroup) cache.set(ctx.host, (byGroup = new WeakMap()));
+  let entries = byGroup.get(ctx.group);
+  if (!entries) byGroup.set(ctx.group, (entries = []));
+  const hit = entries.find((e) => e.doorbells === ctx.swMsiDoorbells && e.mapped.equals(ctx.mapped));
+  if (hit) return hit.map;
+  const map = computeDangerMap(ctx);
+  entries.unshift({ mapped: ctx.mapped, doorbells: ctx.swMsiDoorbells, map });
+  if (entries.length > 8) entries.pop();
+  return map;
+}
+
+function computeDangerMap(ctx: DeviceDmaContext): DangerMap {
   const { host, group, mapped } = ctx;
   const ofType = (t: string) => IntervalSet.from(group.regions.filter((r) => r.type === t));
   const doorbells = swMsiDoorbellPages(group, ctx.swMsiDoorbells);

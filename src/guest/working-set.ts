@@ -58,9 +58,17 @@ export interface Placement {
   readonly lowBias: number;
 }
 
+/** Trials repeat the same usable RAM: the most recent placements, by what they depend on. */
+const recent: Array<{ usable: IntervalSet; pages: number; lowBias: number; place: Placement }> = [];
+
 export function placementFor(usable: IntervalSet, bufferPages: number, lowBias: number): Placement {
+  const hit = recent.find((e) => e.pages === bufferPages && e.lowBias === lowBias && e.usable.equals(usable));
+  if (hit) return hit.place;
   const low = usable.intersect(IntervalSet.of({ start: 0n, last: (1n << 32n) - 1n }));
-  return { all: slotSpace(usable, bufferPages), low: slotSpace(low, bufferPages), lowBias };
+  const place = { all: slotSpace(usable, bufferPages), low: slotSpace(low, bufferPages), lowBias };
+  recent.unshift({ usable, pages: bufferPages, lowBias, place });
+  if (recent.length > 16) recent.pop();
+  return place;
 }
 
 /** What one DMA operation on a buffer turns into. */
