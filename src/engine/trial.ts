@@ -150,8 +150,9 @@ export class TrialRun {
     this.sections = [...layout.sections];
     this.firmwareReserved = IntervalSet.from(layout.firmwareReserved);
     const coldGroups = ev.devices.map((d) => this.device(d).group);
-    const plan = this.plan(coldGroups);
-    const reserve = policyCall(this.policy, 'reserveAtCreation', () => this.policy.reserveAtCreation?.({ ram: IntervalSet.from(this.sections), plan }));
+    // Only a policy that plans at creation needs every host and group the VM may meet.
+    const reserveAtCreation = this.policy.reserveAtCreation?.bind(this.policy);
+    const reserve = reserveAtCreation ? policyCall(this.policy, 'reserveAtCreation', () => reserveAtCreation({ ram: IntervalSet.from(this.sections), plan: this.plan(coldGroups) })) : undefined;
     if (reserve !== undefined && !(reserve instanceof IntervalSet)) throw new PolicyError(`policy ${this.policy.id}: reserveAtCreation returned ${typeof reserve}, expected an IntervalSet`);
     if (reserve && !reserve.isEmpty) {
       this.sections = layOutAround(this.sections, reserve);
