@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(__dirname, '..');
 const BIN = join(ROOT, 'dist/src/cli/main.js');
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
-const ARGS = ['run', '--scenario', 'd05-hw-msi-hotplug', '--scenario', 'p2p-bridge-window', '--trials', '1500', '--keep-trials', '--quiet', '--jobs', '1'];
+const ARGS = ['run', '--scenario', 'd05-hw-msi-hotplug', '--scenario', 'p2p-bridge-window', '--trials', '12000', '--keep-trials', '--quiet', '--jobs', '1'];
 
 /** Lines in the run's checkpoint, wherever its temporary directory is. */
 function checkpointed(parent: string): number {
@@ -35,7 +35,7 @@ describe('--resume', () => {
     expect(existsSync(join(dir, 'r', 'report.txt'))).toBe(false);
     expect(stderr).toMatch(/finished pairs kept in .* \(incomplete\); continue with --resume/);
 
-    const other = ARGS.map((a) => (a === '1500' ? '1499' : a));
+    const other = ARGS.map((a) => (a === '12000' ? '11999' : a));
     expect(cli(...other, '--resume', join(dir, 'r')).stderr).toMatch(/differs in scenarios, policies, seed, trials or parameters/);
     const resumed = cli(...ARGS, '--resume', join(dir, 'r'));
     expect(resumed.status, resumed.stderr).toBe(0);
