@@ -13,7 +13,6 @@ import type { DangerMap } from '../dma/danger-map.js';
 import { isSilent, type Outcome } from '../dma/outcome.js';
 import type { Placement } from './working-set.js';
 import { type Density, type Ranges, combine, mass, placementDensity, split, startsTouching } from './density.js';
-export { placementDensity } from './density.js';
 
 
 /** Start pages at which a buffer touches a silent-loss range. */

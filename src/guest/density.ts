@@ -46,10 +46,6 @@ export function mass(a: Density): number {
   return m;
 }
 
-export function scale(a: Density, k: number): Density {
-  return k === 1 ? a : k === 0 ? [] : a.map((g) => ({ s: g.s, e: g.e, d: g.d * k }));
-}
-
 /** The part of `a` inside the (sorted, disjoint) ranges, and the part outside. */
 export function split(a: Density, ranges: Ranges): { inside: Density; outside: Density } {
   const inside: Array<{ s: number; e: number; d: number }> = [];

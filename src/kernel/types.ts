@@ -1,7 +1,7 @@
 // One interface for every kernel era: a policy picks the era, the engine
 // drives a container through attach / detach / map / unmap.
 import type { Range } from '../model/addr.js';
-import type { Host, IommuGroup, ReservedRegion } from '../model/host.js';
+import type { IommuGroup, ReservedRegion } from '../model/host.js';
 import type { IntervalSet } from '../model/intervals.js';
 
 export type Errno = 'EINVAL' | 'EEXIST' | 'ENOSPC' | 'EADDRINUSE' | 'EPERM' | 'EOVERFLOW';
@@ -56,4 +56,3 @@ export interface KernelModel {
   newContainer(): Container;
 }
 
-export type KernelFactory = (host: Host) => KernelModel;

@@ -24,10 +24,6 @@ export function rangeOfSize(start: bigint, size: bigint): Range {
   return range(start, start + size - 1n);
 }
 
-export function sizeOf(r: Range): bigint {
-  return r.last - r.start + 1n;
-}
-
 export function overlaps(a: Range, b: Range): boolean {
   return a.start <= b.last && b.start <= a.last;
 }

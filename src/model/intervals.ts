@@ -1,7 +1,7 @@
 // An immutable set of 64-bit addresses kept as sorted, disjoint, non-touching
 // inclusive ranges. The kernel's valid-IOVA list, guest RAM and reserved
 // regions are all IntervalSets, so the algebra is written (and tested) once.
-import { type Range, U64_MAX, range } from './addr.js';
+import { type Range, U64_MAX } from './addr.js';
 
 export class IntervalSet {
   private constructor(readonly ranges: readonly Range[]) {}
@@ -125,6 +125,3 @@ export class IntervalSet {
   }
 }
 
-export function setOf(start: bigint, last: bigint): IntervalSet {
-  return IntervalSet.of(range(start, last));
-}

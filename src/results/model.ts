@@ -1,6 +1,6 @@
 // The results model: one row per scenario × policy, computed from trial
 // results only. Renderers read this and run metadata, never the engine.
-import { bitsFor, hex } from '../model/addr.js';
+import { bitsFor } from '../model/addr.js';
 import { MECHANISMS, type Mechanism, type TrialResult } from '../engine/result.js';
 import { type Rate, wilson } from './stats.js';
 
@@ -106,4 +106,3 @@ export function dec(x: number, digits = 6): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '';
 }
 
-export { hex };

@@ -2,7 +2,7 @@
 // cartesian product is the scenario with those values substituted; trials
 // keep their seeds, so points are paired like policies are.
 import { InputError, didYouMean } from '../errors.js';
-import { PAGE_SIZE, U64_MAX, formatSize, parseQuantity } from '../model/addr.js';
+import { PAGE_SIZE, U64_MAX, parseQuantity } from '../model/addr.js';
 import type { GuestProfile, Scenario, TimelineEvent } from './types.js';
 
 type Kind = 'size' | 'count' | 'fraction' | 'version';
@@ -113,16 +113,3 @@ export function applyPoint(s: Scenario, point: Readonly<Record<string, string>>)
   return out;
 }
 
-/** Numeric value of a point on an axis, for a sweep chart's x axis. */
-export function axisNumber(key: string, v: string): number {
-  const kind = SWEEP_PARAMS[key]?.kind;
-  if (kind === 'size') return Number(parseQuantity(v)!) / 2 ** 30; // GiB
-  if (kind === 'version') return Number(v.split('.').slice(0, 2).join('.'));
-  return Number(v);
-}
-
-export function axisUnit(key: string): string {
-  return SWEEP_PARAMS[key]?.kind === 'size' ? 'GiB' : '';
-}
-
-export { formatSize };

@@ -1,6 +1,6 @@
 // Guest RAM layout, IOVA == GPA: one entry per RAM section QEMU's VFIO
 // listener maps with one VFIO_IOMMU_MAP_DMA (qemu/qemu:hw/vfio/listener.c).
-import { type Range, PAGE_SIZE, formatRange, hex, rangeOfSize } from '../model/addr.js';
+import { type Range, PAGE_SIZE, hex, rangeOfSize } from '../model/addr.js';
 import { IntervalSet } from '../model/intervals.js';
 
 export type MachineType = 'virt' | 'q35' | 'pc' | 'explicit';
@@ -129,6 +129,3 @@ export function roundOut(set: IntervalSet): IntervalSet {
   );
 }
 
-export function describeSections(sections: readonly Range[]): string {
-  return sections.map(formatRange).join(' ');
-}
