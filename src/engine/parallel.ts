@@ -51,7 +51,8 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
     }
   };
   flush();
-  if (todo.length === 0) return pairs.map((p, i) => ({ ...p, row: { ...done[i]!.row, point: p.point }, loss: done[i]!.loss, hotplug: done[i]!.hotplug }));
+  const assemble = () => pairs.map((p, i) => ({ ...p, row: { ...done[i]!.row, point: p.point }, loss: done[i]!.loss, hotplug: done[i]!.hotplug }));
+  if (todo.length === 0) return assemble();
   const workers: Worker[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
@@ -77,5 +78,5 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return pairs.map((p, i) => ({ ...p, row: { ...done[i]!.row, point: p.point }, loss: done[i]!.loss, hotplug: done[i]!.hotplug }));
+  return assemble();
 }

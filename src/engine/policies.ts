@@ -63,3 +63,8 @@ export function canonicalOrder(policies: readonly ResolvedPolicy[]): ResolvedPol
   for (const p of policies) seen.set(p.id, p);
   return [...seen.values()].sort((a, b) => a.rank - b.rank || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
+
+/** The policies of a run: the flags' (or every built-in), in canonical order. */
+export async function resolvePolicyList(specs: readonly string[]): Promise<ResolvedPolicy[]> {
+  return canonicalOrder(specs.length ? await resolvePolicies(specs) : allPolicies());
+}

@@ -11,7 +11,7 @@
 // operations (the built-in phases' million operations).
 import type { DangerMap } from '../dma/danger-map.js';
 import { isSilent, type Outcome } from '../dma/outcome.js';
-import type { Placement } from './working-set.js';
+import { type Placement, opsPerRound } from './working-set.js';
 import { type Density, type Ranges, combine, mass, placementDensity, split, startsTouching } from './density.js';
 
 
@@ -36,13 +36,9 @@ export class AnalyticSet {
   }
 
   runPhase(_rng: unknown, operations: number, rounds: number, churn: number, place: Placement, map: DangerMap): void {
-    const perRound = Math.floor(operations / rounds);
-    let extra = operations - perRound * rounds;
     const lossy = lossyStarts(map, this.pages);
-    for (let r = 0; r < rounds; r++) {
+    for (const [r, ops] of opsPerRound(operations, rounds).entries()) {
       if (r > 0 && churn > 0) this.density = combine(this.density, 1 - churn, placementDensity(place), churn * mass(this.density));
-      const ops = perRound + (extra > 0 ? 1 : 0);
-      if (extra > 0) extra--;
       const f = this.count === 1 ? (ops > 0 ? 0 : 1) : Math.pow(1 - 1 / this.count, ops);
       if (f < 1) {
         const { inside, outside } = split(this.density, lossy);

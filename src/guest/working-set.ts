@@ -114,6 +114,13 @@ export function newTally(): DmaTally {
 /** Told of every buffer placed over a danger range (for `explain`); absent in runs. */
 export type DangerWitness = (buffer: number, startPage: number, hit: Hit) => void;
 
+/** Operations in each round: an even split, the remainder one each to the first rounds. */
+export function opsPerRound(operations: number, rounds: number): number[] {
+  const per = Math.floor(operations / rounds);
+  const extra = operations - per * rounds;
+  return Array.from({ length: rounds }, (_, r) => per + (r < extra ? 1 : 0));
+}
+
 /** A buffer with a known position: it touched a danger range when placed (or a later map). */
 interface Known {
   readonly id: number;
@@ -184,12 +191,9 @@ export class WorkingSet {
    * buffer are multinomial, drawn exactly as successive binomials.
    */
   runPhase(rng: Rng, operations: number, rounds: number, churn: number, place: Placement, map: DangerMap, tally: DmaTally): void {
-    const perRound = Math.floor(operations / rounds);
-    let extra = operations - perRound * rounds;
-    for (let r = 0; r < rounds; r++) {
+    for (const [r, ops] of opsPerRound(operations, rounds).entries()) {
       if (r > 0 && churn > 0) this.churn(rng, churn, place, map, tally);
-      let remaining = perRound + (extra > 0 ? 1 : 0);
-      if (extra > 0) extra--;
+      let remaining = ops;
       let others = this.count;
       for (const { hit } of this.known) {
         if (remaining === 0) break;

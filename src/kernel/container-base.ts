@@ -1,9 +1,9 @@
 // The mappings of one container: what every era keeps the same way.
 import type { Range } from '../model/addr.js';
 import type { IommuGroup } from '../model/host.js';
-import { IntervalSet } from '../model/intervals.js';
+import { IntervalSet, firstEndingAtOrAfter } from '../model/intervals.js';
 
-/** A container's mappings, sorted by start: overlap lookups are a binary search. */
+/** A container's mappings, sorted by start (so by last: they never overlap); lookups are a binary search. */
 export class Mappings {
   private list: Range[] = [];
 
@@ -13,7 +13,7 @@ export class Mappings {
 
   /** The first mapping sharing an IOVA with `r` (vfio_find_dma / iopt_area_iter_first). */
   overlapping(r: Range): Range | undefined {
-    const m = this.list[this.firstEndingAtOrAfter(r.start)];
+    const m = this.list[firstEndingAtOrAfter(this.list, r.start)];
     return m && m.start <= r.last ? m : undefined;
   }
 
@@ -22,7 +22,7 @@ export class Mappings {
   }
 
   add(r: Range): void {
-    this.list.splice(this.firstEndingAtOrAfter(r.start), 0, r);
+    this.list.splice(firstEndingAtOrAfter(this.list, r.start), 0, r);
   }
 
   /** Removes every mapping entirely inside `r`. */
@@ -34,17 +34,6 @@ export class Mappings {
     return IntervalSet.from(this.list);
   }
 
-  /** Mappings never overlap, so sorting by start also sorts by last. */
-  private firstEndingAtOrAfter(addr: bigint): number {
-    let lo = 0;
-    let hi = this.list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.list[mid]!.last < addr) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
 }
 
 /** What every era's container shares: attached groups and the mapping table. */

@@ -87,14 +87,14 @@ export class IntervalSet {
 
   /** The first range of the set that shares an address with `r`. */
   firstOverlap(r: Range): Range | undefined {
-    const idx = this.lowerBound(r.start);
+    const idx = firstEndingAtOrAfter(this.ranges, r.start);
     const cand = this.ranges[idx];
     return cand && cand.start <= r.last ? cand : undefined;
   }
 
   /** True if every address of `r` is in the set (then it lies inside ONE range). */
   containsRange(r: Range): boolean {
-    const cand = this.ranges[this.lowerBound(r.start)];
+    const cand = this.ranges[firstEndingAtOrAfter(this.ranges, r.start)];
     return cand !== undefined && cand.start <= r.start && r.last <= cand.last;
   }
 
@@ -112,16 +112,17 @@ export class IntervalSet {
     return this.ranges.every((r, k) => r.start === other.ranges[k]!.start && r.last === other.ranges[k]!.last);
   }
 
-  /** Index of the first range whose last >= addr (binary search). */
-  private lowerBound(addr: bigint): number {
-    let lo = 0;
-    let hi = this.ranges.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ranges[mid]!.last < addr) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
 }
 
+
+/** Index of the first of sorted, disjoint ranges whose last >= addr (binary search). */
+export function firstEndingAtOrAfter(ranges: readonly Range[], addr: bigint): number {
+  let lo = 0;
+  let hi = ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ranges[mid]!.last < addr) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

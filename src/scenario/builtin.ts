@@ -3,7 +3,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, didYouMean } from '../errors.js';
-import { loadScenarioFile } from './load.js';
+import { loadScenarioFile, withHost } from './load.js';
+import { loadHostFile } from './load-host.js';
 import type { Scenario } from './types.js';
 
 /** The package root: the nearest folder above this file with package.json and scenarios/. */
@@ -37,4 +38,23 @@ export function resolveScenario(ref: string): Scenario {
     throw new InputError(`--scenario: unknown scenario '${ref}'${didYouMean(ref, names)}`, `a built-in (${names.join(', ')}) or a path to a .yaml file`);
   }
   return loadScenarioFile(join(builtinScenarioDir(), `${ref}.yaml`), `scenarios/${ref}.yaml`);
+}
+
+/**
+ * The scenarios of a run, in the one canonical order (by name) that every
+ * process of the run (main thread, workers, shards) shares; with a host file,
+ * each scenario runs on that host instead of its own.
+ */
+export function resolveScenarios(refs: readonly string[], hostFlag?: string): Array<{ ref: string; scenario: Scenario }> {
+  const host = hostFlag ? loadHostFile(resolve(hostFlag), hostFlag) : undefined;
+  const loaded = [...new Set(refs)].map((ref) => {
+    const s = resolveScenario(ref);
+    return { ref, scenario: host ? withHost(s, host.host, host.file, host.sha256) : s };
+  });
+  const names = new Set<string>();
+  for (const { scenario } of loaded) {
+    if (names.has(scenario.name)) throw new InputError(`--scenario: two scenarios are named '${scenario.name}'`, 'distinct scenario names');
+    names.add(scenario.name);
+  }
+  return loaded.sort((a, b) => (a.scenario.name < b.scenario.name ? -1 : 1));
 }

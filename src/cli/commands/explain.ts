@@ -1,15 +1,12 @@
 // doorbell explain: the story of one trial, every kernel call, VMM reaction
 // and dangerous buffer, as the run that produced the summary played it.
-import { resolve } from 'node:path';
 import { defineCommand } from '../define.js';
 import { resolvePolicies } from '../../engine/policies.js';
 import { runTrial } from '../../engine/trial.js';
 import type { TraceData, TraceKind } from '../../engine/trace.js';
 import { InputError } from '../../errors.js';
 import { hex } from '../../model/addr.js';
-import { resolveScenario } from '../../scenario/builtin.js';
-import { loadHostFile } from '../../scenario/load-host.js';
-import { withHost } from '../../scenario/load.js';
+import { resolveScenarios } from '../../scenario/builtin.js';
 import { RUN_DEFAULTS } from '../../defaults.js';
 import { parseSeed } from './run.js';
 
@@ -28,11 +25,7 @@ export default defineCommand({
     const seed = parseSeed(args.seed);
     const t = Number(args.trial);
     if (!/^[0-9]{1,9}$/.test(String(args.trial))) throw new InputError(`--trial: '${String(args.trial)}' is not a trial index`, 'a whole number from 0');
-    let scenario = resolveScenario(String(args.scenario));
-    if (args.host) {
-      const h = loadHostFile(resolve(args.host), args.host);
-      scenario = withHost(scenario, h.host, h.file, h.sha256);
-    }
+    const { scenario } = resolveScenarios([String(args.scenario)], args.host)[0]!;
     const [policy] = await resolvePolicies([String(args.policy)]);
     if (!policy) throw new InputError('--policy: missing', 'a policy name or module');
     const events: Array<{ kind: TraceKind; text: string; data?: TraceData }> = [];

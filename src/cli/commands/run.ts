@@ -1,16 +1,16 @@
 // doorbell run: every scenario × policy pair, seeded trials, a results directory.
 import { createHash } from 'node:crypto';
 import { Presets, SingleBar } from 'cli-progress';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { defineCommand } from '../define.js';
 import { InputError } from '../../errors.js';
 import { BASELINE } from '../../../policies/registry.js';
-import { allPolicies, canonicalOrder, resolvePolicies } from '../../engine/policies.js';
+import { resolvePolicyList } from '../../engine/policies.js';
 import { Interrupted } from '../../engine/study.js';
 import { defaultJobs, runStudyParallel } from '../../engine/parallel.js';
 import { LIMITS } from '../../scenario/load.js';
 import { applyPoint, parseSweep, sweepPoints } from '../../scenario/params.js';
-import { builtinScenarioNames, resolveScenario } from '../../scenario/builtin.js';
+import { builtinScenarioNames, resolveScenarios } from '../../scenario/builtin.js';
 import { RUN_DEFAULTS } from '../../defaults.js';
 import { buildRunFiles } from '../../results/run-files.js';
 import { compare } from '../../results/comparisons.js';
@@ -19,8 +19,6 @@ import { summaryRecord } from '../../render/csv.js';
 import { ResultsDir, checkWritable } from '../output.js';
 import { Checkpoint, loadCheckpoint } from '../checkpoint.js';
 import { TrialsCsvWriter } from '../../render/trials-csv.js';
-import { loadHostFile } from '../../scenario/load-host.js';
-import { withHost } from '../../scenario/load.js';
 import { doorbellVersion, gitCommit } from '../meta.js';
 
 export function parseTrials(v: unknown): number {
@@ -35,32 +33,24 @@ function progressBar(total: number): SingleBar {
   return bar;
 }
 
-/** argv without the flags that change only where and how a run writes, so that shards merged, or a run with another --jobs, record the same run.json. */
-export function resultArgv(argv: readonly string[]): string[] {
-  const outputOnly = new Set(['--out', '--force', '--jobs', '--quiet', '--json', '--shard', '--keep-trials', '--resume']);
-  const valued = new Set(['--out', '--jobs', '--shard', '--resume']);
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const name = a.split('=')[0]!;
-    if (outputOnly.has(name)) {
-      if (valued.has(name) && !a.includes('=')) i++;
-      continue;
-    }
-    out.push(a);
-  }
-  return out;
-}
+/** Flags that take no value: dropping one drops no following word. */
+const BOOLEAN_FLAGS = new Set(['--force', '--quiet', '--json', '--keep-trials']);
 
 /** argv less the named flags (and their values). */
 function withoutFlags(argv: readonly string[], flags: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const name = argv[i]!.split('=')[0]!;
-    if (!flags.includes(name)) out.push(argv[i]!);
-    else if (!argv[i]!.includes('=') && name !== '--force') i++;
+    const a = argv[i]!;
+    const name = a.split('=')[0]!;
+    if (!flags.includes(name)) out.push(a);
+    else if (!a.includes('=') && !BOOLEAN_FLAGS.has(name)) i++;
   }
   return out;
+}
+
+/** argv without the flags that change only where and how a run writes, so that shards merged, or a run with another --jobs, record the same run.json. */
+export function resultArgv(argv: readonly string[]): string[] {
+  return withoutFlags(argv, ['--out', '--force', '--jobs', '--quiet', '--json', '--shard', '--keep-trials', '--resume']);
 }
 
 export function parseShard(v: unknown): { index: number; count: number } | undefined {
@@ -113,22 +103,11 @@ export default defineCommand({
     const sweepFlags = (args.param ?? []).map(String);
     const sweep = parseSweep(sweepFlags);
     const points = sweepPoints(sweep);
-    const refs0 = scenarioFlags.length ? [...new Set(scenarioFlags)] : builtinScenarioNames();
-    const host = args.host ? loadHostFile(resolve(args.host), args.host) : undefined;
-    const loaded = refs0.map((ref) => {
-      const s = resolveScenario(ref);
-      return { ref, scenario: host ? withHost(s, host.host, host.file, host.sha256) : s };
-    });
-    const names = new Set<string>();
-    for (const { scenario } of loaded) {
-      if (names.has(scenario.name)) throw new InputError(`--scenario: two scenarios are named '${scenario.name}'`, 'distinct scenario names');
-      names.add(scenario.name);
-    }
-    loaded.sort((a, b) => (a.scenario.name < b.scenario.name ? -1 : 1));
+    const loaded = resolveScenarios(scenarioFlags.length ? scenarioFlags : builtinScenarioNames(), args.host);
     const shard = parseShard(args.shard);
     const allScenarios = loaded.map((l) => l.scenario.name);
     if (shard) loaded.splice(0, loaded.length, ...loaded.filter((_, i) => i % shard.count === shard.index - 1));
-    const policies = canonicalOrder(policyFlags.length ? await resolvePolicies(policyFlags) : allPolicies());
+    const policies = await resolvePolicyList(policyFlags);
     const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => p.id), sweepFlags, shard ?? null]);
     const runId = `seed${seed}-t${trials}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 8)}`;
     // What must match for --resume: everything that decides the results (and trials.csv).
