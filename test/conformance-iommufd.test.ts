@@ -78,6 +78,46 @@ for (const variant of ['no_domain', 'mock_domain'] as const) {
       expect(r).toEqual({ ok: true, unmapped: 32n * PAGE_SIZE });
     });
 
+    it('area_auto_iova', () => {
+      const self = fixture(variant);
+      const HUGEPAGE = 1n << 21n; // the selftest's buffer is HUGEPAGE_SIZE aligned
+      const map = (length: bigint, uptrAlign = HUGEPAGE) => {
+        const r = self.iopt.mapAuto(length, uptrAlign);
+        expect(r.ok).toBe(true);
+        return r.ok ? r.iova : -1n;
+      };
+      const ffsAlign = (length: bigint) => length & -length;
+      /* Simple 4k pages */
+      let iovas = Array.from({ length: 10 }, () => map(PAGE_SIZE));
+      for (const iova of iovas) self.test_ioctl_ioas_unmap(iova, PAGE_SIZE);
+      /* Kernel automatically aligns IOVAs properly */
+      iovas = Array.from({ length: 10 }, (_, i) => map(PAGE_SIZE * BigInt(i + 1), self.stdev_id ? HUGEPAGE : 1n << 31n));
+      iovas.forEach((iova, i) => expect(iova % ffsAlign(PAGE_SIZE * BigInt(i + 1))).toBe(0n));
+      iovas.forEach((iova, i) => self.test_ioctl_ioas_unmap(iova, PAGE_SIZE * BigInt(i + 1)));
+      /* Avoids a reserved region */
+      const reserved = { start: PAGE_SIZE * 4n, length: PAGE_SIZE * 100n };
+      expect(self.add_reserved(reserved.start, reserved.length)).toBe(0);
+      iovas = Array.from({ length: 10 }, (_, i) => map(PAGE_SIZE * BigInt(i + 1)));
+      iovas.forEach((iova, i) => {
+        expect(iova % ffsAlign(PAGE_SIZE * BigInt(i + 1))).toBe(0n);
+        expect(iova > reserved.start && iova < reserved.start + reserved.length).toBe(false);
+      });
+      iovas.forEach((iova, i) => self.test_ioctl_ioas_unmap(iova, PAGE_SIZE * BigInt(i + 1)));
+      /* Allowed region intersects with a reserved region */
+      expect(self.allow_iovas([{ start: PAGE_SIZE, last: PAGE_SIZE * 600n }])).toBe('EADDRINUSE');
+      /* Allocate from an allowed region */
+      const allowed = self.stdev_id
+        ? { start: MOCK_APERTURE_START + PAGE_SIZE, last: MOCK_APERTURE_START + PAGE_SIZE * 600n - 1n }
+        : { start: PAGE_SIZE * 200n, last: PAGE_SIZE * 600n - 1n };
+      expect(self.allow_iovas([allowed])).toBe(0);
+      iovas = Array.from({ length: 10 }, (_, i) => map(PAGE_SIZE * BigInt(i + 1)));
+      iovas.forEach((iova, i) => {
+        const length = PAGE_SIZE * BigInt(i + 1);
+        expect(iova % ffsAlign(length)).toBe(0n);
+        expect(iova >= allowed.start && iova <= allowed.last && iova + length <= allowed.last + 1n).toBe(true);
+      });
+    });
+
     it('area_allowed', () => {
       const self = fixture(variant);
       const reserved = { start: PAGE_SIZE * 4n, length: PAGE_SIZE * 100n };
@@ -135,6 +175,30 @@ for (const variant of ['no_domain', 'mock_domain'] as const) {
     });
   });
 }
+
+// Rules read from the code (drivers/iommu/iommufd/ioas.c, io_pagetable.c) that no selftest pins.
+describe('ioas.c and io_pagetable.c', () => {
+  it('iommufd_ioas_iova_ranges: the holes of the reserved tree only; the allowed ranges play no part', () => {
+    const self = fixture('no_domain');
+    expect(self.allow_iovas([{ start: PAGE_SIZE * 200n, last: PAGE_SIZE * 600n - 1n }])).toBe(0);
+    expect(self.iopt.iovaRanges(BUFFER_ROOM)).toEqual({ count: 1, ranges: [{ start: 0n, last: SIZE_MAX }] });
+  });
+
+  it('iommufd_ioas_load_iovas: start >= last and overlapping input ranges are EINVAL, before the reserved check', () => {
+    const self = fixture('no_domain');
+    expect(self.add_reserved(PAGE_SIZE * 4n, PAGE_SIZE)).toBe(0);
+    expect(self.allow_iovas([{ start: PAGE_SIZE, last: PAGE_SIZE }])).toBe('EINVAL');
+    expect(self.allow_iovas([{ start: 0n, last: PAGE_SIZE * 8n }, { start: PAGE_SIZE * 8n, last: PAGE_SIZE * 9n }])).toBe('EINVAL');
+    expect(self.allow_iovas([{ start: 0n, last: PAGE_SIZE * 8n }])).toBe('EADDRINUSE');
+    expect(self.allow_iovas([{ start: PAGE_SIZE * 16n, last: PAGE_SIZE * 32n - 1n }, { start: PAGE_SIZE * 32n, last: PAGE_SIZE * 64n - 1n }])).toBe(0);
+  });
+
+  it('iopt_alloc_iova: an alignment from the length and user address below the IOAS alignment is EINVAL, not raised', () => {
+    const self = fixture('mock_domain');
+    expect(self.iopt.mapAuto(PAGE_SIZE, 1n << 10n)).toEqual({ ok: false, errno: 'EINVAL' });
+    expect(self.iopt.mapAuto(PAGE_SIZE, PAGE_SIZE).ok).toBe(true);
+  });
+});
 
 describe('a ported case fails when its errno changes (the port can fail)', () => {
   it('an over-map answered EINVAL instead of EEXIST is caught', () => {

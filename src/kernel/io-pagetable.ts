@@ -30,10 +30,20 @@ export class IoPagetable {
     this.reserved = this.reserved.filter((r) => r.owner !== owner);
   }
 
-  /** iopt_set_allow_iova: EADDRINUSE if an allowed range touches a reservation; [] clears. */
+  /**
+   * IOMMU_IOAS_ALLOW_IOVAS: iommufd_ioas_load_iovas refuses a range with
+   * start >= last and ranges that overlap each other (EINVAL); then
+   * iopt_set_allow_iova refuses one that touches a reservation (EADDRINUSE).
+   * [] clears.
+   */
   setAllowed(ranges: readonly Range[]): IoptResult {
-    if (ranges.some((r) => overlapsAny(this.reserved, r))) return { ok: false, errno: 'EADDRINUSE' };
-    this.allowed = [...ranges];
+    const loaded: Range[] = [];
+    for (const r of ranges) {
+      if (r.start >= r.last || overlapsAny(loaded, r)) return { ok: false, errno: 'EINVAL' };
+      loaded.push(r);
+    }
+    if (loaded.some((r) => overlapsAny(this.reserved, r))) return { ok: false, errno: 'EADDRINUSE' };
+    this.allowed = loaded;
     return { ok: true };
   }
 
@@ -52,14 +62,16 @@ export class IoPagetable {
    * iopt_alloc_iova: the lowest hole, aligned to min(roundup_pow_of_two(length),
    * alignment of the user address), inside the allowed ranges (or
    * [PAGE_SIZE, ULONG_MAX - PAGE_SIZE] when none), clear of reservations and
-   * areas. An aligned start that would wrap past 2^64 is no fit (ENOSPC).
+   * areas. That alignment below the IOAS's is EINVAL, not raised. An aligned
+   * start that would wrap past 2^64 is no fit (ENOSPC).
    */
   mapAuto(length: bigint, uptrAlign = 1n << 30n): IoptResult<{ iova: bigint }> {
-    if (length === 0n) return { ok: false, errno: 'EINVAL' };
+    if (length === 0n || length % this.iovaAlignment !== 0n) return { ok: false, errno: 'EINVAL' };
+    if (length >= U64_MAX / 2n) return { ok: false, errno: 'EOVERFLOW' };
     let align = 1n;
     while (align < length) align <<= 1n;
     if (uptrAlign < align) align = uptrAlign;
-    if (align < this.iovaAlignment) align = this.iovaAlignment;
+    if (align < this.iovaAlignment) return { ok: false, errno: 'EINVAL' };
     const PAGE = 4096n;
     const allowed = this.allowed.length ? IntervalSet.from(this.allowed) : IntervalSet.of({ start: PAGE, last: U64_MAX - PAGE });
     const free = allowed.subtract(IntervalSet.from(this.reserved)).subtract(IntervalSet.from(this.areas));
@@ -95,13 +107,13 @@ export class IoPagetable {
   }
 
   /**
-   * IOMMU_IOAS_IOVA_RANGES: the holes between reservations (within the
-   * allowed ranges when any). With room for fewer than all, EMSGSIZE, the
-   * count, and as many ranges as fit.
+   * IOMMU_IOAS_IOVA_RANGES (ioas.c, iommufd_ioas_iova_ranges): the holes of
+   * the reserved tree over [0, ULONG_MAX] only; the allowed ranges play no
+   * part. With room for fewer than all, EMSGSIZE, the count, and as many
+   * ranges as fit.
    */
   iovaRanges(room: number): { readonly errno?: 'EMSGSIZE'; readonly count: number; readonly ranges: readonly Range[] } {
-    const base = this.allowed.length ? IntervalSet.from(this.allowed) : IntervalSet.ALL;
-    const all = base.subtract(IntervalSet.from(this.reserved)).ranges;
+    const all = IntervalSet.ALL.subtract(IntervalSet.from(this.reserved)).ranges;
     if (all.length > room) return { errno: 'EMSGSIZE', count: all.length, ranges: all.slice(0, room) };
     return { count: all.length, ranges: all };
   }
