@@ -1,6 +1,6 @@
 // The host platform as the kernel sees it: IOMMU groups with typed reserved
 // regions, the aperture, and PCI bridge windows (which userspace never sees).
-import type { Range } from './addr.js';
+import { type Range, U64_MAX } from './addr.js';
 import { IntervalSet } from './intervals.js';
 
 /**
@@ -29,7 +29,18 @@ export interface ReservedRegion extends Range {
 export interface IommuGroup {
   readonly id: number;
   readonly devices: readonly string[];
+  /**
+   * The group's list, as iommu_get_group_resv_regions builds it (and sysfs
+   * prints it): every device's regions, same-type overlaps merged. VFIO
+   * type1 works on this list.
+   */
   readonly regions: readonly ReservedRegion[];
+  /**
+   * Per device (parallel to `devices`), what iommu_get_resv_regions(dev)
+   * returns, when the host file gives regions per device. Absent: every
+   * device reports `regions`.
+   */
+  readonly deviceRegions?: readonly (readonly ReservedRegion[])[];
 }
 
 /**
@@ -59,6 +70,57 @@ export interface Host {
   readonly physBits: number;
   readonly groups: readonly IommuGroup[];
   readonly bridges: readonly BridgeWindow[];
+  /** Kernel PAGE_SIZE in bytes (16 or 64 KiB on some arm64 kernels). Default 4 KiB. */
+  readonly pageSize?: bigint;
+  /**
+   * Whether the platform isolates MSIs (x86 interrupt remapping, a GICv3
+   * ITS; not a GICv2m frame): iommu_group_has_isolated_msi. Default true.
+   */
+  readonly msiIsolation?: boolean;
+  /** The allow_unsafe_interrupts module parameter of vfio_iommu_type1 and iommufd. Default false. */
+  readonly allowUnsafeInterrupts?: boolean;
+}
+
+export const DEFAULT_PAGE_SIZE = 4096n;
+
+export function pageSizeOf(host: Host): bigint {
+  return host.pageSize ?? DEFAULT_PAGE_SIZE;
+}
+
+/**
+ * Each device's own list (iommu_get_resv_regions). A group whose devices
+ * are not listed counts as one device reporting the group's list.
+ */
+export function regionsPerDevice(group: IommuGroup): readonly (readonly ReservedRegion[])[] {
+  if (group.deviceRegions) return group.deviceRegions;
+  return group.devices.length > 0 ? group.devices.map(() => group.regions) : [group.regions];
+}
+
+/** enum iommu_resv_type order: the kernel sorts a group's list by (start, type). */
+const TYPE_ORDER: Record<RegionType, number> = { direct: 0, 'direct-relaxable': 1, reserved: 2, msi: 3, 'sw-msi': 4 };
+
+/**
+ * A group's list from its devices' lists (torvalds/linux:drivers/iommu/iommu.c,
+ * iommu_insert_resv_region): sorted by (start, type); regions of one type
+ * that overlap or touch merge; regions of different types never do.
+ */
+export function groupResvRegions(lists: readonly (readonly ReservedRegion[])[]): ReservedRegion[] {
+  const out: ReservedRegion[] = [];
+  for (const type of REGION_TYPES) {
+    const same = lists.flat().filter((r) => r.type === type).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    let top: ReservedRegion | undefined;
+    for (const r of same) {
+      if (top && (top.last === U64_MAX || r.start <= top.last + 1n)) {
+        const rmrr = top.rmrr === false && r.rmrr === false ? false : undefined;
+        top = { start: top.start, last: r.last > top.last ? r.last : top.last, type, ...(rmrr === false ? { rmrr } : {}) };
+        out[out.length - 1] = top;
+      } else {
+        top = r;
+        out.push(r);
+      }
+    }
+  }
+  return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : TYPE_ORDER[a.type] - TYPE_ORDER[b.type]));
 }
 
 export function apertureOf(host: Host): IntervalSet {

@@ -7,6 +7,11 @@ export const SCENARIO_DEFAULTS = {
     /** 48-bit IOVA: SMMUv3 and VT-d with 4-level tables. */
     apertureBits: 48,
     physBits: 48,
+    /** Kernel PAGE_SIZE: 4 KiB (arm64 distributions also ship 64 KiB kernels). */
+    pageSize: 4096n,
+    /** Every shipped host has interrupt remapping or a GICv3 ITS. */
+    msiIsolation: true,
+    allowUnsafeInterrupts: false,
   },
   vm: {
     qemu: '9.2',

@@ -2,8 +2,8 @@
 // reusable across scenarios and substitutable with `doorbell run --host`.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type Range, U64_MAX, formatRange } from '../model/addr.js';
-import { type BridgeWindow, type Host, type IommuGroup, REGION_TYPES, type ReservedRegion } from '../model/host.js';
+import { type Range, U64_MAX, formatRange, formatSize } from '../model/addr.js';
+import { type BridgeWindow, type Host, type IommuGroup, REGION_TYPES, type ReservedRegion, groupResvRegions } from '../model/host.js';
 import { InputError } from '../errors.js';
 import { Cursor, openYaml } from './cursor.js';
 import { SCENARIO_DEFAULTS as D } from './defaults.js';
@@ -49,30 +49,53 @@ export function readRangeWith(c: Cursor, extra: readonly string[]): { range: Ran
   return { range: { start, last: start + s - 1n }, f };
 }
 
+/** Regions as in reserved_regions: {start, last|size, type}, `rmrr` on direct ones. */
+function readRegions(list: Cursor | undefined): ReservedRegion[] {
+  const cursors = list?.present ? list.seq() : [];
+  if (cursors.length > LIMITS.regionsPerGroup) list!.fail(`has ${cursors.length} regions`, `at most ${LIMITS.regionsPerGroup} per group`);
+  return cursors.map((rc) => {
+    const { range, f: rf } = readRangeWith(rc, ['type', 'rmrr']);
+    const type = (rf.get('type') ?? rc.fail("missing 'type'", REGION_TYPES.join(', '))).enumOf(REGION_TYPES);
+    const rmrr = rf.get('rmrr');
+    if (rmrr && type !== 'direct') rmrr.fail(`'rmrr' on a ${type} region`, "'rmrr' only on type: direct");
+    return rmrr ? { ...range, type, rmrr: rmrr.bool() } : { ...range, type };
+  });
+}
+
+/**
+ * A group: its `regions` apply to every device; a device may be written
+ * { name, regions } to add its own (iommu_get_resv_regions is per device
+ * since the driver API of 4.11; iommufd reads it per device from 6.6).
+ */
+function readGroup(g: Cursor, ids: Set<number>): IommuGroup {
+  const gf = g.map(['id', 'devices', 'regions']);
+  const idc = gf.get('id') ?? g.fail("missing 'id'", 'a group number');
+  const id = idc.int(0, 1_000_000);
+  if (ids.has(id)) idc.fail(`duplicate group id ${id}`, 'unique group ids');
+  ids.add(id);
+  const common = readRegions(gf.get('regions'));
+  const names: string[] = [];
+  const own: ReservedRegion[][] = [];
+  for (const dc of gf.get('devices')?.present ? gf.get('devices')!.seq() : []) {
+    const df = dc.isString ? undefined : dc.map(['name', 'regions']);
+    const nc = df ? (df.get('name') ?? dc.fail("missing 'name'", 'a PCI address')) : dc;
+    const name = nc.string();
+    if (names.includes(name)) nc.fail(`device '${name}' listed twice`, 'each device of the group once');
+    names.push(name);
+    own.push(readRegions(df?.get('regions')));
+  }
+  const perDevice = own.some((r) => r.length > 0) ? own.map((r) => [...common, ...r]) : undefined;
+  const regions = groupResvRegions(perDevice ?? [common]);
+  return perDevice ? { id, devices: names, regions, deviceRegions: perDevice } : { id, devices: names, regions };
+}
+
 export function readHost(c: Cursor): Host {
-  const f = c.map(['platform', 'arch', 'iommu', 'aperture_bits', 'phys_bits', 'kernel', 'groups', 'bridges']);
+  const f = c.map(['platform', 'arch', 'iommu', 'aperture_bits', 'phys_bits', 'kernel', 'page_size', 'msi_isolation', 'allow_unsafe_interrupts', 'groups', 'bridges']);
   const need = (k: string) => f.get(k) ?? c.fail(`missing '${k}'`, `a '${k}' field`);
   const ids = new Set<number>();
   const groupCursors = need('groups').seq();
   if (groupCursors.length > LIMITS.groupsPerHost) need('groups').fail(`has ${groupCursors.length} groups`, `at most ${LIMITS.groupsPerHost} groups`);
-  const groups: IommuGroup[] = groupCursors.map((g) => {
-    const gf = g.map(['id', 'devices', 'regions']);
-    const idc = gf.get('id') ?? g.fail("missing 'id'", 'a group number');
-    const id = idc.int(0, 1_000_000);
-    if (ids.has(id)) idc.fail(`duplicate group id ${id}`, 'unique group ids');
-    ids.add(id);
-    const regionCursors = gf.get('regions')?.present ? gf.get('regions')!.seq() : [];
-    if (regionCursors.length > LIMITS.regionsPerGroup) gf.get('regions')!.fail(`has ${regionCursors.length} regions`, `at most ${LIMITS.regionsPerGroup} per group`);
-    const regions: ReservedRegion[] = regionCursors.map((rc) => {
-      const { range, f: rf } = readRangeWith(rc, ['type', 'rmrr']);
-      const type = (rf.get('type') ?? rc.fail("missing 'type'", REGION_TYPES.join(', '))).enumOf(REGION_TYPES);
-      const rmrr = rf.get('rmrr');
-      if (rmrr && type !== 'direct') rmrr.fail(`'rmrr' on a ${type} region`, "'rmrr' only on type: direct");
-      return rmrr ? { ...range, type, rmrr: rmrr.bool() } : { ...range, type };
-    });
-    const devices = gf.get('devices')?.present ? gf.get('devices')!.seq().map((d) => d.string()) : [];
-    return { id, devices, regions };
-  });
+  const groups = groupCursors.map((g) => readGroup(g, ids));
   const bridges: BridgeWindow[] = (f.get('bridges')?.present ? f.get('bridges')!.seq() : []).map((bc) => {
     const { range: r, f: bf } = readRangeWith(bc, ['name', 'acs', 'groups']);
     const below = (bf.get('groups') ?? bc.fail("missing 'groups'", 'the groups below this bridge')).seq();
@@ -83,14 +106,27 @@ export function readHost(c: Cursor): Host {
     });
     return { ...r, name: bf.get('name')?.string() ?? formatRange(r), acs: bf.get('acs')?.bool() ?? false, groups: groupIds };
   });
+  const arch = need('arch').enumOf(['x86_64', 'aarch64'] as const);
   return {
     platform: need('platform').string(),
-    arch: need('arch').enumOf(['x86_64', 'aarch64'] as const),
+    arch,
     iommu: need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu'] as const),
     apertureBits: f.get('aperture_bits')?.int(32, 64) ?? D.host.apertureBits,
     physBits: f.get('phys_bits')?.int(32, 64) ?? D.host.physBits,
     kernel: need('kernel').string(),
     groups,
     bridges,
+    pageSize: readPageSize(f.get('page_size'), arch),
+    msiIsolation: f.get('msi_isolation')?.bool() ?? D.host.msiIsolation,
+    allowUnsafeInterrupts: f.get('allow_unsafe_interrupts')?.bool() ?? D.host.allowUnsafeInterrupts,
   };
+}
+
+/** Kernel PAGE_SIZE: 4 KiB on x86_64; 4, 16 or 64 KiB on arm64 (arch/arm64/Kconfig, ARM64_*K_PAGES). */
+function readPageSize(c: Cursor | undefined, arch: Host['arch']): bigint {
+  if (!c) return D.host.pageSize;
+  const size = c.quantity();
+  const allowed = arch === 'x86_64' ? [4096n] : [4096n, 16384n, 65536n];
+  if (!allowed.includes(size)) c.fail(`page_size ${formatSize(size)} on ${arch}`, arch === 'x86_64' ? '4KiB on x86_64' : '4KiB, 16KiB or 64KiB on aarch64');
+  return size;
 }
