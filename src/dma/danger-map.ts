@@ -1,7 +1,8 @@
 // Per device: which guest pages a DMA does not land on, and why. Built once
 // per state change with bigint interval algebra, then flattened to page
 // numbers (exact below 2^53: a 64-bit space has 2^52 pages) for the hot loop.
-import { PAGE_SHIFT, PAGE_SIZE } from '../model/addr.js';
+import { PAGE_SHIFT } from '../model/addr.js';
+import type { MsiSetup } from '../kernel/types.js';
 import { type Host, type IommuGroup, apertureOf } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 import { roundOut } from '../vmm/layout.js';
@@ -20,36 +21,33 @@ export interface DeviceDmaContext {
   readonly group: IommuGroup;
   /** IOVAs mapped in the device's container. */
   readonly mapped: IntervalSet;
-  /** Doorbell pages per SW_MSI window (one per MSI controller the device targets). */
-  readonly swMsiDoorbells: number;
+  /** The SW_MSI doorbell pages the kernel maps for the device (swMsiDoorbellPages). */
+  readonly swMsiDoorbells: IntervalSet;
 }
 
 /**
- * SW_MSI doorbell pages: iommu_dma_get_msi_page hands out granule-sized IOVA
- * pages from the window base upwards (torvalds/linux:drivers/iommu/dma-iommu.c).
+ * SW_MSI doorbell pages, where the kernel decided the device has them (an
+ * MSI cookie; kernel/msi.ts): one granule-sized (PAGE_SIZE) IOVA page per
+ * doorbell from the window base upwards (torvalds/linux:drivers/iommu/dma-iommu.c,
+ * iommu_dma_get_msi_page). None without a cookie, e.g. beside a HW MSI region.
  * If userspace already mapped that IOVA (≤ 5.3 allows it) the kernel's map
  * fails and no doorbell exists: the device gets no MSIs (a loud failure).
  */
-export function swMsiDoorbellPages(group: IommuGroup, count: number): IntervalSet {
-  return IntervalSet.from(
-    group.regions
-      .filter((r) => r.type === 'sw-msi')
-      .map((r) => {
-        const last = r.start + BigInt(count) * PAGE_SIZE - 1n;
-        return { start: r.start, last: last < r.last ? last : r.last };
-      }),
-  );
+export function swMsiDoorbellPages(msi: MsiSetup, count: number): IntervalSet {
+  if (msi.kind !== 'doorbell') return IntervalSet.EMPTY;
+  const last = msi.window.start + BigInt(count) * msi.granule - 1n;
+  return IntervalSet.of({ start: msi.window.start, last: last < msi.window.last ? last : msi.window.last });
 }
 
 /** Trials repeat the same states: the last maps built for a group, by what they depend on. */
-const cache = new WeakMap<Host, WeakMap<IommuGroup, Array<{ mapped: IntervalSet; doorbells: number; map: DangerMap }>>>();
+const cache = new WeakMap<Host, WeakMap<IommuGroup, Array<{ mapped: IntervalSet; doorbells: IntervalSet; map: DangerMap }>>>();
 
 export function buildDangerMap(ctx: DeviceDmaContext): DangerMap {
   let byGroup = cache.get(ctx.host);
   if (!byGroup) cache.set(ctx.host, (byGroup = new WeakMap()));
   let entries = byGroup.get(ctx.group);
   if (!entries) byGroup.set(ctx.group, (entries = []));
-  const hit = entries.find((e) => e.doorbells === ctx.swMsiDoorbells && e.mapped.equals(ctx.mapped));
+  const hit = entries.find((e) => e.doorbells.equals(ctx.swMsiDoorbells) && e.mapped.equals(ctx.mapped));
   if (hit) return hit.map;
   const map = computeDangerMap(ctx);
   entries.unshift({ mapped: ctx.mapped, doorbells: ctx.swMsiDoorbells, map });
@@ -60,7 +58,7 @@ export function buildDangerMap(ctx: DeviceDmaContext): DangerMap {
 function computeDangerMap(ctx: DeviceDmaContext): DangerMap {
   const { host, group, mapped } = ctx;
   const ofType = (t: string) => IntervalSet.from(group.regions.filter((r) => r.type === t));
-  const doorbells = swMsiDoorbellPages(group, ctx.swMsiDoorbells);
+  const doorbells = ctx.swMsiDoorbells;
   const liveDoorbells = mapped.intersect(doorbells).isEmpty ? doorbells : IntervalSet.EMPTY;
   const p2p = IntervalSet.from(host.bridges.filter((b) => !b.acs && b.groups.includes(group.id)));
 

@@ -7,6 +7,7 @@ import { type Host, findGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 import { buildDangerMap, swMsiDoorbellPages } from '../dma/danger-map.js';
 import { OUTCOME_NAMES, type Outcome } from '../dma/outcome.js';
+import type { MsiSetup } from '../kernel/types.js';
 import type { Rng } from '../guest/rng.js';
 import { type DmaTally, type Hit, WorkingSet, newTally, placementFor } from '../guest/working-set.js';
 import { AnalyticSet } from '../guest/analytic-set.js';
@@ -25,6 +26,8 @@ export interface GuestContext {
   readonly exact: boolean;
   host(): Host;
   mappedFor(group: number): IntervalSet;
+  /** How the group's MSIs reach their doorbell, as its container's kernel decided. */
+  msiFor(group: number): MsiSetup;
   /** Guest RAM less what the machine's firmware tables reserve. */
   ram(): IntervalSet;
 }
@@ -62,8 +65,11 @@ export class Guest {
       ? new AnalyticSet(spec.workload.buffers, pages)
       : new WorkingSet(spec.workload.buffers, pages, this.c.witness ? this.witness(spec) : undefined);
     this.devices.set(spec.name, { spec, set });
-    const group = findGroup(this.c.host(), spec.group);
-    if (!this.c.mappedFor(spec.group).intersect(swMsiDoorbellPages(group, this.c.scenario.vm.swMsiDoorbells)).isEmpty) {
+    const msi = this.c.msiFor(spec.group);
+    if (msi.kind === 'no-cookie') {
+      this.msiSetupFailures++;
+      this.c.trace('kernel', `${spec.name}: ${msi.reason}: its MSIs fault`);
+    } else if (!this.c.mappedFor(spec.group).intersect(this.doorbellPages(spec.group)).isEmpty) {
       this.msiSetupFailures++;
       this.c.trace('kernel', `${spec.name}: SW_MSI doorbell IOVA already mapped by userspace: MSI setup fails`);
     }
@@ -122,9 +128,14 @@ export class Guest {
     return this.c.ram().subtract(this.firmwareHints).subtract(this.runtimeHints);
   }
 
+  /** The doorbell pages the kernel maps for the group's devices (none without an MSI cookie). */
+  private doorbellPages(group: number): IntervalSet {
+    return swMsiDoorbellPages(this.c.msiFor(group), this.c.scenario.vm.swMsiDoorbells);
+  }
+
   private dangerMapFor(spec: DeviceSpec) {
     const host = this.c.host();
-    return buildDangerMap({ host, group: findGroup(host, spec.group), mapped: this.c.mappedFor(spec.group), swMsiDoorbells: this.c.scenario.vm.swMsiDoorbells });
+    return buildDangerMap({ host, group: findGroup(host, spec.group), mapped: this.c.mappedFor(spec.group), swMsiDoorbells: this.doorbellPages(spec.group) });
   }
 
   /** Names each buffer placed over a danger range, and what a write to it turns into. */

@@ -89,7 +89,7 @@ export class TrialRun {
     this.guest = this.s.guests[this.choose ? this.choose('guest', weights) : drawWeighted(this.rng.fork('guest'), weights)]!;
     this.g = new Guest({
       scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: this.trace !== NO_TRACE, exact: this.choose !== undefined,
-      host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
+      host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), msiFor: (g) => this.vfio.msiFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
     });
     this.trace('policy', `${this.policy.id}: kernel ${kernel.era} on ${this.host.platform}; guest '${this.guest.name}' honours [${this.guest.honours.join(', ')}]`);
   }

@@ -1,5 +1,5 @@
 // Rules shared by several eras.
-import { type Range, PAGE_SIZE, U64_MAX, formatRange } from '../model/addr.js';
+import { type Range, U64_MAX, formatRange } from '../model/addr.js';
 import { type Host, type IommuGroup, kernelAtLeast } from '../model/host.js';
 import { type KernelResult, OK, refused } from './types.js';
 
@@ -28,10 +28,15 @@ export function claimCheck(host: Host, group: IommuGroup, modern: boolean): Kern
   return OK;
 }
 
-/** vfio_dma_do_map: size zero, misalignment or wrap → EINVAL, before any lookup. */
-export function shapeCheck(iova: Range): KernelResult {
+/**
+ * vfio_dma_do_map: size zero, misalignment or wrap → EINVAL, before any
+ * lookup. The alignment is the smallest page of vfio_pgsize_bitmap, which
+ * vfio_update_pgsize_bitmap raises to PAGE_SIZE when the IOMMU offers smaller
+ * pages: the kernel's page size (64 KiB on a 64K-page arm64 kernel).
+ */
+export function shapeCheck(iova: Range, pageSize: bigint): KernelResult {
   const size = iova.last - iova.start + 1n;
-  if (size <= 0n || iova.start % PAGE_SIZE !== 0n || size % PAGE_SIZE !== 0n) {
+  if (size <= 0n || iova.start % pageSize !== 0n || size % pageSize !== 0n) {
     return refused('EINVAL', `${formatRange(iova)} is not aligned to the IOMMU page size`);
   }
   if (iova.last > U64_MAX) return refused('EINVAL', 'IOVA wraps');

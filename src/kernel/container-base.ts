@@ -1,7 +1,9 @@
 // The mappings of one container: what every era keeps the same way.
 import type { Range } from '../model/addr.js';
-import type { IommuGroup } from '../model/host.js';
+import type { Host, IommuGroup, ReservedRegion } from '../model/host.js';
 import { IntervalSet, firstEndingAtOrAfter } from '../model/intervals.js';
+import { UNTRANSLATED, domainMsi, swMsiWindow } from './msi.js';
+import type { MsiSetup } from './types.js';
 
 /** A container's mappings, sorted by start (so by last: they never overlap); lookups are a binary search. */
 export class Mappings {
@@ -36,13 +38,33 @@ export class Mappings {
 
 }
 
-/** What every era's container shares: attached groups and the mapping table. */
+/**
+ * What every VFIO type1 era shares: attached groups, the mapping table and
+ * the domain's MSI cookie (one domain per container: every group of a host
+ * has the same IOMMU).
+ */
 export abstract class ContainerBase {
   protected maps = new Mappings();
   protected groups: IommuGroup[] = [];
+  /** The SW_MSI window of the domain's cookie, taken by the group that created the domain. */
+  private cookie: ReservedRegion | undefined;
+
+  constructor(protected readonly host: Host) {}
+
+  /** The group joins; the first one creates the domain and decides its cookie (vfio_iommu_has_sw_msi). */
+  protected adopt(group: IommuGroup): void {
+    if (this.groups.length === 0) this.cookie = swMsiWindow(group.regions);
+    this.groups.push(group);
+  }
 
   detach(groupId: number): void {
     this.groups = this.groups.filter((g) => g.id !== groupId);
+    if (this.groups.length === 0) this.cookie = undefined;
+  }
+
+  msi(groupId: number): MsiSetup {
+    const group = this.groups.find((g) => g.id === groupId);
+    return group ? domainMsi(this.host, this.cookie, group) : UNTRANSLATED;
   }
 
   unmap(iova: Range): void {

@@ -2,26 +2,29 @@
 // only shape and overlap with an existing mapping; reserved regions are not
 // enforced (torvalds/linux v4.9:drivers/vfio/vfio_iommu_type1.c, vfio_dma_do_map).
 import type { Range } from '../model/addr.js';
-import type { Host, IommuGroup } from '../model/host.js';
+import { type Host, type IommuGroup, pageSizeOf } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 import { ContainerBase } from './container-base.js';
 import { claimCheck, shapeCheck } from './common.js';
+import { isolationCheck } from './msi.js';
 import { type Container, type KernelEra, type KernelModel, type KernelResult, OK, refused } from './types.js';
 
 class PermissiveContainer extends ContainerBase implements Container {
-  constructor(readonly era: KernelEra, private readonly host: Host) {
-    super();
+  constructor(readonly era: KernelEra, host: Host) {
+    super(host);
   }
 
   attach(group: IommuGroup): KernelResult {
     const claim = claimCheck(this.host, group, false);
     if (claim.status !== 'ok') return claim;
-    this.groups.push(group);
+    const isolated = isolationCheck(this.host, this.era);
+    if (isolated.status !== 'ok') return isolated;
+    this.adopt(group);
     return OK;
   }
 
   map(iova: Range): KernelResult {
-    const shape = shapeCheck(iova);
+    const shape = shapeCheck(iova, pageSizeOf(this.host));
     if (shape.status !== 'ok') return shape;
     const clash = this.maps.overlapping(iova);
     if (clash) return refused('EEXIST', 'overlaps an existing mapping', clash);

@@ -2,10 +2,11 @@
 // container keeps a valid IOVA list = ⋂ apertures − ⋃ non-relaxable regions
 // of every attached group, and MAP_DMA must fit inside ONE range of it.
 import { type Range, formatRange } from '../model/addr.js';
-import { type Host, type IommuGroup, apertureOf, regionsOf } from '../model/host.js';
+import { type Host, type IommuGroup, apertureOf, pageSizeOf, regionsOf } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 import { ContainerBase } from './container-base.js';
 import { DMA_ENTRY_LIMIT, claimCheck, shapeCheck } from './common.js';
+import { isolationCheck } from './msi.js';
 import { type Container, type KernelModel, type KernelResult, OK, refused } from './types.js';
 
 /** Every region type but DIRECT_RELAXABLE is excluded (vfio_iommu_resv_exclude). */
@@ -14,8 +15,8 @@ const excluded = (g: IommuGroup) => regionsOf(g, (t) => t !== 'direct-relaxable'
 class Type1Container extends ContainerBase implements Container {
   readonly era = 'type1' as const;
 
-  constructor(private readonly host: Host) {
-    super();
+  constructor(host: Host) {
+    super(host);
   }
 
   /** The valid list, recomputed only when the attached groups change. */
@@ -36,14 +37,17 @@ class Type1Container extends ContainerBase implements Container {
     }
     const next = this.computeValid([...this.groups, group]);
     if (next.isEmpty) return refused('EINVAL', 'valid IOVA list would be empty (vfio_iommu_resv_exclude)');
-    this.groups.push(group);
+    // Then MSI isolation (EPERM), then the MSI cookie for a new domain.
+    const isolated = isolationCheck(this.host, 'type1');
+    if (isolated.status !== 'ok') return isolated;
+    this.adopt(group);
     this.valid = next;
     return OK;
   }
 
   map(iova: Range): KernelResult {
     // vfio_dma_do_map order: shape → EINVAL, overlap → EEXIST, limit → ENOSPC, valid → EINVAL.
-    const shape = shapeCheck(iova);
+    const shape = shapeCheck(iova, pageSizeOf(this.host));
     if (shape.status !== 'ok') return shape;
     const clash = this.maps.overlapping(iova);
     if (clash) return refused('EEXIST', 'overlaps an existing mapping (vfio_find_dma)', clash);

@@ -32,6 +32,21 @@ export function refused(errno: Errno, reason: string, culprit?: ReservedRegion |
   return culprit ? { status: 'refused', errno, reason, culprit } : { status: 'refused', errno, reason };
 }
 
+/**
+ * How a group's MSIs reach their doorbell in its container's domain.
+ * - `doorbell`: the kernel maps one page per MSI doorbell, PAGE_SIZE each,
+ *   from the window's start upwards (dma-iommu.c iommu_dma_get_msi_page,
+ *   cookie_msi_granule; iommufd from 6.15: driver.c iommufd_sw_msi);
+ * - `untranslated`: no doorbell page in the IOVA space (x86 interrupt
+ *   remapping, or a hardware MSI region the IOMMU does not translate);
+ * - `no-cookie`: MSIs are translated but the domain has no MSI cookie, so
+ *   they fault: the device has no working MSIs.
+ */
+export type MsiSetup =
+  | { readonly kind: 'doorbell'; readonly window: Range; readonly granule: bigint }
+  | { readonly kind: 'untranslated' }
+  | { readonly kind: 'no-cookie'; readonly reason: string };
+
 /** A VFIO container or iommufd IOAS: the IOVA space shared by attached groups. */
 export interface Container {
   readonly era: KernelEra;
@@ -47,6 +62,8 @@ export interface Container {
   /** The valid IOVA list the kernel reports, or undefined when the era reports none. */
   validRanges(): IntervalSet | undefined;
   attachedGroups(): readonly number[];
+  /** How the attached group's MSIs reach their doorbell (decided at attach). */
+  msi(groupId: number): MsiSetup;
 }
 
 export interface KernelModel {

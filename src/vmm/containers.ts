@@ -5,7 +5,7 @@
 import { type Range, formatRange, hex } from '../model/addr.js';
 import type { IommuGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
-import type { Container, KernelModel, KernelResult } from '../kernel/types.js';
+import type { Container, KernelModel, KernelResult, MsiSetup } from '../kernel/types.js';
 import type { Trace } from '../engine/trace.js';
 
 export type CallOutcome =
@@ -87,6 +87,11 @@ export class Containers {
 
   attachedGroups(): number[] {
     return [...this.home.keys()];
+  }
+
+  /** How the group's MSIs reach their doorbell, as its container's kernel decided at attach. */
+  msiFor(groupId: number): MsiSetup {
+    return this.home.get(groupId)?.msi(groupId) ?? { kind: 'untranslated' };
   }
 
   private mapOne(c: Container, r: Range): CallOutcome {
