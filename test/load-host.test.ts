@@ -49,4 +49,9 @@ groups:
     expect(d05.groups[0]!.deviceRegions).toBeUndefined();
     expect(d05.groups[0]!.regions.map((r) => r.type)).toEqual(['sw-msi', 'msi']);
   });
+
+  it('the QEMU virt GICv2 host cannot isolate MSIs', () => {
+    const h = loadHostFile(`${builtinScenarioDir()}/hosts/qemu-virt-gicv2-smmuv3.yaml`, 'gicv2').host;
+    expect(h).toMatchObject({ msiIsolation: false, allowUnsafeInterrupts: false });
+  });
 });
