@@ -74,14 +74,15 @@ export function readHost(c: Cursor): Host {
     return { id, devices, regions };
   });
   const bridges: BridgeWindow[] = (f.get('bridges')?.present ? f.get('bridges')!.seq() : []).map((bc) => {
-    const { range: r, f: bf } = readRangeWith(bc, ['name', 'acs', 'groups']);
+    const { range: r, f: bf } = readRangeWith(bc, ['name', 'acs', 'groups', 'bars']);
     const below = (bf.get('groups') ?? bc.fail("missing 'groups'", 'the groups below this bridge')).seq();
     const groupIds = below.map((gc) => {
       const id = gc.int(0, 1_000_000);
       if (!ids.has(id)) gc.fail(`unknown group ${id}`, `one of the host's groups: ${[...ids].join(', ')}`);
       return id;
     });
-    return { ...r, name: bf.get('name')?.string() ?? formatRange(r), acs: bf.get('acs')?.bool() ?? false, groups: groupIds };
+    const bars = bf.get('bars')?.present ? bf.get('bars')!.seq().map((b) => readBar(b, r)) : undefined;
+    return { ...r, name: bf.get('name')?.string() ?? formatRange(r), acs: bf.get('acs')?.bool() ?? false, groups: groupIds, ...(bars ? { bars } : {}) };
   });
   return {
     platform: need('platform').string(),
@@ -93,4 +94,11 @@ export function readHost(c: Cursor): Host {
     groups,
     bridges,
   };
+}
+
+/** A peer BAR inside its bridge window: a write there is absorbed, elsewhere in the window it gets UR. */
+function readBar(c: Cursor, window: Range): Range {
+  const { range } = readRangeWith(c, []);
+  if (range.start < window.start || range.last > window.last) c.fail(`BAR ${formatRange(range)} is outside the bridge window ${formatRange(window)}`, 'a BAR inside its window');
+  return range;
 }
