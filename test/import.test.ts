@@ -127,7 +127,7 @@ describe('explain', () => {
     expect(lines.every((l, i) => l.seq === i)).toBe(true);
     const danger = lines.filter((l) => l.kind === 'guest' && l.buffer !== undefined);
     expect(danger.length).toBeGreaterThan(0);
-    expect(danger[0]).toMatchObject({ device: 'nic0', silent: true });
+    expect(danger[0]).toMatchObject({ device: 'nic0', silent: true, visibility: 'unlogged' });
     expect(lines.at(-1).kind).toBe('result');
   });
 

@@ -9,6 +9,11 @@ import { resolveScenario } from '../src/scenario/builtin.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { AMD_HT, HW_MSI_D05, SW_MSI, X86_MSI, group, host } from './helpers/hosts.js';
 import { over, trial } from './helpers/scenarios.js';
+import { resolvePolicyList } from '../src/engine/policies.js';
+import { runStudy } from '../src/engine/study.js';
+import { compare } from '../src/results/comparisons.js';
+import { buildRunFiles } from '../src/results/run-files.js';
+import type { RunInfo } from '../src/results/run-info.js';
 
 const intel = host([group(1, X86_MSI)], { arch: 'x86_64', iommu: 'intel' });
 const amd = host([group(1, X86_MSI, AMD_HT)], { arch: 'x86_64', iommu: 'amd' });
@@ -181,5 +186,27 @@ describe('firmware DIRECT ranges', () => {
 
   it('a range the VMM leaves unmapped exposes nothing: the kernel that refuses the map leaves no guest RAM there', () => {
     expect(trial(rmrScenario(''), 'kernel-rejects').firmwareExposedBytes).toBe(0n);
+  });
+});
+
+describe('firmware exposure in the outputs', () => {
+  it('summary.csv counts exposed trials and bytes; report.txt gets its table and says it is not loss', async () => {
+    const s = rmrScenario('');
+    const policies = await resolvePolicyList(['no-checks-2016', 'kernel-rejects']);
+    const pairs = await runStudy({ scenarios: [s], policies, trials: 20, seed: '3' });
+    const info: RunInfo = {
+      doorbell: 't', gitCommit: 't', node: 'v0', argv: [], seed: '3', trials: 20, scenarioFlags: [], policyFlags: [], sweep: [],
+      scenarios: [{ name: s.name, title: s.title, source: s.source, description: s.description, ref: s.name, file: s.file, sha256: s.sha256, hotplugs: 0 }],
+      policies: policies.map((p) => ({ id: p.id, name: p.definition.name, position: p.definition.position, heldBy: p.definition.heldBy, source: p.definition.source, kernelEra: 'x' })),
+      baseline: 'no-checks-2016', trialErrors: 0,
+    };
+    const files = await buildRunFiles(info, pairs.map((p) => p.row), compare(pairs, 'no-checks-2016'));
+    const [header, base, rejects] = String(files.get('summary.csv')).trim().split('\n').map((l) => l.split(','));
+    const col = (row: string[], c: string) => row[header!.indexOf(c)];
+    expect([col(base!, 'firmware_exposed_trials'), col(base!, 'firmware_exposed_bytes_mean')]).toEqual(['20', '1048576.0']);
+    expect(col(rejects!, 'firmware_exposed_trials')).toBe('0');
+    const text = String(files.get('report.txt'));
+    expect(text).toMatch(/^ {2}policy +exposed +pages +bytes\n.*\n {2}no-checks-2016 +20\/20 +256\.0 +1\.00 MiB$/m);
+    expect(text.replace(/\s+/g, ' ')).toContain('How often a firmware agent (RMRR, IVMD, IORT RMR) writes its DIRECT range is not known');
   });
 });
