@@ -84,12 +84,15 @@ export function visibilityOf(o: Exclude<Outcome, 0>, host: Host): Visibility {
   switch (o) {
     // Posted write absorbed by the peer's registers or memory: no completion, no error to anyone.
     case Outcome.peerBar: return Visibility.unlogged;
-    // The completer returns Unsupported Request: AER, which vfio-pci forwards to QEMU (the Intel switch incident ended in a hot reset).
+    // The completer signals Unsupported Request: AER; vfio-pci hands it to QEMU, which stops the VM
+    // (qemu/qemu:hw/vfio/pci.c vfio_err_notifier_handler). The Intel switch incident ended in AER and a hot reset.
     case Outcome.peerHole: return Visibility.guestVisible;
     // torvalds/linux:drivers/iommu/intel/dmar.c (dmar_fault_do_one "Access beyond MGAW"); amd/iommu.c IO_PAGE_FAULT; arm-smmu-v3 event queue.
     case Outcome.faultAperture: return Visibility.hostLogged;
     // x86: decoded as an interrupt request and faulted by the remapping unit, logged
     // (torvalds/linux:drivers/iommu/intel/dmar.c irq_remap_fault_reasons[], dmar_fault_do_one "[INTR-REMAP]";
+    // compatibility format is blocked, intel/irq_remapping.c iommu_enable_irq_remapping; data that happens to
+    // name one of the device's own live IRTEs would be a spurious interrupt instead, taken as negligible;
     // AMD IRTEs are indexed by the MSI data, drivers/iommu/amd/iommu.c irq_remapping_prepare_irte; a bad index is an
     // IO_PAGE_FAULT event with the I flag, logged by amd_iommu_report_page_fault).
     // arm64 ITS frame: a GITS_TRANSLATER write whose EventID maps nothing is dropped, nothing logs it
