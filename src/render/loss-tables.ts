@@ -57,7 +57,7 @@ export function lossTables(sr: readonly SummaryRow[]): string[] {
   }
   if (sr.some((r) => r.firmwareExposed.k > 0)) {
     out.push('', 'Guest RAM mapped over a live firmware DIRECT range, which the', 'firmware agent may overwrite at any time (trials; mean per trial):', '');
-    out.push(...asciiTable(['policy', 'exposed', 'pages', 'bytes'], sr.map((r) => [
+    out.push(...asciiTable(['policy', 'exposed', '4K pages', 'bytes'], sr.map((r) => [
       r.policy, `${r.firmwareExposed.k}/${r.firmwareExposed.n}`, (r.firmwareExposedBytesMean / 4096).toFixed(1), bytesText(r.firmwareExposedBytesMean),
     ])));
   }
