@@ -6,23 +6,38 @@ import { runStudy } from '../src/engine/study.js';
 import { wilson } from '../src/results/stats.js';
 import { builtinScenarioNames, resolveScenario } from '../src/scenario/builtin.js';
 import { d05 } from './helpers/scenarios.js';
-import { exactSilentLoss } from '../src/engine/exact.js';
+import { exactLoss, exactSilentLoss } from '../src/engine/exact.js';
 import { resolvePolicy } from '../src/engine/policies.js';
 
 const Z999 = 3.2905267314919255;
 
-describe('exact silent-loss probability', () => {
-  it('lies inside the 99.9% interval of 800 simulated trials, for every built-in scenario and policy', async () => {
+describe('exact data-loss and silent-loss probabilities', () => {
+  it('lie inside the 99.9% interval of 800 simulated trials, for every built-in scenario and policy, both metrics', async () => {
     const pairs = await runStudy({ scenarios: builtinScenarioNames().map(resolveScenario), policies: allPolicies(), trials: 800, seed: '11' });
     const misses: string[] = [];
     for (const p of pairs) {
-      const { k, n } = p.row.silentLoss;
-      const exact = p.row.silentLossExact;
-      expect(exact, `${p.scenario.name} ${p.policy.id}`).toBeDefined();
-      const w = wilson(k, n, Z999);
-      if (exact! < w.lo - 1e-12 || exact! > w.hi + 1e-12) misses.push(`${p.scenario.name} × ${p.policy.id}: exact ${exact} outside [${w.lo}, ${w.hi}] (k=${k}, n=${n})`);
+      for (const [metric, rate, exact] of [['data', p.row.dataLoss, p.row.dataLossExact], ['silent', p.row.silentLoss, p.row.silentLossExact]] as const) {
+        expect(exact, `${p.scenario.name} ${p.policy.id} ${metric}`).toBeDefined();
+        const w = wilson(rate.k, rate.n, Z999);
+        if (exact! < w.lo - 1e-12 || exact! > w.hi + 1e-12) misses.push(`${p.scenario.name} × ${p.policy.id} ${metric}: exact ${exact} outside [${w.lo}, ${w.hi}] (k=${rate.k}, n=${rate.n})`);
+      }
+      // Silent loss is data loss that nothing records: never more likely.
+      expect(p.row.silentLossExact!).toBeLessThanOrEqual(p.row.dataLossExact! + 1e-12);
     }
     expect(misses).toEqual([]);
+  });
+
+  it('tells the two apart where the host logs the loss (x86 MSI window, AMD HyperTransport) and where nothing is lost (ISA range)', () => {
+    const baseline = resolvePolicy('no-checks-2016').instance;
+    for (const name of ['aarch64-guest-on-amd-host', 'amd-ht-qemu70']) {
+      const e = exactLoss(resolveScenario(name), baseline)!;
+      expect(e.data, name).toBeGreaterThan(0.1);
+      expect(e.silent, name).toBe(0);
+    }
+    expect(exactLoss(resolveScenario('cometlake-isa-bridge-5.4'), baseline)).toEqual({ data: 0, silent: 0 });
+    const d05 = exactLoss(resolveScenario('d05-hw-msi-hotplug'), baseline)!;
+    expect(d05.silent).toBeGreaterThan(0);
+    expect(d05.silent).toBe(d05.data); // the ITS frame logs nothing
   });
 
   it('enumerates the guest mix: a deaf quarter of guests gives a quarter of the loss', () => {

@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { resolveScenario } from '../src/scenario/builtin.js';
 import { over, trial } from './helpers/scenarios.js';
+import { buildDangerMap } from '../src/dma/danger-map.js';
+import { findGroup } from '../src/model/host.js';
+import { IntervalSet } from '../src/model/intervals.js';
 
 const POLICIES = ['no-checks-2016', 'kernel-rejects', 'qemu-aborts', 'guest-avoids-range', 'firmware-reserved-hotplug'];
 const lossTrials = (name: string, p: string, n = 100) => over(resolveScenario(name), p, n, (m) => (m.lostOps > 0 ? 1 : 0));
@@ -50,11 +53,16 @@ describe('the built-in library', () => {
     expect(traceOf('arm64-ram-at-zero', 'kernel-rejects')).toMatch(/vfio_dma_map\(iova=0x0, size=0x100000000\) = -EINVAL: \[0x8000000-0x80fffff\] sw-msi/);
   });
 
-  it('cometlake-isa-bridge-5.4: attach succeeds (no RMRR), the map of [0xc0000, 2 GiB) fails -EINVAL; unchecked, firmware corrupts guest pages', () => {
+  it('cometlake-isa-bridge-5.4: attach succeeds (no RMRR), the map of [0xc0000, 2 GiB) fails -EINVAL; unchecked, buffers in [0, 16 MiB) receive their DMA', () => {
     const t = traceOf('cometlake-isa-bridge-5.4', 'kernel-rejects');
     expect(t).toMatch(/attach group 11 to new container 0 = 0/);
     expect(t).toMatch(/= -EINVAL: \[0x0-0xffffff\] direct/);
-    expect(over(resolveScenario('cometlake-isa-bridge-5.4'), 'no-checks-2016', 50, (m) => m.lostBytesBy.firmware) > 0).toBe(true);
+    // The range is software-imposed (d8018a0e9195: "self imposed and need not be enforced by drivers such as vfio"):
+    // no firmware agent writes there. Half the audio buffers sit below 4 GiB, some in [0, 16 MiB), and lose nothing.
+    const s = resolveScenario('cometlake-isa-bridge-5.4');
+    expect(over(s, 'no-checks-2016', 50, (m) => m.lostOps + Number(m.firmwareExposedBytes))).toBe(0);
+    const map = buildDangerMap({ host: s.host, group: findGroup(s.host, 11), mapped: IntervalSet.of({ start: 0n, last: 0x7fffffffn }), swMsiDoorbells: IntervalSet.EMPTY });
+    expect(map.classes.filter((c) => c.set.overlaps({ start: 0n, last: 0xffffffn }))).toEqual([]);
   });
 
   it('cometlake-isa-bridge-5.5: the relaxable region stops nobody', () => {

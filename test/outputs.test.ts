@@ -49,7 +49,7 @@ describe('results directory', async () => {
   it('summary.csv has the documented header and one row per scenario × policy', () => {
     const lines = String(files.get('summary.csv')).trimEnd().split('\n');
     expect(lines[0]!.split(',').slice(0, 5)).toEqual(['scenario', 'policy', 'point', 'trials', 'errors']);
-    for (const col of ['vm_start_ok', 'hotplug_attempts', 'hotplug_ok', 'hotplug_rejected_kernel', 'hotplug_aborted_vmm', 'vm_crashes', 'silent_loss_trials', 'silent_loss_rate', 'silent_loss_lo', 'silent_loss_hi', 'lost_bytes_mean', 'dma_faults_mean', 'ram_unusable_bytes', 'max_gpa']) {
+    for (const col of ['vm_start_ok', 'hotplug_attempts', 'hotplug_ok', 'hotplug_rejected_kernel', 'hotplug_aborted_vmm', 'vm_crashes', 'data_loss_trials', 'data_loss_exact', 'silent_loss_trials', 'silent_loss_rate', 'silent_loss_lo', 'silent_loss_hi', 'silent_loss_exact', 'lost_bytes_mean', 'lost_bytes_unlogged_mean', 'lost_bytes_host_logged_mean', 'lost_bytes_guest_visible_mean', 'lost_bytes_iommu_fault_mean', 'dma_faults_mean', 'firmware_exposed_trials', 'firmware_exposed_bytes_mean', 'ram_unusable_bytes', 'max_gpa']) {
       expect(lines[0]!.split(',')).toContain(col);
     }
     expect(lines).toHaveLength(1 + scenarios.length * allPolicies().length);
@@ -65,6 +65,18 @@ describe('results directory', async () => {
     expect(text).toMatch(/^Subject: \[DISCUSS\]/);
     const joined = text.replace(/ \\\n\s+/g, ' '); // shell continuations
     for (const s of scenarios) expect(joined).toContain(`$ doorbell run --scenario ${s.name} --trials 60 --seed 1`);
+  });
+
+  it('report.txt introduces data loss (Alex\'s criterion) and silent loss side by side, exact beside simulated for both', () => {
+    const text = String(files.get('report.txt'));
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toContain("Data loss of any kind is Alex Williamson's criterion");
+    expect(flat).toContain('Silent loss is data loss that nothing records');
+    expect(text).toMatch(/^ {2}policy +trials +data loss +silent loss$/m);
+    expect(text).toMatch(/^ {2}policy +data loss +exact +silent loss +exact$/m);
+    expect(text).toMatch(/^ {2}policy +lost +unlogged +host log +guest sees$/m);
+    const md = String(files.get('report.md')).replace(/\s+/g, ' ');
+    expect(md).toContain("Data loss of any kind is Alex Williamson's criterion");
   });
 
   it('report.txt puts the baseline first in every table', () => {

@@ -195,7 +195,7 @@ describe('declared randomness and guest reboots', () => {
       const lines: string[] = [];
       trial(after, 'guest-avoids-range', t, lines);
       const last = lines.filter((l) => l.startsWith('dma: nic0')).at(-1)!;
-      if (!/ 0 lost silently/.test(last)) lostAfterReboot++;
+      if (!/ops, 0 lost /.test(last)) lostAfterReboot++;
     }
     expect(lostAfterReboot).toBe(0);
   });

@@ -32,12 +32,14 @@ describe('doorbell run --param', () => {
     const dir = join(tmp(), 'r');
     const r = cli('run', '--scenario', 'aarch64-guest-on-amd-host', '--param', 'vm.ram=3054MiB,3055MiB', '--trials', '150', '--out', dir, '--json');
     expect(r.status, r.stderr).toBe(0);
-    const rows = JSON.parse(r.stdout) as Array<{ policy: string; point: string; vm_start_ok: number; silent_loss_trials: number }>;
+    const rows = JSON.parse(r.stdout) as Array<{ policy: string; point: string; vm_start_ok: number; data_loss_trials: number; silent_loss_trials: number }>;
     const at = (p: string, point: string) => rows.find((x) => x.policy === p && x.point === point)!;
     expect(at('kernel-rejects', 'vm.ram=3054MiB').vm_start_ok).toBe(150);
     expect(at('kernel-rejects', 'vm.ram=3055MiB').vm_start_ok).toBe(0);
-    expect(at('no-checks-2016', 'vm.ram=3054MiB').silent_loss_trials).toBe(0);
-    expect(at('no-checks-2016', 'vm.ram=3055MiB').silent_loss_trials).toBeGreaterThan(0);
+    expect(at('no-checks-2016', 'vm.ram=3054MiB').data_loss_trials).toBe(0);
+    expect(at('no-checks-2016', 'vm.ram=3055MiB').data_loss_trials).toBeGreaterThan(0);
+    // On an x86 host the MSI window is an interrupt-remapping fault in the host log: never silent.
+    expect(at('no-checks-2016', 'vm.ram=3055MiB').silent_loss_trials).toBe(0);
     const report = readFileSync(join(dir, 'report.txt'), 'utf8');
     expect(report).toContain('no-checks-2016 first loses data at');
     expect(report.replace(/ \\\n\s+/g, ' ')).toContain('--param vm.ram=3054MiB,3055MiB');

@@ -50,7 +50,7 @@ export function loadCheckpoint(dir: string, fingerprint: string): Map<number, Pa
     if (!line.trim()) continue;
     const { index, ...piece } = JSON.parse(line, reviver) as { index: number } & PairPiece;
     // JSON writes an absent outcome (undefined: the trial does not count) as null.
-    const absent = (xs: readonly (boolean | null | undefined)[]) => xs.map((x) => (x === null ? undefined : x));
+    const absent = <T>(xs: readonly (T | null | undefined)[]) => xs.map((x) => (x === null ? undefined : x));
     out.set(index, { ...piece, loss: absent(piece.loss), hotplug: absent(piece.hotplug) });
   }
   return out;

@@ -6,14 +6,16 @@ import type { MsiSetup } from '../kernel/types.js';
 import { type Host, type IommuGroup, apertureOf } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 import { roundOut } from '../vmm/layout.js';
-import { Outcome } from './outcome.js';
+import { Outcome, type Visibility, visibilityOf } from './outcome.js';
 
 export interface DangerMap {
   readonly firstPage: Float64Array;
   readonly lastPage: Float64Array;
   readonly outcome: Uint8Array;
+  /** Who sees a write the range swallows (Visibility), beside its outcome. */
+  readonly visibility: Uint8Array;
   /** The same classes as bigint byte ranges, for traces and reports. */
-  readonly classes: ReadonlyArray<{ outcome: Outcome; set: IntervalSet }>;
+  readonly classes: ReadonlyArray<{ outcome: Outcome; visibility: Visibility; set: IntervalSet }>;
 }
 
 export interface DeviceDmaContext {
@@ -55,36 +57,49 @@ export function buildDangerMap(ctx: DeviceDmaContext): DangerMap {
   return map;
 }
 
+/**
+ * DIRECT ranges a firmware agent DMAs into at any time: Intel RMRRs, AMD IVMD,
+ * IORT RMR. `rmrr: false` marks Intel's ISA-bridge range, which is software
+ * imposed ("self imposed and need not be enforced by drivers such as vfio",
+ * torvalds/linux commit d8018a0e9195): nothing writes there.
+ */
+export function firmwareAgentRanges(group: IommuGroup): IntervalSet {
+  return IntervalSet.from(group.regions.filter((r) => r.type === 'direct' && r.rmrr !== false));
+}
+
 function computeDangerMap(ctx: DeviceDmaContext): DangerMap {
   const { host, group, mapped } = ctx;
   const ofType = (t: string) => IntervalSet.from(group.regions.filter((r) => r.type === t));
   const doorbells = ctx.swMsiDoorbells;
   const liveDoorbells = mapped.intersect(doorbells).isEmpty ? doorbells : IntervalSet.EMPTY;
-  const p2p = IntervalSet.from(host.bridges.filter((b) => !b.acs && b.groups.includes(group.id)));
+  const windows = host.bridges.filter((b) => !b.acs && b.groups.includes(group.id));
+  // A window without `bars` is taken as implemented BARs throughout (the case that loses data silently).
+  const peerBars = IntervalSet.from(windows.flatMap((b) => b.bars ?? [b]));
 
-  const ordered: Array<{ outcome: Outcome; set: IntervalSet }> = [
-    { outcome: Outcome.peerToPeer, set: p2p },
+  const ordered: Array<{ outcome: Exclude<Outcome, 0>; set: IntervalSet }> = [
+    { outcome: Outcome.peerBar, set: IntervalSet.from(windows).intersect(peerBars) },
+    { outcome: Outcome.peerHole, set: IntervalSet.from(windows) },
     { outcome: Outcome.faultAperture, set: apertureOf(host).complement() },
     { outcome: Outcome.interruptMsi, set: ofType('msi') },
     { outcome: Outcome.interruptSwMsi, set: liveDoorbells },
     // Firmware writes its 1:1 range at any time: where guest RAM is mapped there
     // it lands in guest pages; where it is not, the guest's own DMA faults.
-    { outcome: Outcome.firmware, set: ofType('direct').intersect(mapped) },
+    { outcome: Outcome.firmware, set: firmwareAgentRanges(group).intersect(mapped) },
     { outcome: Outcome.reserved, set: ofType('reserved') },
     { outcome: Outcome.faultUnmapped, set: mapped.complement() },
   ];
   // Precedence: subtract what an earlier class already claimed, at page granularity.
   let claimed = IntervalSet.EMPTY;
-  const classes: Array<{ outcome: Outcome; set: IntervalSet }> = [];
+  const classes: Array<{ outcome: Outcome; visibility: Visibility; set: IntervalSet }> = [];
   for (const c of ordered) {
     const own = roundOut(c.set).subtract(claimed);
     claimed = claimed.union(own);
-    if (!own.isEmpty) classes.push({ outcome: c.outcome, set: own });
+    if (!own.isEmpty) classes.push({ outcome: c.outcome, visibility: visibilityOf(c.outcome, host), set: own });
   }
-  const flat: Array<{ first: number; last: number; outcome: Outcome }> = [];
+  const flat: Array<{ first: number; last: number; outcome: Outcome; visibility: Visibility }> = [];
   for (const c of classes) {
     for (const r of c.set.ranges) {
-      flat.push({ first: Number(r.start >> PAGE_SHIFT), last: Number(r.last >> PAGE_SHIFT), outcome: c.outcome });
+      flat.push({ first: Number(r.start >> PAGE_SHIFT), last: Number(r.last >> PAGE_SHIFT), outcome: c.outcome, visibility: c.visibility });
     }
   }
   flat.sort((a, b) => a.first - b.first);
@@ -92,6 +107,7 @@ function computeDangerMap(ctx: DeviceDmaContext): DangerMap {
     firstPage: Float64Array.from(flat, (f) => f.first),
     lastPage: Float64Array.from(flat, (f) => f.last),
     outcome: Uint8Array.from(flat, (f) => f.outcome),
+    visibility: Uint8Array.from(flat, (f) => f.visibility),
     classes,
   };
 }

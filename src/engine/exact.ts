@@ -1,6 +1,8 @@
-// The exact probability that a trial loses data silently: every path of the
-// scenario's discrete draws (guest mix, `chance`, pools) is played once in
-// analytic mode (guest/analytic-set.ts) and weighted by its probability.
+// The exact probability that a trial loses data, and that it loses some
+// silently: every path of the scenario's discrete draws (guest mix,
+// `chance`, pools) is played once in analytic mode (guest/analytic-set.ts)
+// and weighted by its probability.
+import type { LossProbabilities } from '../guest/analytic-set.js';
 import type { PolicyInstance } from '../policy.js';
 import type { Scenario } from '../scenario/types.js';
 import { TrialRun } from './trial.js';
@@ -8,8 +10,8 @@ import { TrialRun } from './trial.js';
 /** Beyond this many paths the exact value is not computed (the column stays empty). */
 export const MAX_PATHS = 4096;
 
-export function exactSilentLoss(scenario: Scenario, policy: PolicyInstance): number | undefined {
-  let total = 0;
+export function exactLoss(scenario: Scenario, policy: PolicyInstance): LossProbabilities | undefined {
+  const total = { data: 0, silent: 0 };
   let paths = 0;
   const explore = (prefix: number[], weight: number): boolean => {
     const decisions: Array<readonly number[]> = [];
@@ -18,7 +20,7 @@ export function exactSilentLoss(scenario: Scenario, policy: PolicyInstance): num
       decisions.push(weights);
       return k < prefix.length ? prefix[k]! : 0;
     };
-    let loss: number;
+    let loss: LossProbabilities;
     try {
       const run = new TrialRun({ scenario, policy, seed: 'exact', trial: 0, choose });
       run.run();
@@ -28,7 +30,8 @@ export function exactSilentLoss(scenario: Scenario, policy: PolicyInstance): num
     }
     if (decisions.length <= prefix.length) {
       if (++paths > MAX_PATHS) return false;
-      total += weight * loss;
+      total.data += weight * loss.data;
+      total.silent += weight * loss.silent;
       return true;
     }
     // The first decision beyond the prefix: branch on each of its outcomes.
@@ -40,5 +43,11 @@ export function exactSilentLoss(scenario: Scenario, policy: PolicyInstance): num
     return true;
   };
   // 1 - ∏ survival leaves round-off of order 1e-16 where nothing can be lost.
-  return explore([], 1) ? (total < 1e-12 ? 0 : Math.min(1, total)) : undefined;
+  const clean = (p: number) => (p < 1e-12 ? 0 : Math.min(1, p));
+  return explore([], 1) ? { data: clean(total.data), silent: clean(total.silent) } : undefined;
+}
+
+/** The exact probability that a trial loses data silently (see exactLoss). */
+export function exactSilentLoss(scenario: Scenario, policy: PolicyInstance): number | undefined {
+  return exactLoss(scenario, policy)?.silent;
 }

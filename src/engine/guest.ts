@@ -5,15 +5,16 @@
 import { formatRange, hex } from '../model/addr.js';
 import { type Host, findGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
-import { buildDangerMap, swMsiDoorbellPages } from '../dma/danger-map.js';
-import { OUTCOME_NAMES, type Outcome } from '../dma/outcome.js';
+import { buildDangerMap, firmwareAgentRanges, swMsiDoorbellPages } from '../dma/danger-map.js';
+import { MECHANISM_OF, OUTCOME_COUNT, OUTCOME_NAMES, type Outcome, VISIBILITY_KEYS, VISIBILITY_NAMES, Visibility, visibilityOf } from '../dma/outcome.js';
 import type { MsiSetup } from '../kernel/types.js';
 import type { Rng } from '../guest/rng.js';
 import { type DmaTally, type Hit, WorkingSet, newTally, placementFor } from '../guest/working-set.js';
-import { AnalyticSet } from '../guest/analytic-set.js';
+import { AnalyticSet, type LossProbabilities } from '../guest/analytic-set.js';
 import type { Decision } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
 import type { Trace } from './trace.js';
+import { MECHANISMS, type Mechanism, type TrialMetrics, type VisibilityKey } from './result.js';
 
 export interface GuestContext {
   readonly scenario: Scenario;
@@ -46,7 +47,9 @@ export class Guest {
   private firmwareHints = IntervalSet.EMPTY;
   private runtimeHints = IntervalSet.EMPTY;
   private devices = new Map<string, ActiveDevice>();
-  private survivalOfRetired = 1;
+  private survivalOfRetired = { data: 1, silent: 1 };
+  /** Guest RAM mapped over a live firmware DIRECT range, at the worst moment so far. */
+  firmwareExposedBytes = 0n;
 
   constructor(private readonly c: GuestContext) {}
 
@@ -83,7 +86,7 @@ export class Guest {
   retire(name: string): DeviceSpec | undefined {
     const dev = this.devices.get(name);
     if (!dev) return undefined;
-    if (dev.set instanceof AnalyticSet) this.survivalOfRetired *= dev.set.survival();
+    if (dev.set instanceof AnalyticSet) this.survivalOfRetired = times(this.survivalOfRetired, dev.set.survival());
     this.devices.delete(name);
     return dev.spec;
   }
@@ -101,10 +104,12 @@ export class Guest {
       if (!dev) continue;
       const map = this.dangerMapFor(dev.spec);
       dev.set.reclassify(this.c.rng.fork(`reclassify/${name}/${step}`), map);
-      const before = { lost: this.tally.lostOps, fault: this.tally.faultOps };
+      const before = { lost: this.tally.lostOps, silent: this.tally.silentOps, fault: this.tally.faultOps };
       const place = placementFor(this.usable(), dev.set.pages, dev.spec.workload.lowBias);
       dev.set.runPhase(this.c.rng.fork(`ops/${name}/${step}`), ev.operations, ev.rounds, ev.churn, place, map, this.tally);
-      this.c.trace('dma', `${name}: ${ev.operations} ops, ${this.tally.lostOps - before.lost} lost silently, ${this.tally.faultOps - before.fault} faulted`);
+      const lost = this.tally.lostOps - before.lost;
+      const silent = this.tally.silentOps - before.silent;
+      this.c.trace('dma', `${name}: ${ev.operations} ops, ${lost} lost (${silent} unlogged, ${lost - silent} seen), ${this.tally.faultOps - before.fault} faulted`);
     }
   }
 
@@ -117,11 +122,43 @@ export class Guest {
     else this.runtimeHints = this.runtimeHints.union(decision.tellGuest);
   }
 
-  /** Exact mode: the probability that this path of the scenario loses data silently. */
-  lossProbability(): number {
+  /** Exact mode: the probability that this path of the scenario loses data, and loses some silently. */
+  lossProbability(): LossProbabilities {
     let survival = this.survivalOfRetired;
-    for (const d of this.devices.values()) if (d.set instanceof AnalyticSet) survival *= d.set.survival();
-    return 1 - survival;
+    for (const d of this.devices.values()) if (d.set instanceof AnalyticSet) survival = times(survival, d.set.survival());
+    return { data: 1 - survival.data, silent: 1 - survival.silent };
+  }
+
+  /**
+   * A firmware agent writes its DIRECT range whatever guest memory is mapped
+   * there, DMA buffer or not (torvalds/linux:drivers/iommu/intel/iommu.c,
+   * comment above device_is_rmrr_locked: no way to quiesce the device's use
+   * of the RMRR space). Kept at its largest over the trial.
+   */
+  observeFirmwareExposure(): void {
+    let exposed = IntervalSet.EMPTY;
+    const host = this.c.host();
+    for (const g of this.activeGroups()) exposed = exposed.union(firmwareAgentRanges(findGroup(host, g)).intersect(this.c.mappedFor(g)));
+    const bytes = exposed.intersect(this.c.ram()).measure();
+    if (bytes > this.firmwareExposedBytes) this.firmwareExposedBytes = bytes;
+  }
+
+  /** What the trial's DMA lost, by mechanism and by who sees it, and the RAM exposed to firmware. */
+  dmaMetrics(): Pick<TrialMetrics, 'lostOps' | 'silentOps' | 'lostBytes' | 'lostBytesBy' | 'lostBytesByVisibility' | 'faultOps' | 'firmwareExposedBytes' | 'dangerousPlacements'> {
+    const t = this.tally;
+    const lostBytesBy = Object.fromEntries(MECHANISMS.map((m) => [m, 0])) as Record<Mechanism, number>;
+    for (let o = 1; o < OUTCOME_COUNT; o++) lostBytesBy[MECHANISM_OF[o as Exclude<Outcome, 0>] as Mechanism] += t.lostBytes[o]!;
+    const lostBytesByVisibility = Object.fromEntries(VISIBILITY_KEYS.map((k, v) => [k, t.lostByVisibility[v]!])) as Record<VisibilityKey, number>;
+    return {
+      lostOps: t.lostOps,
+      silentOps: t.silentOps,
+      lostBytes: Object.values(lostBytesBy).reduce((a, b) => a + b, 0),
+      lostBytesBy,
+      lostBytesByVisibility,
+      faultOps: t.faultOps,
+      firmwareExposedBytes: this.firmwareExposedBytes,
+      dangerousPlacements: t.dangerousPlacements,
+    };
   }
 
   private usable(): IntervalSet {
@@ -143,10 +180,20 @@ export class Guest {
     return (buffer: number, startPage: number, hit: Hit) => {
       const start = BigInt(startPage) << 12n;
       const size = spec.workload.bufferBytes;
-      const parts = [...hit.bytes.entries()].filter(([, b]) => b > 0).map(([o, b]) => `${b} bytes ${OUTCOME_NAMES[o as Outcome]}`);
-      this.c.trace('guest', `${spec.name} buffer ${buffer} at ${formatRange({ start, last: start + size - 1n })}: ${parts.join(', ')}`, {
-        device: spec.name, buffer, start: hex(start), size: hex(size), outcome: parts.join(', '), silent: hit.silentBytes > 0,
+      // Each write to the buffer loses these bytes; who sees it follows the outcome on this host.
+      const host = this.c.host();
+      const lost = [...hit.bytes.entries()].filter(([, b]) => b > 0).map(([o, b]) => ({ b, o: o as Exclude<Outcome, 0> }));
+      const parts = lost.map(({ b, o }) => `${b} bytes ${OUTCOME_NAMES[o]}, ${VISIBILITY_NAMES[visibilityOf(o, host)]}`);
+      this.c.trace('guest', `${spec.name} buffer ${buffer} at ${formatRange({ start, last: start + size - 1n })}: ${parts.join('; ')}`, {
+        device: spec.name, buffer, start: hex(start), size: hex(size),
+        outcome: lost.map(({ b, o }) => `${b} bytes ${OUTCOME_NAMES[o]}`).join(', '),
+        visibility: [...new Set(lost.map(({ o }) => VISIBILITY_NAMES[visibilityOf(o, host)]))].join(', '),
+        silent: hit.byVisibility[Visibility.unlogged]! > 0,
       });
     };
   }
+}
+
+function times(a: LossProbabilities, b: LossProbabilities): LossProbabilities {
+  return { data: a.data * b.data, silent: a.silent * b.silent };
 }

@@ -1,8 +1,15 @@
 // A trial's result is data: ok with metrics, or an error captured in place
 // (a policy that throws must not take the run down).
 
-export type Mechanism = 'msi' | 'sw_msi' | 'p2p' | 'firmware' | 'reserved';
-export const MECHANISMS: readonly Mechanism[] = ['msi', 'sw_msi', 'p2p', 'firmware', 'reserved'];
+import { VISIBILITY_KEYS, type VisibilityKey } from '../dma/outcome.js';
+
+/** How a write was lost (dma/outcome.ts MECHANISM_OF): p2p = into a peer's BAR, p2p_hole = a hole of the switch window. */
+export type Mechanism = 'msi' | 'sw_msi' | 'p2p' | 'p2p_hole' | 'firmware' | 'reserved' | 'iommu_fault';
+export const MECHANISMS: readonly Mechanism[] = ['msi', 'sw_msi', 'p2p', 'p2p_hole', 'firmware', 'reserved', 'iommu_fault'];
+
+/** Who sees a lost write: nobody, the host kernel's log, or the device/guest. */
+export type { VisibilityKey };
+export const VISIBILITIES: readonly VisibilityKey[] = VISIBILITY_KEYS;
 
 export interface TrialMetrics {
   readonly vmStarted: boolean;
@@ -27,12 +34,21 @@ export interface TrialMetrics {
   readonly refusedCalls: number;
   /** Devices left without MSIs because guest RAM was mapped over the SW_MSI doorbell (loud). */
   readonly msiSetupFailures: number;
-  /** DMA operations that did not land where the guest believes (silent). */
+  /** DMA operations that did not land where the guest believes (data loss, whoever sees it). */
   readonly lostOps: number;
+  /** Of those, operations that lost data nothing records (silent loss). */
+  readonly silentOps: number;
   readonly lostBytes: number;
   readonly lostBytesBy: Readonly<Record<Mechanism, number>>;
-  /** DMA operations that raised an IOMMU fault (loud). */
+  readonly lostBytesByVisibility: Readonly<Record<VisibilityKey, number>>;
+  /** DMA operations that raised an IOMMU translation fault (host-logged; their data is lost too). */
   readonly faultOps: number;
+  /**
+   * Guest RAM mapped over a live firmware DIRECT range (RMRR, IVMD, RMR), at
+   * the trial's worst moment: the firmware agent writes there whatever the
+   * guest keeps in it, DMA buffer or not.
+   */
+  readonly firmwareExposedBytes: bigint;
   readonly dangerousPlacements: number;
   /** Guest RAM the VMM did not map or told the guest to avoid. */
   readonly ramUnusableBytes: bigint;

@@ -5,7 +5,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { ResolvedPolicy } from './policies.js';
 import type { TrialResult } from './result.js';
 import { runTrial } from './trial.js';
-import { exactSilentLoss } from './exact.js';
+import { exactLoss } from './exact.js';
 import { applyPoint, pointLabel } from '../scenario/params.js';
 
 export interface StudyPlan {
@@ -23,8 +23,8 @@ export interface PairResult {
   readonly point: string;
   readonly policy: ResolvedPolicy;
   readonly row: SummaryRow;
-  /** Per trial, for paired comparisons: silent loss, and hotplug success (undefined: no hotplug). */
-  readonly loss: (boolean | undefined)[];
+  /** Per trial, for paired comparisons: what it lost (TrialLoss), and hotplug success (undefined: no hotplug). */
+  readonly loss: (TrialLoss | undefined)[];
   readonly hotplug: (boolean | undefined)[];
 }
 
@@ -38,7 +38,7 @@ const SLICE_MS = 100;
 /** What a finished pair leaves: its row, paired outcomes, and trials when kept. */
 export interface PairPiece {
   readonly row: SummaryRow;
-  readonly loss: (boolean | undefined)[];
+  readonly loss: (TrialLoss | undefined)[];
   readonly hotplug: (boolean | undefined)[];
   readonly results?: readonly TrialResult[];
 }
@@ -66,12 +66,20 @@ export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials
       sliceStart = performance.now();
     }
   }
+  const exact = exactLoss(scenario, policy.instance);
   return {
-    row: { ...summarize(scenario.name, policy.id, results), silentLossExact: exactSilentLoss(scenario, policy.instance) },
-    loss: results.map((r) => (r.status === 'ok' ? r.lostOps > 0 : undefined)),
+    row: { ...summarize(scenario.name, policy.id, results), dataLossExact: exact?.data, silentLossExact: exact?.silent },
+    loss: results.map((r) => (r.status === 'ok' ? trialLoss(r) : undefined)),
     hotplug: results.map((r) => (r.status === 'ok' && r.hotplugAttempts > 0 ? r.hotplugOk === r.hotplugAttempts : undefined)),
     results,
   };
+}
+
+/** What a trial lost: nothing, data someone sees (host log, AER), or data nothing records (silent). */
+export type TrialLoss = 'none' | 'seen' | 'silent';
+
+function trialLoss(r: { lostOps: number; silentOps: number }): TrialLoss {
+  return r.silentOps > 0 ? 'silent' : r.lostOps > 0 ? 'seen' : 'none';
 }
 
 /** Scenario × sweep point, in canonical order: scenario name, then point. */

@@ -3,7 +3,7 @@
 import { type Range, formatRange, hex } from '../model/addr.js';
 import { type Host, findGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
-import { MECHANISM_KEYS, SILENT_MECHANISMS } from '../dma/outcome.js';
+import type { LossProbabilities } from '../guest/analytic-set.js';
 import { Rng } from '../guest/rng.js';
 import { Guest } from './guest.js';
 import { Containers } from '../vmm/containers.js';
@@ -11,7 +11,7 @@ import { layOutAround, layoutFor, roundOut } from '../vmm/layout.js';
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
 import { drawWeighted, hostFor, nextDeviceMemory } from './host-view.js';
-import { type Mechanism, PolicyError, type TrialMetrics, type TrialResult } from './result.js';
+import { PolicyError, type TrialMetrics, type TrialResult } from './result.js';
 import { NO_TRACE, type Trace } from './trace.js';
 
 export interface TrialInput {
@@ -96,6 +96,7 @@ export class TrialRun {
 
   run(): TrialMetrics {
     const started = this.start(this.s.timeline[0] as Ev<'start'>);
+    if (started === undefined) this.g.observeFirmwareExposure();
     let crashed = false;
     for (const [i, ev] of this.s.timeline.entries()) {
       if (i === 0 || started !== undefined || crashed) continue;
@@ -119,10 +120,8 @@ export class TrialRun {
         this.m.reboots++;
         this.g.reboot(this.step);
       }
+      if (!crashed) this.g.observeFirmwareExposure();
     }
-    const lostBytesBy = {} as Record<Mechanism, number>;
-    const tally = this.g.tally;
-    for (const o of SILENT_MECHANISMS) lostBytesBy[MECHANISM_KEYS[o] as Mechanism] = tally.lostBytes[o]!;
     return {
       vmStarted: started === undefined,
       startFailure: started,
@@ -130,11 +129,7 @@ export class TrialRun {
       msiSetupFailures: this.g.msiSetupFailures,
       vmCrashed: crashed,
       refusedCalls: this.refusals + this.vfio.refusals,
-      lostOps: tally.lostOps,
-      lostBytes: Object.values(lostBytesBy).reduce((a, b) => a + b, 0),
-      lostBytesBy,
-      faultOps: tally.faultOps,
-      dangerousPlacements: tally.dangerousPlacements,
+      ...this.g.dmaMetrics(),
       ramUnusableBytes: this.ram.intersect(this.unmappedByVmm.union(this.g.toldGuest)).measure(),
       maxGpa: this.ram.max() ?? 0n,
     };
@@ -275,8 +270,8 @@ export class TrialRun {
 
   /** Guest reboot: it re-reads firmware tables (which now carry what it was told) and re-probes. */
 
-  /** Exact mode: the probability that this path of the scenario loses data silently. */
-  lossProbability(): number {
+  /** Exact mode: the probability that this path of the scenario loses data, and loses some silently. */
+  lossProbability(): LossProbabilities {
     return this.g.lossProbability();
   }
 

@@ -1,6 +1,7 @@
 // The exact counterpart of WorkingSet: instead of placing buffers, it keeps
 // one buffer's position as a density over start pages, scaled by the
-// probability that the buffer has lost nothing so far. Churn mixes in fresh
+// probability that the buffer has lost nothing so far (twice: for any lost
+// write, and for a lost write nothing records). Churn mixes in fresh
 // placement mass; each round multiplies the lossy part by the chance that no
 // operation reaches the buffer, (1 - 1/b)^ops. Buffers are independent
 // (a Binomial(b, c) count of distinct buffers chosen uniformly is the same
@@ -10,23 +11,30 @@
 // most one buffer is lossy in a round or when a lossy buffer surely gets
 // operations (the built-in phases' million operations).
 import type { DangerMap } from '../dma/danger-map.js';
-import { isSilent, type Outcome } from '../dma/outcome.js';
+import { Visibility } from '../dma/outcome.js';
 import { type Placement, opsPerRound } from './working-set.js';
 import { type Density, type Ranges, combine, mass, placementDensity, split, startsTouching } from './density.js';
 
+/** The two losses the exact mode follows: any lost write, and a lost write nothing records. */
+export interface LossProbabilities {
+  readonly data: number;
+  readonly silent: number;
+}
 
-/** Start pages at which a buffer touches a silent-loss range. */
-function lossyStarts(map: DangerMap, pages: number): Ranges {
-  return startsTouching(map.firstPage, map.lastPage, pages, (i) => isSilent(map.outcome[i] as Outcome));
+/** Start pages at which a buffer touches a range that loses data (every danger range), or an unlogged one. */
+function lossyStarts(map: DangerMap, pages: number, silentOnly: boolean): Ranges {
+  return startsTouching(map.firstPage, map.lastPage, pages, (i) => !silentOnly || map.visibility[i] === Visibility.unlogged);
 }
 
 export class AnalyticSet {
-  private density: Density = [];
+  /** One buffer's position, scaled by the chance it has lost nothing so far: for any loss, and for silent loss. */
+  private data: Density = [];
+  private silent: Density = [];
 
   constructor(readonly count: number, readonly pages: number) {}
 
   allocate(_rng: unknown, place: Placement): boolean {
-    this.density = placementDensity(place);
+    this.data = this.silent = placementDensity(place);
     return place.all.total > 0;
   }
 
@@ -36,19 +44,24 @@ export class AnalyticSet {
   }
 
   runPhase(_rng: unknown, operations: number, rounds: number, churn: number, place: Placement, map: DangerMap): void {
-    const lossy = lossyStarts(map, this.pages);
-    for (const [r, ops] of opsPerRound(operations, rounds).entries()) {
-      if (r > 0 && churn > 0) this.density = combine(this.density, 1 - churn, placementDensity(place), churn * mass(this.density));
-      const f = this.count === 1 ? (ops > 0 ? 0 : 1) : Math.pow(1 - 1 / this.count, ops);
-      if (f < 1) {
-        const { inside, outside } = split(this.density, lossy);
-        this.density = combine(outside, 1, inside, f);
-      }
-    }
+    this.data = this.evolve(this.data, lossyStarts(map, this.pages, false), operations, rounds, churn, place);
+    this.silent = this.evolve(this.silent, lossyStarts(map, this.pages, true), operations, rounds, churn, place);
   }
 
-  /** Probability that this device's buffers have lost nothing. */
-  survival(): number {
-    return Math.pow(mass(this.density), this.count);
+  /** Probability that this device's buffers have lost nothing, and nothing silently. */
+  survival(): LossProbabilities {
+    return { data: Math.pow(mass(this.data), this.count), silent: Math.pow(mass(this.silent), this.count) };
+  }
+
+  private evolve(density: Density, lossy: Ranges, operations: number, rounds: number, churn: number, place: Placement): Density {
+    for (const [r, ops] of opsPerRound(operations, rounds).entries()) {
+      if (r > 0 && churn > 0) density = combine(density, 1 - churn, placementDensity(place), churn * mass(density));
+      const f = this.count === 1 ? (ops > 0 ? 0 : 1) : Math.pow(1 - 1 / this.count, ops);
+      if (f < 1) {
+        const { inside, outside } = split(density, lossy);
+        density = combine(outside, 1, inside, f);
+      }
+    }
+    return density;
   }
 }

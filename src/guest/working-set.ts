@@ -7,7 +7,7 @@
 import { PAGE_SHIFT } from '../model/addr.js';
 import { IntervalSet } from '../model/intervals.js';
 import { type DangerMap, firstDangerAtOrAfter } from '../dma/danger-map.js';
-import { OUTCOME_COUNT, Outcome, isFault, isSilent } from '../dma/outcome.js';
+import { OUTCOME_COUNT, Outcome, VISIBILITY_COUNT, Visibility, isFault } from '../dma/outcome.js';
 import { binomial } from './binomial.js';
 import { type Density, type Ranges, mass, placementDensity, sample, split, startsTouching } from './density.js';
 import type { Rng } from './rng.js';
@@ -71,10 +71,14 @@ export function placementFor(usable: IntervalSet, bufferPages: number, lowBias: 
   return place;
 }
 
-/** What one DMA operation on a buffer turns into. */
+/** What one DMA operation on a buffer turns into. Every page in a danger map loses its data. */
 export interface Hit {
   /** Bytes per operation by Outcome (index); delivered bytes are not kept. */
   readonly bytes: Float64Array;
+  /** Bytes per operation by Visibility (index). */
+  readonly byVisibility: Float64Array;
+  readonly lostBytes: number;
+  /** Lost bytes nothing records (Visibility.unlogged). */
   readonly silentBytes: number;
   readonly faults: boolean;
 }
@@ -84,31 +88,38 @@ export function classifyBuffer(map: DangerMap, startPage: number, pages: number)
   let i = firstDangerAtOrAfter(map, startPage);
   if (i >= map.firstPage.length || map.firstPage[i]! > lastPage) return undefined;
   const bytes = new Float64Array(OUTCOME_COUNT);
-  let silent = 0;
+  const byVisibility = new Float64Array(VISIBILITY_COUNT);
+  let lost = 0;
   let faults = false;
   for (; i < map.firstPage.length && map.firstPage[i]! <= lastPage; i++) {
     const a = Math.max(startPage, map.firstPage[i]!);
     const z = Math.min(lastPage, map.lastPage[i]!);
     const o = map.outcome[i]! as Outcome;
+    const v = map.visibility[i]!;
     const b = (z - a + 1) * PAGE_BYTES;
     bytes[o] = bytes[o]! + b;
-    if (isSilent(o)) silent += b;
+    byVisibility[v] = byVisibility[v]! + b;
+    lost += b;
     if (isFault(o)) faults = true;
   }
-  return { bytes, silentBytes: silent, faults };
+  return { bytes, byVisibility, lostBytes: lost, silentBytes: byVisibility[Visibility.unlogged]!, faults };
 }
 
 export interface DmaTally {
-  /** Lost bytes by Outcome index (silent mechanisms only are non-zero). */
+  /** Lost bytes by Outcome index (delivered stays 0). */
   readonly lostBytes: Float64Array;
+  /** Lost bytes by Visibility index. */
+  readonly lostByVisibility: Float64Array;
+  /** Operations that lost data (any visibility), and those of them that lost some unlogged. */
   lostOps: number;
+  silentOps: number;
   faultOps: number;
   /** Buffers placed (or re-placed) over a danger range. */
   dangerousPlacements: number;
 }
 
 export function newTally(): DmaTally {
-  return { lostBytes: new Float64Array(OUTCOME_COUNT), lostOps: 0, faultOps: 0, dangerousPlacements: 0 };
+  return { lostBytes: new Float64Array(OUTCOME_COUNT), lostByVisibility: new Float64Array(VISIBILITY_COUNT), lostOps: 0, silentOps: 0, faultOps: 0, dangerousPlacements: 0 };
 }
 
 /** Told of every buffer placed over a danger range (for `explain`); absent in runs. */
@@ -202,10 +213,10 @@ export class WorkingSet {
         remaining -= ops;
         others--;
         if (ops === 0) continue;
-        if (hit.silentBytes > 0) {
-          tally.lostOps += ops;
-          for (let o = 0; o < OUTCOME_COUNT; o++) if (isSilent(o as Outcome)) tally.lostBytes[o] = tally.lostBytes[o]! + ops * hit.bytes[o]!;
-        }
+        tally.lostOps += ops;
+        for (let o = 0; o < OUTCOME_COUNT; o++) tally.lostBytes[o] = tally.lostBytes[o]! + ops * hit.bytes[o]!;
+        for (let v = 0; v < VISIBILITY_COUNT; v++) tally.lostByVisibility[v] = tally.lostByVisibility[v]! + ops * hit.byVisibility[v]!;
+        if (hit.silentBytes > 0) tally.silentOps += ops;
         if (hit.faults) tally.faultOps += ops;
       }
     }

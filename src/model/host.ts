@@ -21,7 +21,8 @@ export interface ReservedRegion extends Range {
   /**
    * For `direct` regions: whether firmware's DMAR table lists it as an RMRR.
    * Intel's synthetic ISA-bridge region (5.3/5.4) is DIRECT but no RMRR, so
-   * the RMRR attach check does not see it. Default: true.
+   * the RMRR attach check does not see it, and no firmware agent writes
+   * there (dma/danger-map.ts firmwareAgentRanges). Default: true.
    */
   readonly rmrr?: boolean;
 }
@@ -53,6 +54,12 @@ export interface BridgeWindow extends Range {
   readonly name: string;
   readonly acs: boolean;
   readonly groups: readonly number[];
+  /**
+   * The peers' implemented BARs inside the window: a posted write there is
+   * absorbed; elsewhere in the window it gets Unsupported Request (AER).
+   * Absent: the whole window is taken as BARs.
+   */
+  readonly bars?: readonly Range[];
 }
 
 export type IommuVendor = 'intel' | 'amd' | 'arm-smmu-v3' | 'arm-smmu';

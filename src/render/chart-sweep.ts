@@ -1,11 +1,11 @@
-// A sweep: silent loss against the first swept parameter, a line per policy.
+// A sweep: data loss (any lost write) against the first swept parameter, a line per policy.
 import type { ChartConfiguration } from 'chart.js';
 import type { SummaryRow } from '../results/model.js';
 import type { RunInfo } from '../results/run-info.js';
 import { PALETTE, errorBars, renderer, whiteBackground } from './chart-kit.js';
 import { SHAPES } from './chart-tradeoff.js';
 
-/** A sweep: silent loss against the first swept parameter, a line per policy, 95% error bars. */
+/** A sweep: data loss against the first swept parameter, a line per policy, 95% error bars. */
 export async function sweepChart(info: RunInfo, scenario: string, rows: readonly SummaryRow[]): Promise<Buffer> {
   const axis = info.sweep[0]!;
   const rest = info.sweep.slice(1).map((a) => `${a.key}=${a.values[0]}`);
@@ -18,24 +18,24 @@ export async function sweepChart(info: RunInfo, scenario: string, rows: readonly
       labels: [...axis.values],
       datasets: policies.map((p, i) => ({
         label: p,
-        data: axis.values.map((v) => { const r = at(p, v); return r && r.silentLoss.n ? r.silentLoss.p * 100 : null; }),
+        data: axis.values.map((v) => { const r = at(p, v); return r && r.dataLoss.n ? r.dataLoss.p * 100 : null; }),
         borderColor: PALETTE[(i + 1) % PALETTE.length],
         backgroundColor: PALETTE[(i + 1) % PALETTE.length],
         pointStyle: SHAPES[i % SHAPES.length],
         pointRadius: 5,
         errorBars: {
-          lo: axis.values.map((v) => { const r = at(p, v); return r && r.silentLoss.n ? r.silentLoss.lo * 100 : null; }),
-          hi: axis.values.map((v) => { const r = at(p, v); return r && r.silentLoss.n ? r.silentLoss.hi * 100 : null; }),
+          lo: axis.values.map((v) => { const r = at(p, v); return r && r.dataLoss.n ? r.dataLoss.lo * 100 : null; }),
+          hi: axis.values.map((v) => { const r = at(p, v); return r && r.dataLoss.n ? r.dataLoss.hi * 100 : null; }),
         },
       })) as ChartConfiguration<'line'>['data']['datasets'],
     },
     options: {
       plugins: {
-        title: { display: true, text: `${scenario} — silent data loss against ${axis.key}${rest.length ? ` (${rest.join(', ')})` : ''}, ${info.trials} trials per point`, font: { size: 15 } },
+        title: { display: true, text: `${scenario} — data loss against ${axis.key}${rest.length ? ` (${rest.join(', ')})` : ''}, ${info.trials} trials per point`, font: { size: 15 } },
         legend: { position: 'bottom' },
       },
       scales: {
-        y: { min: 0, max: 100, title: { display: true, text: 'silent data loss (% of trials, 95% Wilson)' } },
+        y: { min: 0, max: 100, title: { display: true, text: 'data loss, any lost write (% of trials, 95% Wilson)' } },
         x: { title: { display: true, text: `${axis.key}${axisUnitText(axis.key)}` } },
       },
     },

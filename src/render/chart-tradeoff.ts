@@ -1,5 +1,6 @@
-// The risk-versus-success picture: a panel per scenario, silent-loss risk
-// against requests granted, a point per policy (the Alex-versus-Will trade-off).
+// The risk-versus-success picture: a panel per scenario, data-loss risk
+// (any lost write: Alex's criterion) against requests granted, a point per
+// policy (the Alex-versus-Will trade-off).
 import { type CanvasRenderingContext2D, createCanvas, loadImage } from 'canvas';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import type { ChartConfiguration } from 'chart.js';
@@ -11,11 +12,11 @@ export const SHAPES = ['circle', 'rect', 'triangle', 'rectRot', 'star', 'crossRo
 const PANEL_W = 480;
 const PANEL_H = 400;
 
-/** One panel: a scenario's policies, silent-loss risk against requests granted. */
+/** One panel: a scenario's policies, data-loss risk against requests granted. */
 async function tradeoffPanel(info: RunInfo, scenario: string, rows: readonly SummaryRow[]): Promise<Buffer> {
-  const ran = rows.filter((r) => r.silentLoss.n > 0);
+  const ran = rows.filter((r) => r.dataLoss.n > 0);
   // Policies that land on the same point share one label instead of overprinting.
-  const key = (r: SummaryRow) => `${(r.silentLoss.p * 100).toFixed(1)}/${(r.requests.p * 100).toFixed(1)}`;
+  const key = (r: SummaryRow) => `${(r.dataLoss.p * 100).toFixed(1)}/${(r.requests.p * 100).toFixed(1)}`;
   const groups = new Map<string, string[]>();
   for (const r of ran) groups.set(key(r), [...(groups.get(key(r)) ?? []), r.policy]);
   const labelled = new Set<string>();
@@ -31,7 +32,7 @@ async function tradeoffPanel(info: RunInfo, scenario: string, rows: readonly Sum
         }
         return {
           label: p.id,
-          data: r ? [{ x: r.silentLoss.p * 100, y: r.requests.p * 100 }] : [],
+          data: r ? [{ x: r.dataLoss.p * 100, y: r.requests.p * 100 }] : [],
           pointLabels: [label],
           backgroundColor: PALETTE[(i + 1) % PALETTE.length],
           borderColor: '#000000',
@@ -48,7 +49,7 @@ async function tradeoffPanel(info: RunInfo, scenario: string, rows: readonly Sum
         legend: { display: false },
       },
       scales: {
-        x: { min: -6, max: 106, afterBuildTicks: percentTicks, title: { display: true, text: 'silent data loss (% of trials)' } },
+        x: { min: -6, max: 106, afterBuildTicks: percentTicks, title: { display: true, text: 'data loss, any lost write (% of trials)' } },
         y: { min: -6, max: 112, afterBuildTicks: percentTicks, title: { display: true, text: 'requests granted (%)' } },
       },
     },

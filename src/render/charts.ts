@@ -19,6 +19,7 @@ export async function scenarioChart(info: RunInfo, scenario: string, rows: reado
   const metrics: Array<[string, (r: SummaryRow) => Rate]> = [
     ['VM start', (r) => r.vmStart],
     ['hotplug success', (r) => r.hotplug],
+    ['data loss (trials)', (r) => r.dataLoss],
     ['silent data loss (trials)', (r) => r.silentLoss],
   ];
   const used = metrics.filter(([, f]) => rows.some((r) => f(r).n > 0));
@@ -29,7 +30,7 @@ export async function scenarioChart(info: RunInfo, scenario: string, rows: reado
       datasets: used.map(([label, f], i) => ({
         label,
         data: rows.map((r) => percent(f(r))),
-        backgroundColor: [PALETTE[5], PALETTE[3], PALETTE[6]][metrics.findIndex((m) => m[0] === label)] ?? PALETTE[i + 1],
+        backgroundColor: [PALETTE[5], PALETTE[3], PALETTE[1], PALETTE[6]][metrics.findIndex((m) => m[0] === label)] ?? PALETTE[i + 1],
         errorBars: { lo: rows.map((r) => lo(f(r))), hi: rows.map((r) => hi(f(r))) },
       })) as ChartConfiguration<'bar'>['data']['datasets'],
     },

@@ -1,7 +1,7 @@
 // summary.csv: one row per scenario × policy. Columns documented in results/README.md.
 import { stringify } from 'csv-stringify/sync';
 import { hex } from '../model/addr.js';
-import { MECHANISMS } from '../engine/result.js';
+import { MECHANISMS, VISIBILITIES } from '../engine/result.js';
 import { type SummaryRow, dec } from '../results/model.js';
 import type { Comparison } from '../results/comparisons.js';
 
@@ -13,9 +13,12 @@ export const SUMMARY_COLUMNS = [
   'hotplug_rejected_kernel', 'hotplug_aborted_vmm',
   'mem_hotplug_attempts', 'mem_hotplug_ok', 'migrations', 'migrations_ok', 'refused_kernel', 'refused_vmm', 'vm_crashes',
   'requests_ok', 'requests', 'requests_rate', 'requests_lo', 'requests_hi',
+  'data_loss_trials', 'data_loss_rate', 'data_loss_lo', 'data_loss_hi', 'data_loss_exact',
   'silent_loss_trials', 'silent_loss_rate', 'silent_loss_lo', 'silent_loss_hi', 'silent_loss_exact',
   'lost_bytes_mean', ...MECHANISMS.map((m) => `lost_bytes_${m}_mean`),
+  ...VISIBILITIES.map((v) => `lost_bytes_${v}_mean`),
   'dma_faults_mean', 'refused_calls_mean', 'msi_setup_failures',
+  'firmware_exposed_trials', 'firmware_exposed_bytes_mean',
   'ram_unusable_bytes', 'max_gpa', 'phys_bits_needed', 'first_error',
 ] as const;
 
@@ -53,6 +56,11 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
     requests_rate: dec(r.requests.p),
     requests_lo: dec(r.requests.lo),
     requests_hi: dec(r.requests.hi),
+    data_loss_trials: r.dataLoss.k,
+    data_loss_rate: dec(r.dataLoss.p),
+    data_loss_lo: dec(r.dataLoss.lo),
+    data_loss_hi: dec(r.dataLoss.hi),
+    data_loss_exact: r.dataLossExact === undefined ? '' : dec(r.dataLossExact),
     silent_loss_trials: r.silentLoss.k,
     silent_loss_rate: dec(r.silentLoss.p),
     silent_loss_lo: dec(r.silentLoss.lo),
@@ -62,12 +70,15 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
     dma_faults_mean: dec(r.dmaFaultsMean, 3),
     refused_calls_mean: dec(r.refusedCallsMean, 3),
     msi_setup_failures: r.msiSetupFailures,
+    firmware_exposed_trials: r.firmwareExposed.k,
+    firmware_exposed_bytes_mean: dec(r.firmwareExposedBytesMean, 1),
     ram_unusable_bytes: r.ramUnusableBytes.toString(),
     max_gpa: hex(r.maxGpa),
     phys_bits_needed: r.physBitsNeeded,
     first_error: r.firstError ?? '',
   };
   for (const m of MECHANISMS) rec[`lost_bytes_${m}_mean`] = dec(r.lostBytesMeanBy[m], 1);
+  for (const v of VISIBILITIES) rec[`lost_bytes_${v}_mean`] = dec(r.lostBytesMeanByVisibility[v], 1);
   return rec as Record<(typeof SUMMARY_COLUMNS)[number], string | number>;
 }
 

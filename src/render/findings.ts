@@ -2,24 +2,32 @@
 import type { SummaryRow } from '../results/model.js';
 import { percentText } from './format.js';
 
-/** One sentence per scenario: who loses data, who refuses what, who does neither. */
+/** One sentence per scenario: who loses data (and how much of it silently), who refuses what, who does neither. */
 export function scenarioFinding(rows: readonly SummaryRow[], baseline: string): string {
-  const ran = rows.filter((r) => r.silentLoss.n > 0);
+  const ran = rows.filter((r) => r.dataLoss.n > 0);
   const parts: string[] = [];
-  const lossy = ran.filter((r) => r.silentLoss.k > 0);
-  if (lossy.length === ran.length && ran.length > 1 && new Set(lossy.map((r) => r.silentLoss.k)).size === 1) {
-    parts.push(`every policy loses DMA data silently in ${percentText(lossy[0]!.silentLoss.p)} of trials`);
+  const lossy = ran.filter((r) => r.dataLoss.k > 0);
+  const same = (xs: readonly SummaryRow[]) => new Set(xs.map((r) => `${r.dataLoss.k}/${r.silentLoss.k}`)).size === 1;
+  if (lossy.length === ran.length && ran.length > 1 && same(lossy)) {
+    parts.push(`every policy loses DMA data in ${percentText(lossy[0]!.dataLoss.p)} of trials${silentPart(lossy[0]!)}`);
   } else {
-    for (const r of lossy) parts.push(`${r.policy}${r.policy === baseline ? ' (baseline)' : ''} loses DMA data silently in ${percentText(r.silentLoss.p)} of trials`);
-    const clean = ran.filter((r) => r.silentLoss.k === 0);
+    for (const r of lossy) parts.push(`${r.policy}${r.policy === baseline ? ' (baseline)' : ''} loses DMA data in ${percentText(r.dataLoss.p)} of trials${silentPart(r)}`);
+    const clean = ran.filter((r) => r.dataLoss.k === 0);
     for (const r of clean.filter((x) => failures(x).length > 0)) parts.push(`${r.policy} loses none but ${failures(r).join(' and ')}`);
     const granting = clean.filter((r) => failures(r).length === 0).map((r) => r.policy);
     if (granting.length) parts.push(`${list(granting)} ${granting.length === 1 ? 'loses' : 'lose'} none and ${granting.length === 1 ? 'grants' : 'grant'} every request`);
   }
-  const broken = rows.filter((r) => r.silentLoss.n === 0).map((r) => r.policy);
+  const broken = rows.filter((r) => r.dataLoss.n === 0).map((r) => r.policy);
   if (broken.length) parts.push(`${list(broken)} errored in every trial`);
   const s = parts.join('; ');
   return `${s}.`;
+}
+
+/** How much of a policy's data loss nothing records. */
+function silentPart(r: SummaryRow): string {
+  if (r.silentLoss.k === r.dataLoss.k) return ', all of it silently';
+  if (r.silentLoss.k === 0) return ', none of it silently (the host logs it or the guest sees it)';
+  return `, silently in ${percentText(r.silentLoss.p)}`;
 }
 
 /** What a policy refused or broke, by request type. */
@@ -43,11 +51,12 @@ function list(xs: readonly string[]): string {
 export function sweepFinding(rows: readonly SummaryRow[], points: readonly string[]): string {
   const policies = [...new Set(rows.map((r) => r.policy))];
   const parts = policies.map((p) => {
-    const own = points.map((pt) => rows.find((r) => r.policy === p && r.point === pt)).filter((r): r is SummaryRow => r !== undefined && r.silentLoss.n > 0);
-    const first = own.find((r) => r.silentLoss.k > 0);
+    const own = points.map((pt) => rows.find((r) => r.policy === p && r.point === pt)).filter((r): r is SummaryRow => r !== undefined && r.dataLoss.n > 0);
+    const first = own.find((r) => r.dataLoss.k > 0);
     if (!first) return `${p} loses none at any point`;
-    const worst = own.reduce((m, r) => (r.silentLoss.p > m.silentLoss.p ? r : m), first);
-    return `${p} first loses data at ${first.point} (${percentText(first.silentLoss.p)}; at most ${percentText(worst.silentLoss.p)} at ${worst.point})`;
+    const worst = own.reduce((m, r) => (r.dataLoss.p > m.dataLoss.p ? r : m), first);
+    const silent = own.reduce((m, r) => Math.max(m, r.silentLoss.p), 0);
+    return `${p} first loses data at ${first.point} (${percentText(first.dataLoss.p)}; at most ${percentText(worst.dataLoss.p)} at ${worst.point}; silently at most ${percentText(silent)})`;
   });
   return `${parts.join('; ')}.`;
 }

@@ -4,6 +4,7 @@ import { type RunInfo, reproduceCommand } from '../results/run-info.js';
 import { bytesText, fractionText, hex, rateText } from './format.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
+import { LOSS_DEFINITION } from './loss-tables.js';
 import type { Comparison } from '../results/comparisons.js';
 
 const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
@@ -21,7 +22,7 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
     out.push(`- **${s.name}**: ${sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline)}`);
   }
   out.push('', 'Reproduce:', '', '```sh', reproduceCommand(info), '```', '');
-  out.push('Rates are k/n (p%) [95% Wilson interval]. Silent loss: at least one DMA write in the trial did not land where the guest believes.', '');
+  out.push(`Rates are k/n (p%) [95% Wilson interval]. ${LOSS_DEFINITION}`, '');
   out.push('## Policies', '', table(['policy', 'position', 'held by', 'kernel'], info.policies.map((p) => [p.id, p.position, p.heldBy, p.kernelEra])), '');
   out.push('![risk against success](charts/risk-vs-success.png)', '');
   for (const s of info.scenarios) {
@@ -29,23 +30,29 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
     out.push(`## ${s.name}`, '', `**${s.title}.** ${s.description}`, '', `Source: ${s.source}`, '');
     out.push('```sh', reproduceCommand(info, s.ref), '```', '');
     if (sweeping) {
-      out.push(table(['point', 'policy', 'silent loss (trials)', 'hotplug ok', 'VM start'], points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => [pt, r.policy, rateText(r.silentLoss), fractionText(r.hotplug.k, r.hotplug.n), fractionText(r.vmStart.k, r.vmStart.n)]))), '');
+      out.push(table(['point', 'policy', 'data loss (trials)', 'silent loss (trials)', 'hotplug ok', 'VM start'], points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => [pt, r.policy, rateText(r.dataLoss), rateText(r.silentLoss), fractionText(r.hotplug.k, r.hotplug.n), fractionText(r.vmStart.k, r.vmStart.n)]))), '');
       out.push(`![${s.name} sweep](charts/sweep-${s.name}.png)`, '');
       continue;
     }
     out.push(table(
-      ['policy', 'VM start', 'hotplug ok', 'VM crashes', 'silent loss (trials)', 'lost/trial', 'faults/trial', 'RAM not for DMA', 'highest GPA'],
-      sr.map((r) => [r.policy, fractionText(r.vmStart.k, r.vmStart.n), fractionText(r.hotplug.k, r.hotplug.n), String(r.vmCrashes), rateText(r.silentLoss), bytesText(r.lostBytesMean), r.dmaFaultsMean.toPrecision(3), bytesText(r.ramUnusableBytes), hex(r.maxGpa)]),
+      ['policy', 'VM start', 'hotplug ok', 'VM crashes', 'data loss (trials)', 'silent loss (trials)', 'lost/trial', 'unlogged/trial', 'host-logged/trial', 'guest-visible/trial', 'faults/trial', 'RAM not for DMA', 'highest GPA'],
+      sr.map((r) => [r.policy, fractionText(r.vmStart.k, r.vmStart.n), fractionText(r.hotplug.k, r.hotplug.n), String(r.vmCrashes), rateText(r.dataLoss), rateText(r.silentLoss), bytesText(r.lostBytesMean),
+        bytesText(r.lostBytesMeanByVisibility.unlogged), bytesText(r.lostBytesMeanByVisibility.host_logged), bytesText(r.lostBytesMeanByVisibility.guest_visible),
+        r.dmaFaultsMean.toPrecision(3), bytesText(r.ramUnusableBytes), hex(r.maxGpa)]),
     ), '');
+    if (sr.some((r) => r.firmwareExposed.k > 0)) {
+      out.push('Guest RAM mapped over a live firmware DIRECT range (the firmware agent may overwrite it at any time):', '');
+      out.push(table(['policy', 'trials exposed', 'mean per trial'], sr.map((r) => [r.policy, fractionText(r.firmwareExposed.k, r.firmwareExposed.n), bytesText(r.firmwareExposedBytesMean)])), '');
+    }
     const diffs = comparisons.filter((c) => c.scenario === s.name);
     if (diffs.length) {
       const pp = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`;
       const cell = (c: Comparison | undefined) => (!c || c.n === 0 ? '–' : `${pp(c.diff)} pp [${pp(c.lo)}, ${pp(c.hi)}]${c.distinguishable ? '' : ' (n.s.)'}`);
       const keys = [...new Set(diffs.map((c) => `${c.first} − ${c.second}`))];
       out.push('Paired differences (Newcombe 95% interval; n.s. = not distinguishable from 0):', '');
-      out.push(table(['first − second', 'silent loss', 'hotplug ok'], keys.map((k) => {
+      out.push(table(['first − second', 'data loss', 'silent loss', 'hotplug ok'], keys.map((k) => {
         const of = diffs.filter((c) => `${c.first} − ${c.second}` === k);
-        return [k, cell(of.find((c) => c.metric === 'silent_loss')), cell(of.find((c) => c.metric === 'hotplug_ok'))];
+        return [k, cell(of.find((c) => c.metric === 'data_loss')), cell(of.find((c) => c.metric === 'silent_loss')), cell(of.find((c) => c.metric === 'hotplug_ok'))];
       })), '');
     }
     out.push(`![${s.name}](charts/${s.name}.png)`, '');

@@ -3,10 +3,11 @@
 // command before each table (Documentation/process/submitting-patches.rst).
 import type { SummaryRow } from '../results/model.js';
 import { type RunInfo, reproduceCommand } from '../results/run-info.js';
-import { asciiTable, bytesText, fractionText, hex, percentText, rateText, wrap, wrapCommand } from './format.js';
+import { asciiTable, bytesText, fractionText, hex, rateText, wrap, wrapCommand } from './format.js';
 import type { Comparison } from '../results/comparisons.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
+import { LOSS_DEFINITION, lossTables, pctInterval } from './loss-tables.js';
 
 export const REPORT_WIDTH = 72;
 
@@ -28,11 +29,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     out.push(...wrap(`${s.name}: ${finding}`, REPORT_WIDTH, '- ', '  '));
   }
   out.push('', 'Everything below is reproduced by:', '', ...wrapCommand(reproduceCommand(info)), '');
-  para(
-    'Rates are k/n (p%) [95% Wilson interval]. A trial loses data silently when at least one DMA write does not ' +
-      'land where the guest believes: it becomes an MSI, goes peer-to-peer, collides with firmware, or hits a ' +
-      'reserved range. Requests are VM start, device_add, memory hotplug and migration.',
-  );
+  para(`Rates are k/n (p%) [95% Wilson interval]. ${LOSS_DEFINITION} Requests are VM start, device_add, memory hotplug and migration.`);
   out.push('', 'Policies (baseline first):', '');
   for (const p of info.policies) {
     out.push(`  ${p.id}`);
@@ -68,34 +65,20 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
       out.push('', 'Hotplug success (device_add requests):', '');
       out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [r.policy, rateText(r.hotplug)])));
     }
-    out.push('', 'Silent data loss (trials with any lost write; mean bytes lost):', '');
-    out.push(...asciiTable(['policy', 'silent loss', 'lost/trial'], sr.map((r) => [
-      r.policy,
-      rateText(r.silentLoss),
-      bytesText(r.lostBytesMean),
-    ])));
-    if (sr.some((r) => r.silentLossExact !== undefined && r.silentLoss.n > 0)) {
-      out.push('', 'Silent loss simulated and computed exactly (engine/exact.ts):', '');
-      out.push(...asciiTable(['policy', 'simulated', '95% interval', 'exact'], sr.map((r) => [
-        r.policy,
-        r.silentLoss.n ? percentText(r.silentLoss.p) : '-',
-        r.silentLoss.n ? `${percentText(r.silentLoss.lo)}-${percentText(r.silentLoss.hi)}` : '-',
-        r.silentLossExact === undefined ? '-' : exactText(r.silentLossExact),
-      ])));
-    }
-    const zero = sr.find((r) => r.silentLoss.n > 0 && r.silentLoss.k === 0);
-    if (zero) para(`A 0/n row means at most 3/n at 95% by the rule of three (${percentText(3 / zero.silentLoss.n)} for n = ${zero.silentLoss.n}).`, '  ');
+    out.push('', ...lossTables(sr));
     const diffs = comparisons.filter((c) => c.scenario === s.name);
     if (diffs.length) {
       out.push('', 'Paired differences (first minus second, percentage points, 95%', 'Newcombe interval for paired trials; ~ = not distinguishable from 0):', '');
       const pairs = [...new Set(diffs.map((c) => `${c.first}\u0000${c.second}`))];
-      out.push(...asciiTable(['first - second', 'silent loss', 'hotplug ok'], pairs.flatMap((key) => {
+      // Hotplug success is compared only where the scenario has hotplugs.
+      const metrics = ['data_loss', 'silent_loss', ...(diffs.some((c) => c.metric === 'hotplug_ok' && c.n > 0) ? ['hotplug_ok'] : [])];
+      out.push(...asciiTable(['first - second', ...metrics.map((m) => m.replace('_ok', ' ok').replace('_', ' '))], pairs.flatMap((key) => {
         const [first, second] = key.split('\u0000') as [string, string];
         const cell = (m: string) => diffText(diffs.find((c) => c.first === first && c.second === second && c.metric === m));
-        return [[first, cell('silent_loss'), cell('hotplug_ok')], [`  - ${second}`, '', '']];
+        return [[first, ...metrics.map(cell)], [`  - ${second}`, ...metrics.map(() => '')]];
       })));
     }
-    out.push('', 'Loud failures (refused calls and IOMMU faults: means per trial):', '');
+    out.push('', 'Loud failures (refused requests; refused calls and IOMMU faults', 'per trial, a faulted write is lost data too; devices without MSIs):', '');
     out.push(...asciiTable(['policy', 'refused by', 'calls', 'faults', 'no MSI'], sr.map((r) => [
       r.policy,
       refusedBy(r),
@@ -129,8 +112,8 @@ function sweepTable(info: RunInfo, sr: readonly SummaryRow[], points: readonly s
   const byPoint = points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => ({ id: `${values(pt)} ${r.policy}`, r })));
   const hotplugs = sr.some((r) => r.hotplug.n > 0);
   return [
-    'Silent data loss at each point:', '',
-    ...asciiTable([head, 'silent loss'], byPoint.map(({ id, r }) => [id, rateText(r.silentLoss)])),
+    'Data loss and silent loss at each point (trials, 95% interval):', '',
+    ...asciiTable([head, 'data loss', 'silent loss'], byPoint.map(({ id, r }) => [id, pctInterval(r.dataLoss), pctInterval(r.silentLoss)])),
     '', 'Requests granted at each point (k/n):', '',
     ...asciiTable([head, 'VM start', ...(hotplugs ? ['hotplug'] : []), 'VM crash'], byPoint.map(({ id, r }) => [
       id, fractionText(r.vmStart.k, r.vmStart.n), ...(hotplugs ? [fractionText(r.hotplug.k, r.hotplug.n)] : []), String(r.vmCrashes),
@@ -143,13 +126,6 @@ function diffText(c: Comparison | undefined): string {
   if (!c || c.n === 0) return '-';
   const pp = (x: number) => `${x >= 0 ? '+' : '-'}${Math.abs(x * 100).toFixed(1)}`;
   return `${c.distinguishable ? '' : '~'}${pp(c.diff)} [${pp(c.lo)}, ${pp(c.hi)}]`;
-}
-
-/** An exact probability in percent, to three significant digits. */
-function exactText(p: number): string {
-  if (p === 0 || p === 1) return `${p * 100}%`;
-  const v = p * 100;
-  return `${v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(3)}%`;
 }
 
 const num = (x: number) => (x === 0 ? '0' : x >= 100 ? x.toFixed(0) : x.toPrecision(3));

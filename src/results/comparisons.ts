@@ -1,11 +1,12 @@
 // Which pairs of policies a report compares, per scenario: every policy
 // against the baseline, and the two positions of the 2016 thread against
-// each other (kernel-rejects − qemu-aborts), on silent loss and on hotplug
-// success, each with Newcombe's paired interval.
+// each other (kernel-rejects − qemu-aborts), on data loss, silent loss and
+// hotplug success, each with Newcombe's paired interval.
 import type { PairResult } from '../engine/study.js';
 import { type PairedDiff, newcombePaired, tally } from './paired.js';
 
-export type Metric = 'silent_loss' | 'hotplug_ok';
+export type Metric = 'data_loss' | 'silent_loss' | 'hotplug_ok';
+export const METRICS: readonly Metric[] = ['data_loss', 'silent_loss', 'hotplug_ok'];
 
 export interface Comparison extends PairedDiff {
   readonly scenario: string;
@@ -27,8 +28,9 @@ export function compare(pairs: readonly PairResult[], baseline: string): Compari
     const will = of.find((p) => p.policy.id === 'qemu-aborts');
     if (alex && will) pairings.push([alex, will]);
     for (const [x, y] of pairings) {
-      for (const metric of ['silent_loss', 'hotplug_ok'] as const) {
-        const t = metric === 'silent_loss' ? tally(x.loss, y.loss) : tally(x.hotplug, y.hotplug);
+      const lost = (p: PairResult, silentOnly: boolean) => p.loss.map((l) => (l === undefined ? undefined : silentOnly ? l === 'silent' : l !== 'none'));
+      for (const metric of METRICS) {
+        const t = metric === 'hotplug_ok' ? tally(x.hotplug, y.hotplug) : tally(lost(x, metric === 'silent_loss'), lost(y, metric === 'silent_loss'));
         out.push({ scenario: s, point, metric, first: x.policy.id, second: y.policy.id, ...newcombePaired(t) });
       }
     }

@@ -2,7 +2,7 @@
 // and chart is rendered from what these files hold, so `doorbell report DIR`
 // reproduces a run's files byte for byte from the directory alone.
 import { InputError } from '../errors.js';
-import { MECHANISMS, type Mechanism } from '../engine/result.js';
+import { MECHANISMS, type Mechanism, VISIBILITIES, type VisibilityKey } from '../engine/result.js';
 import type { Comparison, Metric } from './comparisons.js';
 import type { SummaryRow } from './model.js';
 import { newcombePaired } from './paired.js';
@@ -46,6 +46,8 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
     const ok = trials - errors;
     const lostBy = {} as Record<Mechanism, number>;
     for (const m of MECHANISMS) lostBy[m] = num(`lost_bytes_${m}_mean`);
+    const lostByVisibility = {} as Record<VisibilityKey, number>;
+    for (const v of VISIBILITIES) lostByVisibility[v] = num(`lost_bytes_${v}_mean`);
     return {
       scenario: r['scenario']!,
       policy: r['policy']!,
@@ -70,11 +72,16 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       refusedVmm: num('refused_vmm'),
       vmCrashes: num('vm_crashes'),
       requests: wilson(num('requests_ok'), num('requests')),
+      dataLoss: wilson(num('data_loss_trials'), ok),
+      dataLossExact: r['data_loss_exact'] ? num('data_loss_exact') : undefined,
       silentLoss: wilson(num('silent_loss_trials'), ok),
       silentLossExact: r['silent_loss_exact'] ? num('silent_loss_exact') : undefined,
       lostBytesMean: num('lost_bytes_mean'),
       lostBytesMeanBy: lostBy,
+      lostBytesMeanByVisibility: lostByVisibility,
       dmaFaultsMean: num('dma_faults_mean'),
+      firmwareExposed: wilson(num('firmware_exposed_trials'), ok),
+      firmwareExposedBytesMean: num('firmware_exposed_bytes_mean'),
       refusedCallsMean: num('refused_calls_mean'),
       msiSetupFailures: num('msi_setup_failures'),
       ramUnusableBytes: BigInt(r['ram_unusable_bytes']!),

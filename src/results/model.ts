@@ -1,7 +1,7 @@
 // The results model: one row per scenario × policy, computed from trial
 // results only. Renderers read this and run metadata, never the engine.
 import { bitsFor } from '../model/addr.js';
-import { MECHANISMS, type Mechanism, type TrialResult } from '../engine/result.js';
+import { MECHANISMS, type Mechanism, type TrialResult, VISIBILITIES, type VisibilityKey } from '../engine/result.js';
 import { type Rate, wilson } from './stats.js';
 
 export interface SummaryRow {
@@ -32,12 +32,20 @@ export interface SummaryRow {
   readonly vmCrashes: number;
   /** Every VMM request (start, device_add, memory hotplug, migration) that succeeded. */
   readonly requests: Rate;
-  readonly silentLoss: Rate;
+  /** Trials with a DMA write that did not land where the guest believes, whoever sees it (Alex's criterion). */
+  readonly dataLoss: Rate;
   /** The same probability computed exactly (engine/exact.ts), where the scenario allows. */
+  readonly dataLossExact: number | undefined;
+  /** Trials with a lost write nothing records. */
+  readonly silentLoss: Rate;
   readonly silentLossExact: number | undefined;
   readonly lostBytesMean: number;
   readonly lostBytesMeanBy: Readonly<Record<Mechanism, number>>;
+  readonly lostBytesMeanByVisibility: Readonly<Record<VisibilityKey, number>>;
   readonly dmaFaultsMean: number;
+  /** Trials with guest RAM mapped over a live firmware DIRECT range, and its mean size. */
+  readonly firmwareExposed: Rate;
+  readonly firmwareExposedBytesMean: number;
   readonly refusedCallsMean: number;
   readonly msiSetupFailures: number;
   readonly ramUnusableBytes: bigint;
@@ -58,6 +66,8 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
   const memOk = sum((r) => r.memHotplugOk);
   const lostBy = {} as Record<Mechanism, number>;
   for (const m of MECHANISMS) lostBy[m] = mean((r) => r.lostBytesBy[m]);
+  const lostByVisibility = {} as Record<VisibilityKey, number>;
+  for (const v of VISIBILITIES) lostByVisibility[v] = mean((r) => r.lostBytesByVisibility[v]);
   // RAM cost and highest GPA are properties of the layout: report the worst trial.
   const maxGpa = ok.reduce((m, r) => (r.maxGpa > m ? r.maxGpa : m), 0n);
   const unusable = ok.reduce((m, r) => (r.ramUnusableBytes > m ? r.ramUnusableBytes : m), 0n);
@@ -88,11 +98,16 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
       sum((r) => (r.startFailure === 'vmm' ? 1 : 0)) + sum((r) => r.hotplugAbortedVmm) + sum((r) => r.memHotplugAbortedVmm) + sum((r) => r.migrationsAbortedVmm),
     vmCrashes: sum((r) => (r.vmCrashed ? 1 : 0)),
     requests: wilson(started + hotplugOk + memOk + sum((r) => r.migrationsOk), n + hotplugAttempts + memAttempts + sum((r) => r.migrations)),
-    silentLoss: wilson(sum((r) => (r.lostOps > 0 ? 1 : 0)), n),
+    dataLoss: wilson(sum((r) => (r.lostOps > 0 ? 1 : 0)), n),
+    dataLossExact: undefined,
+    silentLoss: wilson(sum((r) => (r.silentOps > 0 ? 1 : 0)), n),
     silentLossExact: undefined,
     lostBytesMean: mean((r) => r.lostBytes),
     lostBytesMeanBy: lostBy,
+    lostBytesMeanByVisibility: lostByVisibility,
     dmaFaultsMean: mean((r) => r.faultOps),
+    firmwareExposed: wilson(sum((r) => (r.firmwareExposedBytes > 0n ? 1 : 0)), n),
+    firmwareExposedBytesMean: mean((r) => Number(r.firmwareExposedBytes)),
     refusedCallsMean: mean((r) => r.refusedCalls),
     msiSetupFailures: sum((r) => r.msiSetupFailures),
     ramUnusableBytes: unusable,

@@ -97,14 +97,15 @@ export function readHost(c: Cursor): Host {
   if (groupCursors.length > LIMITS.groupsPerHost) need('groups').fail(`has ${groupCursors.length} groups`, `at most ${LIMITS.groupsPerHost} groups`);
   const groups = groupCursors.map((g) => readGroup(g, ids));
   const bridges: BridgeWindow[] = (f.get('bridges')?.present ? f.get('bridges')!.seq() : []).map((bc) => {
-    const { range: r, f: bf } = readRangeWith(bc, ['name', 'acs', 'groups']);
+    const { range: r, f: bf } = readRangeWith(bc, ['name', 'acs', 'groups', 'bars']);
     const below = (bf.get('groups') ?? bc.fail("missing 'groups'", 'the groups below this bridge')).seq();
     const groupIds = below.map((gc) => {
       const id = gc.int(0, 1_000_000);
       if (!ids.has(id)) gc.fail(`unknown group ${id}`, `one of the host's groups: ${[...ids].join(', ')}`);
       return id;
     });
-    return { ...r, name: bf.get('name')?.string() ?? formatRange(r), acs: bf.get('acs')?.bool() ?? false, groups: groupIds };
+    const bars = bf.get('bars')?.present ? bf.get('bars')!.seq().map((b) => readBar(b, r)) : undefined;
+    return { ...r, name: bf.get('name')?.string() ?? formatRange(r), acs: bf.get('acs')?.bool() ?? false, groups: groupIds, ...(bars ? { bars } : {}) };
   });
   const arch = need('arch').enumOf(['x86_64', 'aarch64'] as const);
   return {
@@ -129,4 +130,11 @@ function readPageSize(c: Cursor | undefined, arch: Host['arch']): bigint {
   const allowed = arch === 'x86_64' ? [4096n] : [4096n, 16384n, 65536n];
   if (!allowed.includes(size)) c.fail(`page_size ${formatSize(size)} on ${arch}`, arch === 'x86_64' ? '4KiB on x86_64' : '4KiB, 16KiB or 64KiB on aarch64');
   return size;
+}
+
+/** A peer BAR inside its bridge window: a write there is absorbed, elsewhere in the window it gets UR. */
+function readBar(c: Cursor, window: Range): Range {
+  const { range } = readRangeWith(c, []);
+  if (range.start < window.start || range.last > window.last) c.fail(`BAR ${formatRange(range)} is outside the bridge window ${formatRange(window)}`, 'a BAR inside its window');
+  return range;
 }

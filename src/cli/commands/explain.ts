@@ -3,6 +3,7 @@
 import { defineCommand } from '../define.js';
 import { resolvePolicies } from '../../engine/policies.js';
 import { runTrial } from '../../engine/trial.js';
+import { VISIBILITIES } from '../../engine/result.js';
 import type { TraceData, TraceKind } from '../../engine/trace.js';
 import { InputError } from '../../errors.js';
 import { hex } from '../../model/addr.js';
@@ -41,7 +42,8 @@ export default defineCommand({
       else {
         out.write(
           `result  VM ${result.vmStarted ? 'started' : `did not start (${result.startFailure})`}; hotplug ${result.hotplugOk}/${result.hotplugAttempts}; ` +
-            `${result.lostOps} DMA writes lost silently (${result.lostBytes} bytes); ${result.faultOps} IOMMU faults${result.vmCrashed ? '; the VM crashed' : ''}\n`,
+            `${result.lostOps} DMA writes lost (${result.lostBytes} bytes: ${VISIBILITIES.map((v) => `${result.lostBytesByVisibility[v]} ${v.replace('_', '-')}`).join(', ')}), ` +
+            `${result.silentOps} of them silently; ${result.faultOps} IOMMU faults${result.firmwareExposedBytes > 0n ? `; ${result.firmwareExposedBytes} bytes of guest RAM exposed to firmware` : ''}${result.vmCrashed ? '; the VM crashed' : ''}\n`,
         );
       }
     }
