@@ -73,6 +73,13 @@ export interface PolicyDefinition<P extends Record<string, string> = Record<stri
   readonly heldBy: string;
   /** Mail, commit or code the rule comes from. */
   readonly source: string;
+  /**
+   * '' when the position shipped as modelled (some kernel and QEMU did
+   * exactly this); otherwise why it is a what-if. Every row of a what-if
+   * policy is labelled counterfactual with this reason; so is every row of
+   * a module that leaves it out (UNDECLARED_STATUS).
+   */
+  readonly counterfactual?: string;
   readonly params: { readonly [K in keyof P]: ParamSpec };
   create(params: P): Omit<PolicyInstance, 'id' | 'name'>;
 }
@@ -82,6 +89,14 @@ export function definePolicy<P extends Record<string, string>>(def: PolicyDefini
 }
 
 export const PROCEED: Decision = { action: 'proceed' };
+
+/** The label of a policy whose definition does not say whether it shipped. */
+export const UNDECLARED_STATUS = 'a policy module that does not declare whether it shipped (its counterfactual field)';
+
+/** The policy's own what-if reason: '' for a position that shipped. */
+export function policyStatus(def: Pick<PolicyDefinition, 'counterfactual'>): string {
+  return def.counterfactual ?? UNDECLARED_STATUS;
+}
 
 /** Non-relaxable regions of the given groups, as the VMM reads them from sysfs. */
 export function visibleConflicts(view: HostView, groups: readonly number[]): IntervalSet | undefined {

@@ -6,6 +6,7 @@ import type { ResolvedPolicy } from './policies.js';
 import type { TrialResult } from './result.js';
 import { runTrial } from './trial.js';
 import { exactSilentLoss } from './exact.js';
+import { counterfactualLabel } from './counterfactual.js';
 import { applyPoint, pointLabel } from '../scenario/params.js';
 
 export interface StudyPlan {
@@ -67,7 +68,7 @@ export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials
     }
   }
   return {
-    row: { ...summarize(scenario.name, policy.id, results), silentLossExact: exactSilentLoss(scenario, policy.instance) },
+    row: { ...summarize(scenario.name, policy.id, results), silentLossExact: exactSilentLoss(scenario, policy.instance), counterfactual: counterfactualLabel(scenario, policy) },
     loss: results.map((r) => (r.status === 'ok' ? r.lostOps > 0 : undefined)),
     hotplug: results.map((r) => (r.status === 'ok' && r.hotplugAttempts > 0 ? r.hotplugOk === r.hotplugAttempts : undefined)),
     results,

@@ -17,6 +17,7 @@ export const SUMMARY_COLUMNS = [
   'lost_bytes_mean', ...MECHANISMS.map((m) => `lost_bytes_${m}_mean`),
   'dma_faults_mean', 'refused_calls_mean', 'msi_setup_failures',
   'ram_unusable_bytes', 'max_gpa', 'phys_bits_needed', 'first_error',
+  'counterfactual',
 ] as const;
 
 export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[number], string | number> {
@@ -66,6 +67,7 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
     max_gpa: hex(r.maxGpa),
     phys_bits_needed: r.physBitsNeeded,
     first_error: r.firstError ?? '',
+    counterfactual: r.counterfactual,
   };
   for (const m of MECHANISMS) rec[`lost_bytes_${m}_mean`] = dec(r.lostBytesMeanBy[m], 1);
   return rec as Record<(typeof SUMMARY_COLUMNS)[number], string | number>;

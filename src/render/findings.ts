@@ -2,21 +2,24 @@
 import type { SummaryRow } from '../results/model.js';
 import { percentText } from './format.js';
 
+/** How a finding names a row's policy (render/counterfactual.ts adds the what-if marker). */
+type Namer = (r: SummaryRow) => string;
+
 /** One sentence per scenario: who loses data, who refuses what, who does neither. */
-export function scenarioFinding(rows: readonly SummaryRow[], baseline: string): string {
+export function scenarioFinding(rows: readonly SummaryRow[], baseline: string, name: Namer = (r) => r.policy): string {
   const ran = rows.filter((r) => r.silentLoss.n > 0);
   const parts: string[] = [];
   const lossy = ran.filter((r) => r.silentLoss.k > 0);
   if (lossy.length === ran.length && ran.length > 1 && new Set(lossy.map((r) => r.silentLoss.k)).size === 1) {
     parts.push(`every policy loses DMA data silently in ${percentText(lossy[0]!.silentLoss.p)} of trials`);
   } else {
-    for (const r of lossy) parts.push(`${r.policy}${r.policy === baseline ? ' (baseline)' : ''} loses DMA data silently in ${percentText(r.silentLoss.p)} of trials`);
+    for (const r of lossy) parts.push(`${name(r)}${r.policy === baseline ? ' (baseline)' : ''} loses DMA data silently in ${percentText(r.silentLoss.p)} of trials`);
     const clean = ran.filter((r) => r.silentLoss.k === 0);
-    for (const r of clean.filter((x) => failures(x).length > 0)) parts.push(`${r.policy} loses none but ${failures(r).join(' and ')}`);
-    const granting = clean.filter((r) => failures(r).length === 0).map((r) => r.policy);
+    for (const r of clean.filter((x) => failures(x).length > 0)) parts.push(`${name(r)} loses none but ${failures(r).join(' and ')}`);
+    const granting = clean.filter((r) => failures(r).length === 0).map(name);
     if (granting.length) parts.push(`${list(granting)} ${granting.length === 1 ? 'loses' : 'lose'} none and ${granting.length === 1 ? 'grants' : 'grant'} every request`);
   }
-  const broken = rows.filter((r) => r.silentLoss.n === 0).map((r) => r.policy);
+  const broken = rows.filter((r) => r.silentLoss.n === 0).map(name);
   if (broken.length) parts.push(`${list(broken)} errored in every trial`);
   const s = parts.join('; ');
   return `${s}.`;

@@ -7,6 +7,7 @@ import { asciiTable, bytesText, fractionText, hex, percentText, rateText, wrap, 
 import type { Comparison } from '../results/comparisons.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
+import { type CounterfactualLegend, LEGEND_INTRO, TIE, counterfactualLegend, untie } from './counterfactual.js';
 
 export const REPORT_WIDTH = 72;
 
@@ -22,10 +23,20 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
   out.push('');
   const points = [...new Set(rows.map((r) => r.point))];
   const sweeping = (info.sweep ?? []).length > 0;
+  const legend = counterfactualLegend(rows);
   for (const s of info.scenarios) {
     const sr = rows.filter((r) => r.scenario === s.name);
-    const finding = sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline);
-    out.push(...wrap(`${s.name}: ${finding}`, REPORT_WIDTH, '- ', '  '));
+    const finding = sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline, (r) => legend.name(r).replace(' [', `${TIE}[`));
+    out.push(...wrap(`${s.name}: ${finding}`, REPORT_WIDTH, '- ', '  ').map(untie));
+  }
+  if (legend.reasons.length) {
+    out.push('');
+    para(LEGEND_INTRO);
+    out.push('');
+    legend.reasons.forEach((reason, i) => {
+      const key = `  [${i + 1}] `;
+      out.push(...wrap(reason, REPORT_WIDTH, key, ' '.repeat(key.length)));
+    });
   }
   out.push('', 'Everything below is reproduced by:', '', ...wrapCommand(reproduceCommand(info)), '');
   para(
@@ -46,7 +57,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     para(`Source: ${s.source}`);
     out.push('', ...wrapCommand(reproduceCommand(info, s.ref)), '');
     if (sweeping) {
-      out.push(...sweepTable(info, sr, points));
+      out.push(...sweepTable(info, sr, points, legend));
       continue;
     }
     // Memory hotplug and migration columns appear only where the scenario has them.
@@ -56,7 +67,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     out.push(...asciiTable(
       ['policy', 'VM start', 'hotplug', ...(mem ? ['mem hotplug'] : []), ...(mig ? ['migration'] : []), 'VM crash'],
       sr.map((r) => [
-        r.policy,
+        legend.name(r),
         fractionText(r.vmStart.k, r.vmStart.n),
         fractionText(r.hotplug.k, r.hotplug.n),
         ...(mem ? [fractionText(r.memHotplugOk, r.memHotplugAttempts)] : []),
@@ -66,18 +77,18 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     ));
     if (sr.some((r) => r.hotplug.n > 0)) {
       out.push('', 'Hotplug success (device_add requests):', '');
-      out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [r.policy, rateText(r.hotplug)])));
+      out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [legend.name(r), rateText(r.hotplug)])));
     }
     out.push('', 'Silent data loss (trials with any lost write; mean bytes lost):', '');
     out.push(...asciiTable(['policy', 'silent loss', 'lost/trial'], sr.map((r) => [
-      r.policy,
+      legend.name(r),
       rateText(r.silentLoss),
       bytesText(r.lostBytesMean),
     ])));
     if (sr.some((r) => r.silentLossExact !== undefined && r.silentLoss.n > 0)) {
       out.push('', 'Silent loss simulated and computed exactly (engine/exact.ts):', '');
       out.push(...asciiTable(['policy', 'simulated', '95% interval', 'exact'], sr.map((r) => [
-        r.policy,
+        legend.name(r),
         r.silentLoss.n ? percentText(r.silentLoss.p) : '-',
         r.silentLoss.n ? `${percentText(r.silentLoss.lo)}-${percentText(r.silentLoss.hi)}` : '-',
         r.silentLossExact === undefined ? '-' : exactText(r.silentLossExact),
@@ -89,15 +100,16 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     if (diffs.length) {
       out.push('', 'Paired differences (first minus second, percentage points, 95%', 'Newcombe interval for paired trials; ~ = not distinguishable from 0):', '');
       const pairs = [...new Set(diffs.map((c) => `${c.first}\u0000${c.second}`))];
+      const named = (id: string) => { const r = sr.find((x) => x.policy === id); return r ? legend.name(r) : id; };
       out.push(...asciiTable(['first - second', 'silent loss', 'hotplug ok'], pairs.flatMap((key) => {
         const [first, second] = key.split('\u0000') as [string, string];
         const cell = (m: string) => diffText(diffs.find((c) => c.first === first && c.second === second && c.metric === m));
-        return [[first, cell('silent_loss'), cell('hotplug_ok')], [`  - ${second}`, '', '']];
+        return [[named(first), cell('silent_loss'), cell('hotplug_ok')], [`  - ${named(second)}`, '', '']];
       })));
     }
     out.push('', 'Loud failures (refused calls and IOMMU faults: means per trial):', '');
     out.push(...asciiTable(['policy', 'refused by', 'calls', 'faults', 'no MSI'], sr.map((r) => [
-      r.policy,
+      legend.name(r),
       refusedBy(r),
       num(r.refusedCallsMean),
       num(r.dmaFaultsMean),
@@ -105,7 +117,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     ])));
     out.push('', 'Cost (guest RAM the VMM kept from DMA; address space used):', '');
     out.push(...asciiTable(['policy', 'RAM not for DMA', 'highest GPA', 'phys-bits'], sr.map((r) => [
-      r.policy,
+      legend.name(r),
       bytesText(r.ramUnusableBytes),
       hex(r.maxGpa),
       String(r.physBitsNeeded),
@@ -122,11 +134,11 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
 }
 
 /** A sweep: a row per point and policy, loss in one table, requests in another. */
-function sweepTable(info: RunInfo, sr: readonly SummaryRow[], points: readonly string[]): string[] {
+function sweepTable(info: RunInfo, sr: readonly SummaryRow[], points: readonly string[], legend: CounterfactualLegend): string[] {
   const keys = info.sweep.map((a) => a.key);
   const values = (point: string) => point.split(' ').map((kv) => kv.slice(kv.indexOf('=') + 1)).join(',');
   const head = `${keys.join(',')} / policy`;
-  const byPoint = points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => ({ id: `${values(pt)} ${r.policy}`, r })));
+  const byPoint = points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => ({ id: `${values(pt)} ${legend.name(r)}`, r })));
   const hotplugs = sr.some((r) => r.hotplug.n > 0);
   return [
     'Silent data loss at each point:', '',
