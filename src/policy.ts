@@ -1,7 +1,8 @@
 // The policy interface. A policy only decides; the engine owns the kernel,
 // the VMM and the guest, applies decisions and enforces invariants. A policy
 // sees what its VMM could see: sysfs reserved_regions (from v4.11) and the
-// kernel's valid IOVA list (from v5.4), never PCI bridge windows.
+// kernel's valid IOVA list (from v5.4); PCI bridge windows only as arm64
+// 4.12-4.17 listed them (model/kernel-versions.ts).
 import type { Range } from './model/addr.js';
 import type { Host } from './model/host.js';
 import { IntervalSet } from './model/intervals.js';
