@@ -37,9 +37,9 @@ describe('a kernel era runs as the nearest release it spans (model/kernel-versio
     expect(effectiveKernel('type1', '6.8')).toEqual({ version: '6.8' });
     expect(effectiveKernel('v4.9', '4.9')).toEqual({ version: '4.9' });
   });
-  it('outside it, the nearest release and why: no released kernel >= 5.4 maps over reserved regions', () => {
+  it('outside it, the nearest release and why: no released kernel >= 5.4 lets VFIO map over a reserved region', () => {
     expect(effectiveKernel('v4.9', '6.8')).toMatchObject({ version: '4.10' });
-    expect(effectiveKernel('v4.11', '6.8')).toEqual({ version: '5.3', whatIf: expect.stringContaining('no released kernel >= 5.4 maps over reserved regions') });
+    expect(effectiveKernel('v4.11', '6.8')).toEqual({ version: '5.3', whatIf: expect.stringContaining('no released kernel >= 5.4 lets VFIO map over a non-relaxable reserved region') });
     expect(effectiveKernel('v4.11', '5.4').version).toBe('5.3');
     expect(effectiveKernel('type1', '4.14')).toEqual({ version: '5.4', whatIf: expect.stringContaining('only from 5.4') });
     expect(effectiveKernel('type1', '5.3').version).toBe('5.4');
@@ -136,7 +136,7 @@ describe('every row says whether it is history (engine/counterfactual.ts)', () =
   it('a position that never shipped carries its own status first; Will\'s check on 4.14 is history in everything else', () => {
     expect(reasons('arm64-bridge-windows-reserved', 'qemu-aborts')).toEqual(['no released QEMU checks reserved_regions before mapping: QEMU stops only when the kernel refuses']);
     expect(reasons('d05-hw-msi-hotplug', 'guest-avoids-range')).toHaveLength(2);
-    expect(reasons('d05-hw-msi-hotplug', 'firmware-reserved-hotplug')[0]).toMatch(/^shipped only as QEMU 7\.1/);
+    expect(reasons('d05-hw-msi-hotplug', 'firmware-reserved-hotplug')[0]).toMatch(/^shipped only in part \(QEMU 7\.1/);
   });
   it('type1 on the 4.14 host, a constructed scenario, and migration destinations are labelled', () => {
     expect(reasons('arm64-bridge-windows-reserved', 'kernel-rejects')).toEqual([expect.stringMatching(/^kernel type1 \(>= 5\.4\) run as 5\.4 on a host with an older kernel/)]);
@@ -160,6 +160,11 @@ describe('the label on the command line', () => {
     expect(r.stdout).toMatch(/guest-avoids-range\n(?:.*\n){3} {4}status: counterfactual: never implemented/);
     const json = JSON.parse(doorbell('list', 'policies', '--json').stdout) as Array<{ name: string; counterfactual: string }>;
     expect(json.find((p) => p.name === 'no-checks-2016')!.counterfactual).toBe('');
+  });
+  it('list scenarios names the constructed ones', () => {
+    const json = JSON.parse(doorbell('list', 'scenarios', '--json').stdout) as Array<{ name: string; counterfactual: string }>;
+    expect(json.find((s) => s.name === 'arm64-ram-at-zero')!.counterfactual).toMatch(/^constructed layout/);
+    expect(json.find((s) => s.name === 'd05-hw-msi-hotplug')!.counterfactual).toBe('');
   });
   it('explain names the row\'s label first', () => {
     const cf = doorbell('explain', '--scenario', 'd05-hw-msi-hotplug', '--policy', 'no-checks-2016');

@@ -57,8 +57,8 @@ export interface EraSpan {
 
 /** The releases each kernel era covers (kernel/types.ts KernelEra). */
 export const ERA_SPANS: Readonly<Record<KernelEra, EraSpan>> = {
-  'v4.9': { first: '4.9', last: '4.10', text: '4.9-4.10', newer: 'every kernel since 4.11 reports reserved regions and maps an MSI doorbell for assigned devices' },
-  'v4.11': { first: SINCE.sysfsRegions, last: '5.3', text: '4.11-5.3', newer: 'no released kernel >= 5.4 maps over reserved regions', older: 'reserved_regions appeared in 4.11' },
+  'v4.9': { first: '4.9', last: '4.10', text: '4.9-4.10', newer: 'from 4.11 kernels list reserved regions in sysfs and map the MSI doorbell of an assigned device behind an arm64 SMMU' },
+  'v4.11': { first: SINCE.sysfsRegions, last: '5.3', text: '4.11-5.3', newer: 'no released kernel >= 5.4 lets VFIO map over a non-relaxable reserved region', older: 'reserved_regions appeared in 4.11' },
   type1: { first: SINCE.type1Enforces, text: '>= 5.4', older: 'VFIO type1 enforces reserved regions only from 5.4' },
   iommufd: { first: SINCE.iommufd, text: '>= 6.2', older: 'iommufd arrived in 6.2' },
 };

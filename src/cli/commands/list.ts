@@ -34,10 +34,10 @@ export default defineCommand({
     }
     const items = builtinScenarioNames().map((n) => {
       const s = resolveScenario(n);
-      return { name: s.name, title: s.title, source: s.source, description: s.description };
+      return { name: s.name, title: s.title, source: s.source, description: s.description, counterfactual: s.counterfactual ?? '' };
     });
     if (args.json) process.stdout.write(JSON.stringify(items, null, 2) + '\n');
-    else for (const s of items) process.stdout.write(`${s.name}\n    ${s.title}\n    source: ${s.source}\n`);
+    else for (const s of items) process.stdout.write(`${s.name}\n    ${s.title}\n    source: ${s.source}\n${s.counterfactual ? `    counterfactual: ${s.counterfactual}\n` : ''}`);
     return 0;
   },
 });
