@@ -12,6 +12,9 @@ export default definePolicy({
   position: 'reserve every region the VM may meet in firmware tables at boot',
   heldBy: 'Ben Herrenschmidt (POWER / PCI), relayed by Will Deacon',
   source: 'linux-arm-kernel, 9 Nov 2016; QEMU 7.1 AMD HT E820 reservation',
+  // hw/i386/pc.c pc_memory_init (8504f129450b) reserves the AMD HT range only (vm.qemu >= 7.1 models it under every
+  // policy); OpenVMM keeps the arm64 SW_MSI window out of guest RAM (domain.md section 9).
+  counterfactual: 'shipped only in part (QEMU 7.1 reserves the AMD HT range in E820 and OpenVMM keeps the arm64 SW_MSI window out of guest RAM): no VMM reserves every group\'s regions at boot',
   params: {},
   create: () => ({
     kernel: () => 'type1',

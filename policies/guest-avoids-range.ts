@@ -10,6 +10,8 @@ export default definePolicy({
   position: 'QEMU maps RAM around conflicts and tells the guest not to DMA there',
   heldBy: 'Christoffer Dall (KVM/arm maintainer), who called it disgusting',
   source: 'linux-arm-kernel, 9 Nov 2016',
+  // QEMU >= 8.2 passes the host's valid IOVA ranges only to a virtio-iommu guest (reserved probe entries).
+  counterfactual: 'never implemented: no VMM maps guest RAM around host reserved regions and tells a guest without a vIOMMU (QEMU >= 8.2 tells only virtio-iommu guests)',
   params: {},
   create: () => ({
     kernel: () => 'v4.11',

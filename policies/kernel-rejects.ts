@@ -9,6 +9,8 @@ export default definePolicy<{ backend: string }>({
   position: 'the kernel refuses maps over reserved ranges; QEMU fails what it was doing',
   heldBy: 'Alex Williamson (VFIO maintainer)',
   source: 'linux-arm-kernel, 9 Nov 2016; merged in Linux 5.4 (vfio_iommu_type1.c)',
+  // Shipped: type1 from 5.4, iommufd from 6.2 (QEMU >= 9.0 natively; older QEMU through the type1 compatibility container).
+  counterfactual: '',
   params: {
     backend: { values: ['type1', 'iommufd'], default: 'type1', doc: 'VFIO type1 (≥ 5.4) or iommufd (≥ 6.2)' },
   },

@@ -11,6 +11,8 @@ export default definePolicy<{ tolerate: string }>({
   position: 'the kernel maps anything; QEMU checks sysfs and aborts on overlap',
   heldBy: 'Will Deacon (arm64 / SMMU maintainer)',
   source: 'linux-arm-kernel, 9 Nov 2016 (reply to Alex Williamson)',
+  // qemu/qemu:hw/vfio/listener.c maps RAM without reading reserved_regions; it fails only on the kernel's refusal.
+  counterfactual: 'no released QEMU checks reserved_regions before mapping: QEMU stops only when the kernel refuses',
   params: {
     tolerate: {
       values: ['false', 'true'],

@@ -1,7 +1,8 @@
 // The policy interface. A policy only decides; the engine owns the kernel,
 // the VMM and the guest, applies decisions and enforces invariants. A policy
 // sees what its VMM could see: sysfs reserved_regions (from v4.11) and the
-// kernel's valid IOVA list (from v5.4), never PCI bridge windows.
+// kernel's valid IOVA list (from v5.4); PCI bridge windows only as arm64
+// 4.12-4.17 listed them (model/kernel-versions.ts).
 import type { Range } from './model/addr.js';
 import type { Host } from './model/host.js';
 import { IntervalSet } from './model/intervals.js';
@@ -73,6 +74,13 @@ export interface PolicyDefinition<P extends Record<string, string> = Record<stri
   readonly heldBy: string;
   /** Mail, commit or code the rule comes from. */
   readonly source: string;
+  /**
+   * '' when the position shipped as modelled (some kernel and QEMU did
+   * exactly this); otherwise why it is a what-if. Every row of a what-if
+   * policy is labelled counterfactual with this reason; so is every row of
+   * a module that leaves it out (UNDECLARED_STATUS).
+   */
+  readonly counterfactual?: string;
   readonly params: { readonly [K in keyof P]: ParamSpec };
   create(params: P): Omit<PolicyInstance, 'id' | 'name'>;
 }
@@ -82,6 +90,14 @@ export function definePolicy<P extends Record<string, string>>(def: PolicyDefini
 }
 
 export const PROCEED: Decision = { action: 'proceed' };
+
+/** The label of a policy whose definition does not say whether it shipped. */
+export const UNDECLARED_STATUS = 'a policy module that does not declare whether it shipped (its counterfactual field)';
+
+/** The policy's own what-if reason: '' for a position that shipped. */
+export function policyStatus(def: Pick<PolicyDefinition, 'counterfactual'>): string {
+  return def.counterfactual ?? UNDECLARED_STATUS;
+}
 
 /** Non-relaxable regions of the given groups, as the VMM reads them from sysfs. */
 export function visibleConflicts(view: HostView, groups: readonly number[]): IntervalSet | undefined {

@@ -53,7 +53,9 @@ describe('results directory', async () => {
       expect(lines[0]!.split(',')).toContain(col);
     }
     expect(lines).toHaveLength(1 + scenarios.length * allPolicies().length);
-    expect(lines[1]).toMatch(/,0x[0-9a-f]+,\d+,$/); // max_gpa, phys_bits_needed, first_error (empty)
+    expect(lines[0]!.split(',').at(-1)).toBe('counterfactual'); // appended last
+    // max_gpa, phys_bits_needed, first_error (empty), counterfactual (the 2016 kernel on a 5.15 host)
+    expect(lines[1]).toMatch(/,0x[0-9a-f]+,\d+,,kernel v4\.9 \(4\.9-4\.10\) run as 4\.10 on a host with a newer kernel: [^,]*$/);
   });
 
   it('report.txt is ASCII, has no tabs, and no line over 72 columns', () => {
@@ -77,6 +79,17 @@ describe('results directory', async () => {
     expect(text).toMatch(/^ {2}policy +lost +unlogged +host log +guest sees$/m);
     const md = String(files.get('report.md')).replace(/\s+/g, ' ');
     expect(md).toContain("Data loss of any kind is Alex Williamson's criterion");
+  });
+
+  it('report.txt marks every counterfactual row [n] and lists each reason once in a legend', () => {
+    const text = String(files.get('report.txt'));
+    const legend = text.split('\n').filter((l) => /^ {2}\[\d+\] /.test(l));
+    const reasons = [...new Set(rows.flatMap((r) => r.counterfactual.split('; ').filter(Boolean)))];
+    expect(legend).toHaveLength(reasons.length);
+    expect(text).toMatch(/^ {2}qemu-aborts \[\d+(,\d+)*\] /m);
+    // kernel-rejects on a host whose kernel it spans is history: no marker in its scenario's tables.
+    expect(text.split('== amd-ht-qemu70 ==')[1]!.split('==')[0]).toMatch(/^ {2}kernel-rejects {2,}\S/m);
+    expect(String(files.get('report.md'))).toMatch(/^- \[1\] /m);
   });
 
   it('report.txt puts the baseline first in every table', () => {

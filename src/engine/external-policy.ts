@@ -41,6 +41,7 @@ function validateDefinition(def: unknown, path: string): PolicyDefinition<Record
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(d['name'] as string)) fail(`name '${String(d['name'])}' is not lowercase letters, digits, . _ -`);
   if (POLICIES.some((p) => p.name === d['name'])) fail(`name '${String(d['name'])}' is a built-in policy's`);
   if (typeof d['create'] !== 'function') fail("'create' is not a function");
+  if (d['counterfactual'] !== undefined && typeof d['counterfactual'] !== 'string') fail("'counterfactual' is not a string ('' when the position shipped)");
   const params = d['params'] ?? {};
   if (typeof params !== 'object' || params === null) fail("'params' is not an object");
   for (const [k, p] of Object.entries(params as Record<string, unknown>)) {

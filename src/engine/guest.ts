@@ -31,6 +31,8 @@ export interface GuestContext {
   msiFor(group: number): MsiSetup;
   /** Guest RAM less what the machine's firmware tables reserve. */
   ram(): IntervalSet;
+  /** Why the host kernel gives this group's devices no MSIs at all (model/kernel-versions.ts), if it does not. */
+  msiUnavailable?(group: number): string | undefined;
 }
 
 interface ActiveDevice {
@@ -68,8 +70,12 @@ export class Guest {
       ? new AnalyticSet(spec.workload.buffers, pages)
       : new WorkingSet(spec.workload.buffers, pages, this.c.witness ? this.witness(spec) : undefined);
     this.devices.set(spec.name, { spec, set });
+    const noMsi = this.c.msiUnavailable?.(spec.group);
     const msi = this.c.msiFor(spec.group);
-    if (msi.kind === 'no-cookie') {
+    if (noMsi) {
+      this.msiSetupFailures++;
+      this.c.trace('kernel', `${spec.name}: ${noMsi}: the device gets no MSIs`);
+    } else if (msi.kind === 'no-cookie') {
       this.msiSetupFailures++;
       this.c.trace('kernel', `${spec.name}: ${msi.reason}: its MSIs fault`);
     } else if (!this.c.mappedFor(spec.group).intersect(this.doorbellPages(spec.group)).isEmpty) {

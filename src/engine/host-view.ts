@@ -1,14 +1,15 @@
 // What a VMM on a host can see, and the small draws a trial makes.
-import { findGroup, sysfsTypeName, type Host } from '../model/host.js';
+import { type Host, findGroup, sysfsTypeName } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
+import { effectiveKernel, hostAtKernel, msiUnavailableAt, sysfsRegionsAt } from '../model/kernel-versions.js';
 import { kernelFor } from '../kernel/index.js';
 import { KERNEL_ERAS, type KernelEra, type KernelModel } from '../kernel/types.js';
 import { PolicyError } from './result.js';
 import type { HostView, PolicyInstance, SysfsRegion } from '../policy.js';
 import type { Rng } from '../guest/rng.js';
 
-/** A policy's kernel on a host, and the view its VMM gets (sysfs only where the era has it). */
-export function hostFor(policy: PolicyInstance, host: Host): { kernel: KernelModel; view: HostView } {
+/** The era a policy's kernel() picks on a host (it sees only the platform). */
+export function eraOf(policy: PolicyInstance, host: Host): KernelEra {
   const blind: HostView = { platform: host.platform, arch: host.arch, kernel: host.kernel, regions: () => undefined };
   let era: KernelEra;
   try {
@@ -17,15 +18,43 @@ export function hostFor(policy: PolicyInstance, host: Host): { kernel: KernelMod
     throw new PolicyError(`policy ${policy.id}: kernel() threw: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!KERNEL_ERAS.includes(era)) throw new PolicyError(`policy ${policy.id}: kernel() returned ${JSON.stringify(era)}, expected one of ${KERNEL_ERAS.join(', ')}`);
+  return era;
+}
+
+export interface HostUnderPolicy {
+  readonly kernel: KernelModel;
+  readonly view: HostView;
+  /** The host as the era's kernel shows it (model/kernel-versions.ts hostAtKernel). */
+  readonly host: Host;
+  /** The kernel version the era runs as: the host's own when the era spans it, else the era's nearest release. */
+  readonly version: string;
+  /** Set when the era never ran on this host's kernel: why the run is a what-if. */
+  readonly whatIf?: string;
+  /** Why a device of this group gets no MSIs from that kernel, if it gets none. */
+  msiUnavailable(groupId: number): string | undefined;
+}
+
+/**
+ * A policy's kernel on a host, and the view its VMM gets (sysfs only where
+ * the version has it). An era runs as the nearest release it spans to the
+ * host's kernel, on the host as that release shows it.
+ */
+export function hostFor(policy: PolicyInstance, physical: Host): HostUnderPolicy {
+  const era = eraOf(policy, physical);
+  const { version, whatIf } = effectiveKernel(era, physical.kernel);
+  const host = hostAtKernel(physical, version);
   const kernel = kernelFor(era, host);
   const view: HostView = {
-    ...blind,
-    regions: (id) =>
-      kernel.regionsVisible
-        ? findGroup(host, id).regions.map((r): SysfsRegion => ({ start: r.start, last: r.last, type: sysfsTypeName(r.type) as SysfsRegion['type'] }))
-        : undefined,
+    platform: host.platform,
+    arch: host.arch,
+    kernel: version,
+    regions: (id) => {
+      if (!kernel.regionsVisible) return undefined;
+      return sysfsRegionsAt(host, findGroup(host, id), version)?.map((r): SysfsRegion => ({ start: r.start, last: r.last, type: sysfsTypeName(r.type) as SysfsRegion['type'] }));
+    },
   };
-  return { kernel, view };
+  const msiUnavailable = (id: number) => msiUnavailableAt(physical, findGroup(physical, id), version);
+  return { kernel, view, host, version, ...(whatIf ? { whatIf } : {}), msiUnavailable };
 }
 
 /** Index drawn with probability weight / total. */

@@ -6,6 +6,7 @@ import type { ResolvedPolicy } from './policies.js';
 import type { TrialResult } from './result.js';
 import { runTrial } from './trial.js';
 import { exactLoss } from './exact.js';
+import { counterfactualLabel } from './counterfactual.js';
 import { applyPoint, pointLabel } from '../scenario/params.js';
 
 export interface StudyPlan {
@@ -68,7 +69,7 @@ export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials
   }
   const exact = exactLoss(scenario, policy.instance);
   return {
-    row: { ...summarize(scenario.name, policy.id, results), dataLossExact: exact?.data, silentLossExact: exact?.silent },
+    row: { ...summarize(scenario.name, policy.id, results), dataLossExact: exact?.data, silentLossExact: exact?.silent, counterfactual: counterfactualLabel(scenario, policy) },
     loss: results.map((r) => (r.status === 'ok' ? trialLoss(r) : undefined)),
     hotplug: results.map((r) => (r.status === 'ok' && r.hotplugAttempts > 0 ? r.hotplugOk === r.hotplugAttempts : undefined)),
     results,

@@ -10,7 +10,8 @@ import { Containers } from '../vmm/containers.js';
 import { layOutAround, layoutFor, roundOut } from '../vmm/layout.js';
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
-import { drawWeighted, hostFor, nextDeviceMemory } from './host-view.js';
+import { type HostUnderPolicy, drawWeighted, hostFor, nextDeviceMemory } from './host-view.js';
+import { vfioMigrationBlocker } from '../model/kernel-versions.js';
 import { PolicyError, type TrialMetrics, type TrialResult } from './result.js';
 import { NO_TRACE, type Trace } from './trace.js';
 
@@ -60,6 +61,7 @@ export class TrialRun {
   private readonly guest: GuestProfile;
   private host: Host;
   private view: HostView;
+  private under: HostUnderPolicy;
   private vfio: Containers;
   private ram = IntervalSet.EMPTY;
   private sections: Range[] = [];
@@ -80,8 +82,9 @@ export class TrialRun {
     this.policy = input.policy;
     this.trace = input.trace ?? NO_TRACE;
     this.rng = new Rng(trialKey(input.seed, this.s.name, input.trial));
-    this.host = this.s.host;
-    const { kernel, view } = hostFor(this.policy, this.host);
+    this.under = hostFor(this.policy, this.s.host);
+    const { kernel, view } = this.under;
+    this.host = this.under.host;
     this.view = view;
     this.vfio = new Containers(kernel, this.trace);
     this.choose = input.choose;
@@ -90,8 +93,9 @@ export class TrialRun {
     this.g = new Guest({
       scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: this.trace !== NO_TRACE, exact: this.choose !== undefined,
       host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), msiFor: (g) => this.vfio.msiFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
+      msiUnavailable: (g) => this.under.msiUnavailable(g),
     });
-    this.trace('policy', `${this.policy.id}: kernel ${kernel.era} on ${this.host.platform}; guest '${this.guest.name}' honours [${this.guest.honours.join(', ')}]`);
+    this.trace('policy', `${this.policy.id}: kernel ${kernel.era} as ${this.under.version} on ${this.host.platform}${this.under.whatIf ? ` (which runs ${this.s.host.kernel})` : ''}; guest '${this.guest.name}' honours [${this.guest.honours.join(', ')}]`);
   }
 
   run(): TrialMetrics {
@@ -239,8 +243,16 @@ export class TrialRun {
    */
   private migrate(dest: { host: Host; file: string }): void {
     this.m.migrations++;
-    const { kernel, view } = hostFor(this.policy, dest.host);
+    const there = hostFor(this.policy, dest.host);
+    const { kernel, view } = there;
     const groups = this.g.activeGroups();
+    // QEMU refuses to migrate a VM whose assigned device cannot be migrated: the VM stays on the source.
+    const blocker = groups.length ? vfioMigrationBlocker(this.s.vm.qemu, this.under.version, there.version) : undefined;
+    if (blocker) {
+      this.m.migrationsAbortedVmm++;
+      this.trace('vmm', `migration to ${dest.file} blocked by QEMU: ${blocker}; the VM stays on the source`);
+      return;
+    }
     const decision = this.decideOn(view, { phase: 'migrate', ram: this.ram, groups });
     if (decision.action === 'abort') {
       this.m.migrationsAbortedVmm++;
@@ -251,7 +263,7 @@ export class TrialRun {
     const around = roundOut(decision.mapAround ?? IntervalSet.EMPTY).intersect(this.ram);
     const maps = this.sections.flatMap((s) => IntervalSet.of(s).subtract(this.unmappedByVmm.union(around)).ranges);
     for (const g of groups) {
-      const r = target.attach(findGroup(dest.host, g), maps);
+      const r = target.attach(findGroup(there.host, g), maps);
       if (r.status !== 'ok') {
         this.refusals += target.refusals;
         this.trace('vmm', `migration to ${dest.file} failed: the destination QEMU could not set up group ${g}; the VM keeps running on the source`);
@@ -260,12 +272,13 @@ export class TrialRun {
     }
     this.refusals += this.vfio.refusals;
     this.m.migrationsOk++;
-    this.host = dest.host;
+    this.host = there.host;
+    this.under = there;
     this.view = view;
     this.vfio = target;
     this.unmappedByVmm = this.unmappedByVmm.union(around);
     this.g.tell(decision, 'runtime');
-    this.trace('vmm', `migrated to ${dest.file} (${dest.host.platform}, kernel ${kernel.era})`);
+    this.trace('vmm', `migrated to ${dest.file} (${dest.host.platform}, kernel ${kernel.era} as ${there.version})`);
   }
 
   /** Guest reboot: it re-reads firmware tables (which now carry what it was told) and re-probes. */

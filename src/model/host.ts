@@ -45,8 +45,9 @@ export interface IommuGroup {
 }
 
 /**
- * A PCI bridge (switch or root port) window. Since 2019 (commit cd2c9fcf5c66)
- * these are not reported as reserved regions: no userspace can see them.
+ * A PCI bridge (switch or root port) window. arm64 reported host-bridge
+ * windows as reserved regions only in 4.12-4.17 (273df9635385, cd2c9fcf5c66;
+ * model/kernel-versions.ts derives them); elsewhere no userspace sees them.
  * Without ACS, a DMA from a group below the bridge to an address inside the
  * window is routed peer-to-peer before it reaches the IOMMU.
  */

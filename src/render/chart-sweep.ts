@@ -17,7 +17,7 @@ export async function sweepChart(info: RunInfo, scenario: string, rows: readonly
     data: {
       labels: [...axis.values],
       datasets: policies.map((p, i) => ({
-        label: p,
+        label: rows.some((r) => r.policy === p && r.counterfactual) ? `${p} (cf)` : p,
         data: axis.values.map((v) => { const r = at(p, v); return r && r.dataLoss.n ? r.dataLoss.p * 100 : null; }),
         borderColor: PALETTE[(i + 1) % PALETTE.length],
         backgroundColor: PALETTE[(i + 1) % PALETTE.length],

@@ -34,9 +34,10 @@ async function tradeoffPanel(info: RunInfo, scenario: string, rows: readonly Sum
           label: p.id,
           data: r ? [{ x: r.dataLoss.p * 100, y: r.requests.p * 100 }] : [],
           pointLabels: [label],
-          backgroundColor: PALETTE[(i + 1) % PALETTE.length],
-          borderColor: '#000000',
-          borderWidth: 1,
+          // Hollow: a counterfactual row (the report's legend says why).
+          backgroundColor: r?.counterfactual ? '#ffffff' : PALETTE[(i + 1) % PALETTE.length],
+          borderColor: r?.counterfactual ? PALETTE[(i + 1) % PALETTE.length] : '#000000',
+          borderWidth: r?.counterfactual ? 2.5 : 1,
           pointRadius: 8,
           pointStyle: SHAPES[i % SHAPES.length],
         };
@@ -75,13 +76,15 @@ export async function tradeoffChart(info: RunInfo, rows: readonly SummaryRow[]):
   const gridRows = Math.ceil(info.scenarios.length / cols);
   const titleH = 40;
   const legendH = 24 * Math.ceil(info.policies.length / 3) + 16;
-  const out = createCanvas(cols * PANEL_W, titleH + gridRows * PANEL_H + legendH);
+  const noteH = rows.some((r) => r.counterfactual) ? 24 : 0;
+  const out = createCanvas(cols * PANEL_W, titleH + gridRows * PANEL_H + legendH + noteH);
   const ctx = out.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, out.width, out.height);
   ctx.fillStyle = '#222222';
   ctx.font = `bold 16px "${FONT}"`;
   ctx.fillText(`Risk against success — ${info.trials} trials per point (seed ${info.seed})`, 12, 26);
+
   for (const [i, s] of info.scenarios.entries()) {
     const img = await loadImage(await tradeoffPanel(info, s.name, rows.filter((r) => r.scenario === s.name)));
     ctx.drawImage(img, (i % cols) * PANEL_W, titleH + Math.floor(i / cols) * PANEL_H);
@@ -96,6 +99,7 @@ export async function tradeoffChart(info: RunInfo, rows: readonly SummaryRow[]):
     ctx.fillStyle = '#222222';
     ctx.fillText(p.id, x + 14, y);
   }
+  if (noteH) ctx.fillText('Hollow marker: a counterfactual row (see the report\'s legend).', 20, titleH + gridRows * PANEL_H + legendH + 10);
   return out.toBuffer('image/png');
 }
 

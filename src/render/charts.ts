@@ -26,7 +26,8 @@ export async function scenarioChart(info: RunInfo, scenario: string, rows: reado
   const config: ChartConfiguration<'bar'> = {
     type: 'bar',
     data: {
-      labels: rows.map((r) => r.policy),
+      // (cf): a counterfactual row (summary.csv `counterfactual`); the report's legend says why.
+      labels: rows.map((r) => (r.counterfactual ? `${r.policy} (cf)` : r.policy)),
       datasets: used.map(([label, f], i) => ({
         label,
         data: rows.map((r) => percent(f(r))),

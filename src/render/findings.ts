@@ -2,8 +2,11 @@
 import type { SummaryRow } from '../results/model.js';
 import { percentText } from './format.js';
 
+/** How a finding names a row's policy (render/counterfactual.ts adds the what-if marker). */
+type Namer = (r: SummaryRow) => string;
+
 /** One sentence per scenario: who loses data (and how much of it silently), who refuses what, who does neither. */
-export function scenarioFinding(rows: readonly SummaryRow[], baseline: string): string {
+export function scenarioFinding(rows: readonly SummaryRow[], baseline: string, name: Namer = (r) => r.policy): string {
   const ran = rows.filter((r) => r.dataLoss.n > 0);
   const parts: string[] = [];
   const lossy = ran.filter((r) => r.dataLoss.k > 0);
@@ -11,13 +14,13 @@ export function scenarioFinding(rows: readonly SummaryRow[], baseline: string): 
   if (lossy.length === ran.length && ran.length > 1 && same(lossy)) {
     parts.push(`every policy loses DMA data in ${percentText(lossy[0]!.dataLoss.p)} of trials${silentPart(lossy[0]!)}`);
   } else {
-    for (const r of lossy) parts.push(`${r.policy}${r.policy === baseline ? ' (baseline)' : ''} loses DMA data in ${percentText(r.dataLoss.p)} of trials${silentPart(r)}`);
+    for (const r of lossy) parts.push(`${name(r)}${r.policy === baseline ? ' (baseline)' : ''} loses DMA data in ${percentText(r.dataLoss.p)} of trials${silentPart(r)}`);
     const clean = ran.filter((r) => r.dataLoss.k === 0);
-    for (const r of clean.filter((x) => failures(x).length > 0)) parts.push(`${r.policy} loses none but ${failures(r).join(' and ')}`);
-    const granting = clean.filter((r) => failures(r).length === 0).map((r) => r.policy);
+    for (const r of clean.filter((x) => failures(x).length > 0)) parts.push(`${name(r)} loses none but ${failures(r).join(' and ')}`);
+    const granting = clean.filter((r) => failures(r).length === 0).map(name);
     if (granting.length) parts.push(`${list(granting)} ${granting.length === 1 ? 'loses' : 'lose'} none and ${granting.length === 1 ? 'grants' : 'grant'} every request`);
   }
-  const broken = rows.filter((r) => r.dataLoss.n === 0).map((r) => r.policy);
+  const broken = rows.filter((r) => r.dataLoss.n === 0).map(name);
   if (broken.length) parts.push(`${list(broken)} errored in every trial`);
   const s = parts.join('; ');
   return `${s}.`;

@@ -30,35 +30,35 @@ export function exactText(p: number): string {
   return `${v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(3)}%`;
 }
 
-export function lossTables(sr: readonly SummaryRow[]): string[] {
+export function lossTables(sr: readonly SummaryRow[], name: (r: SummaryRow) => string = (r) => r.policy): string[] {
   const out: string[] = [];
   out.push('Data loss (any lost write) and silent loss (a lost write nothing', 'records): trials, 95% Wilson interval:', '');
   out.push(...asciiTable(['policy', 'trials', 'data loss', 'silent loss'], sr.map((r) => [
-    r.policy, String(r.dataLoss.n), pctInterval(r.dataLoss), pctInterval(r.silentLoss),
+    name(r), String(r.dataLoss.n), pctInterval(r.dataLoss), pctInterval(r.silentLoss),
   ])));
   const zero = sr.find((r) => r.dataLoss.n > 0 && r.dataLoss.k === 0);
   if (zero) out.push(`  A 0% row means at most 3/n at 95% by the rule of three (${percentText(3 / zero.dataLoss.n)} for`, `  n = ${zero.dataLoss.n}).`);
   if (sr.some((r) => r.lostBytesMean > 0)) {
     out.push('', 'Bytes lost per trial (mean), by who sees them:', '');
     out.push(...asciiTable(['policy', 'lost', ...VISIBILITIES.map((v) => VISIBILITY_HEADERS[v])], sr.map((r) => [
-      r.policy, bytesText(r.lostBytesMean), ...VISIBILITIES.map((v) => bytesText(r.lostBytesMeanByVisibility[v])),
+      name(r), bytesText(r.lostBytesMean), ...VISIBILITIES.map((v) => bytesText(r.lostBytesMeanByVisibility[v])),
     ])));
     const used = MECHANISMS.filter((m) => sr.some((r) => r.lostBytesMeanBy[m] > 0));
     out.push('', 'Bytes lost per trial (mean), by mechanism:', '');
-    out.push(...asciiTable(['policy', ...used], sr.map((r) => [r.policy, ...used.map((m) => bytesText(r.lostBytesMeanBy[m]))])));
+    out.push(...asciiTable(['policy', ...used], sr.map((r) => [name(r), ...used.map((m) => bytesText(r.lostBytesMeanBy[m]))])));
   }
   if (sr.some((r) => (r.dataLossExact !== undefined || r.silentLossExact !== undefined) && r.dataLoss.n > 0)) {
     out.push('', 'Simulated and computed exactly (engine/exact.ts):', '');
     const sim = (r: Rate) => (r.n ? percentText(r.p) : '-');
     const exact = (x: number | undefined) => (x === undefined ? '-' : exactText(x));
     out.push(...asciiTable(['policy', 'data loss', 'exact', 'silent loss', 'exact'], sr.map((r) => [
-      r.policy, sim(r.dataLoss), exact(r.dataLossExact), sim(r.silentLoss), exact(r.silentLossExact),
+      name(r), sim(r.dataLoss), exact(r.dataLossExact), sim(r.silentLoss), exact(r.silentLossExact),
     ])));
   }
   if (sr.some((r) => r.firmwareExposed.k > 0)) {
     out.push('', 'Guest RAM mapped over a live firmware DIRECT range, which the', 'firmware agent may overwrite at any time (trials; mean per trial):', '');
     out.push(...asciiTable(['policy', 'exposed', '4K pages', 'bytes'], sr.map((r) => [
-      r.policy, `${r.firmwareExposed.k}/${r.firmwareExposed.n}`, (r.firmwareExposedBytesMean / 4096).toFixed(1), bytesText(r.firmwareExposedBytesMean),
+      name(r), `${r.firmwareExposed.k}/${r.firmwareExposed.n}`, (r.firmwareExposedBytesMean / 4096).toFixed(1), bytesText(r.firmwareExposedBytesMean),
     ])));
   }
   return out;

@@ -6,6 +6,7 @@ import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
 import { LOSS_DEFINITION } from './loss-tables.js';
 import type { Comparison } from '../results/comparisons.js';
+import { LEGEND_INTRO, counterfactualLegend } from './counterfactual.js';
 
 const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
 const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
@@ -17,10 +18,12 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
   out.push(`doorbell ${info.doorbell} ran ${info.trials} seeded trials of each of ${info.policies.length} policies on ${info.scenarios.length} scenarios.`, '');
   const points = [...new Set(rows.map((r) => r.point))];
   const sweeping = (info.sweep ?? []).length > 0;
+  const legend = counterfactualLegend(rows);
   for (const s of info.scenarios) {
     const sr = rows.filter((r) => r.scenario === s.name);
-    out.push(`- **${s.name}**: ${sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline)}`);
+    out.push(`- **${s.name}**: ${sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline, legend.name)}`);
   }
+  if (legend.reasons.length) out.push('', LEGEND_INTRO, '', ...legend.reasons.map((reason, i) => `- [${i + 1}] ${reason}`));
   out.push('', 'Reproduce:', '', '```sh', reproduceCommand(info), '```', '');
   out.push(`Rates are k/n (p%) [95% Wilson interval]. ${LOSS_DEFINITION}`, '');
   out.push('## Policies', '', table(['policy', 'position', 'held by', 'kernel'], info.policies.map((p) => [p.id, p.position, p.heldBy, p.kernelEra])), '');
@@ -30,13 +33,13 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
     out.push(`## ${s.name}`, '', `**${s.title}.** ${s.description}`, '', `Source: ${s.source}`, '');
     out.push('```sh', reproduceCommand(info, s.ref), '```', '');
     if (sweeping) {
-      out.push(table(['point', 'policy', 'data loss (trials)', 'silent loss (trials)', 'hotplug ok', 'VM start'], points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => [pt, r.policy, rateText(r.dataLoss), rateText(r.silentLoss), fractionText(r.hotplug.k, r.hotplug.n), fractionText(r.vmStart.k, r.vmStart.n)]))), '');
+      out.push(table(['point', 'policy', 'data loss (trials)', 'silent loss (trials)', 'hotplug ok', 'VM start'], points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => [pt, legend.name(r), rateText(r.dataLoss), rateText(r.silentLoss), fractionText(r.hotplug.k, r.hotplug.n), fractionText(r.vmStart.k, r.vmStart.n)]))), '');
       out.push(`![${s.name} sweep](charts/sweep-${s.name}.png)`, '');
       continue;
     }
     out.push(table(
       ['policy', 'VM start', 'hotplug ok', 'VM crashes', 'data loss (trials)', 'silent loss (trials)', 'lost/trial', 'unlogged/trial', 'host-logged/trial', 'guest-visible/trial', 'faults/trial', 'RAM not for DMA', 'highest GPA'],
-      sr.map((r) => [r.policy, fractionText(r.vmStart.k, r.vmStart.n), fractionText(r.hotplug.k, r.hotplug.n), String(r.vmCrashes), rateText(r.dataLoss), rateText(r.silentLoss), bytesText(r.lostBytesMean),
+      sr.map((r) => [legend.name(r), fractionText(r.vmStart.k, r.vmStart.n), fractionText(r.hotplug.k, r.hotplug.n), String(r.vmCrashes), rateText(r.dataLoss), rateText(r.silentLoss), bytesText(r.lostBytesMean),
         bytesText(r.lostBytesMeanByVisibility.unlogged), bytesText(r.lostBytesMeanByVisibility.host_logged), bytesText(r.lostBytesMeanByVisibility.guest_visible),
         r.dmaFaultsMean.toPrecision(3), bytesText(r.ramUnusableBytes), hex(r.maxGpa)]),
     ), '');
@@ -52,7 +55,8 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
       out.push('Paired differences (Newcombe 95% interval; n.s. = not distinguishable from 0):', '');
       out.push(table(['first − second', 'data loss', 'silent loss', 'hotplug ok'], keys.map((k) => {
         const of = diffs.filter((c) => `${c.first} − ${c.second}` === k);
-        return [k, cell(of.find((c) => c.metric === 'data_loss')), cell(of.find((c) => c.metric === 'silent_loss')), cell(of.find((c) => c.metric === 'hotplug_ok'))];
+        const named = (id: string) => { const r = sr.find((x) => x.policy === id); return r ? legend.name(r) : id; };
+        return [`${named(of[0]!.first)} − ${named(of[0]!.second)}`, cell(of.find((c) => c.metric === 'data_loss')), cell(of.find((c) => c.metric === 'silent_loss')), cell(of.find((c) => c.metric === 'hotplug_ok'))];
       })), '');
     }
     out.push(`![${s.name}](charts/${s.name}.png)`, '');

@@ -8,6 +8,7 @@ import type { Comparison } from '../results/comparisons.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
 import { LOSS_DEFINITION, lossTables, pctInterval } from './loss-tables.js';
+import { type CounterfactualLegend, LEGEND_INTRO, TIE, counterfactualLegend, untie } from './counterfactual.js';
 
 export const REPORT_WIDTH = 72;
 
@@ -23,10 +24,20 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
   out.push('');
   const points = [...new Set(rows.map((r) => r.point))];
   const sweeping = (info.sweep ?? []).length > 0;
+  const legend = counterfactualLegend(rows);
   for (const s of info.scenarios) {
     const sr = rows.filter((r) => r.scenario === s.name);
-    const finding = sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline);
-    out.push(...wrap(`${s.name}: ${finding}`, REPORT_WIDTH, '- ', '  '));
+    const finding = sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline, (r) => legend.name(r).replace(' [', `${TIE}[`));
+    out.push(...wrap(`${s.name}: ${finding}`, REPORT_WIDTH, '- ', '  ').map(untie));
+  }
+  if (legend.reasons.length) {
+    out.push('');
+    para(LEGEND_INTRO);
+    out.push('');
+    legend.reasons.forEach((reason, i) => {
+      const key = `  [${i + 1}] `;
+      out.push(...wrap(reason, REPORT_WIDTH, key, ' '.repeat(key.length)));
+    });
   }
   out.push('', 'Everything below is reproduced by:', '', ...wrapCommand(reproduceCommand(info)), '');
   para(`Rates are k/n (p%) [95% Wilson interval]. ${LOSS_DEFINITION} Requests are VM start, device_add, memory hotplug and migration.`);
@@ -43,7 +54,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     para(`Source: ${s.source}`);
     out.push('', ...wrapCommand(reproduceCommand(info, s.ref)), '');
     if (sweeping) {
-      out.push(...sweepTable(info, sr, points));
+      out.push(...sweepTable(info, sr, points, legend));
       continue;
     }
     // Memory hotplug and migration columns appear only where the scenario has them.
@@ -53,7 +64,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     out.push(...asciiTable(
       ['policy', 'VM start', 'hotplug', ...(mem ? ['mem hotplug'] : []), ...(mig ? ['migration'] : []), 'VM crash'],
       sr.map((r) => [
-        r.policy,
+        legend.name(r),
         fractionText(r.vmStart.k, r.vmStart.n),
         fractionText(r.hotplug.k, r.hotplug.n),
         ...(mem ? [fractionText(r.memHotplugOk, r.memHotplugAttempts)] : []),
@@ -63,24 +74,25 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     ));
     if (sr.some((r) => r.hotplug.n > 0)) {
       out.push('', 'Hotplug success (device_add requests):', '');
-      out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [r.policy, rateText(r.hotplug)])));
+      out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [legend.name(r), rateText(r.hotplug)])));
     }
-    out.push('', ...lossTables(sr));
+    out.push('', ...lossTables(sr, legend.name));
     const diffs = comparisons.filter((c) => c.scenario === s.name);
     if (diffs.length) {
       out.push('', 'Paired differences (first minus second, percentage points, 95%', 'Newcombe interval for paired trials; ~ = not distinguishable from 0):', '');
       const pairs = [...new Set(diffs.map((c) => `${c.first}\u0000${c.second}`))];
       // Hotplug success is compared only where the scenario has hotplugs.
       const metrics = ['data_loss', 'silent_loss', ...(diffs.some((c) => c.metric === 'hotplug_ok' && c.n > 0) ? ['hotplug_ok'] : [])];
+      const named = (id: string) => { const r = sr.find((x) => x.policy === id); return r ? legend.name(r) : id; };
       out.push(...asciiTable(['first - second', ...metrics.map((m) => m.replace('_ok', ' ok').replace('_', ' '))], pairs.flatMap((key) => {
         const [first, second] = key.split('\u0000') as [string, string];
         const cell = (m: string) => diffText(diffs.find((c) => c.first === first && c.second === second && c.metric === m));
-        return [[first, ...metrics.map(cell)], [`  - ${second}`, ...metrics.map(() => '')]];
+        return [[named(first), ...metrics.map(cell)], [`  - ${named(second)}`, ...metrics.map(() => '')]];
       })));
     }
     out.push('', 'Loud failures (refused requests; refused calls and IOMMU faults', 'per trial, a faulted write is lost data too; devices without MSIs):', '');
     out.push(...asciiTable(['policy', 'refused by', 'calls', 'faults', 'no MSI'], sr.map((r) => [
-      r.policy,
+      legend.name(r),
       refusedBy(r),
       num(r.refusedCallsMean),
       num(r.dmaFaultsMean),
@@ -88,7 +100,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     ])));
     out.push('', 'Cost (guest RAM the VMM kept from DMA; address space used):', '');
     out.push(...asciiTable(['policy', 'RAM not for DMA', 'highest GPA', 'phys-bits'], sr.map((r) => [
-      r.policy,
+      legend.name(r),
       bytesText(r.ramUnusableBytes),
       hex(r.maxGpa),
       String(r.physBitsNeeded),
@@ -105,11 +117,11 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
 }
 
 /** A sweep: a row per point and policy, loss in one table, requests in another. */
-function sweepTable(info: RunInfo, sr: readonly SummaryRow[], points: readonly string[]): string[] {
+function sweepTable(info: RunInfo, sr: readonly SummaryRow[], points: readonly string[], legend: CounterfactualLegend): string[] {
   const keys = info.sweep.map((a) => a.key);
   const values = (point: string) => point.split(' ').map((kv) => kv.slice(kv.indexOf('=') + 1)).join(',');
   const head = `${keys.join(',')} / policy`;
-  const byPoint = points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => ({ id: `${values(pt)} ${r.policy}`, r })));
+  const byPoint = points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => ({ id: `${values(pt)} ${legend.name(r)}`, r })));
   const hotplugs = sr.some((r) => r.hotplug.n > 0);
   return [
     'Data loss and silent loss at each point (trials, 95% interval):', '',

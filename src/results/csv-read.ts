@@ -87,6 +87,7 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       ramUnusableBytes: BigInt(r['ram_unusable_bytes']!),
       maxGpa: BigInt(r['max_gpa']!),
       physBitsNeeded: num('phys_bits_needed'),
+      counterfactual: r['counterfactual'] ?? '',
     };
   });
 }

@@ -51,6 +51,8 @@ export interface SummaryRow {
   readonly ramUnusableBytes: bigint;
   readonly maxGpa: bigint;
   readonly physBitsNeeded: number;
+  /** Why the pair is a what-if (reasons joined by '; '), '' when it is history (engine/counterfactual.ts). */
+  readonly counterfactual: string;
 }
 
 export function summarize(scenario: string, policy: string, results: readonly TrialResult[]): SummaryRow {
@@ -113,8 +115,12 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     ramUnusableBytes: unusable,
     maxGpa,
     physBitsNeeded: bitsFor(maxGpa),
+    counterfactual: '',
   };
 }
+
+/** Separates the reasons of one `counterfactual` label; no reason contains it. */
+export const REASON_SEPARATOR = '; ';
 
 /** Fixed-precision decimal for CSV: stable across machines and locales. */
 export function dec(x: number, digits = 6): string {

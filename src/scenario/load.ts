@@ -25,7 +25,7 @@ export function loadScenarioFile(path: string, displayName = path): Scenario {
 export function parseScenario(text: string, file: string, path = file): Scenario {
   const sha256 = createHash('sha256').update(text).digest('hex');
   const root = openYaml(text, file, 'scenario');
-  const f = root.map(['name', 'title', 'source', 'description', 'host', 'vm', 'guests', 'devices', 'timeline']);
+  const f = root.map(['name', 'title', 'source', 'description', 'counterfactual', 'host', 'vm', 'guests', 'devices', 'timeline']);
   const need = (k: string) => f.get(k) ?? root.fail(`missing '${k}'`, `a '${k}' field`);
   const name = need('name').string();
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) need('name').fail(`'${name}' is not a scenario name`, 'lowercase letters, digits, . _ -');
@@ -49,6 +49,7 @@ export function parseScenario(text: string, file: string, path = file): Scenario
     title: need('title').string(),
     source: need('source').string(),
     description: need('description').string().replace(/\s+/g, ' ').trim(),
+    ...(f.get('counterfactual')?.present ? { counterfactual: f.get('counterfactual')!.string().replace(/\s+/g, ' ').trim() } : {}),
     file,
     sha256,
     host,

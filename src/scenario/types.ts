@@ -60,6 +60,8 @@ export interface Scenario {
   readonly title: string;
   readonly source: string;
   readonly description: string;
+  /** Why what the scenario describes never happened as such (a constructed layout or host); absent when it did. */
+  readonly counterfactual?: string;
   /** Path as given, and SHA-256 of the file's bytes (run.json fingerprint). */
   readonly file: string;
   readonly sha256: string;

@@ -4,6 +4,7 @@ import { defineCommand } from '../define.js';
 import { resolvePolicies } from '../../engine/policies.js';
 import { runTrial } from '../../engine/trial.js';
 import { VISIBILITIES } from '../../engine/result.js';
+import { counterfactualReasons } from '../../engine/counterfactual.js';
 import type { TraceData, TraceKind } from '../../engine/trace.js';
 import { InputError } from '../../errors.js';
 import { hex } from '../../model/addr.js';
@@ -30,6 +31,13 @@ export default defineCommand({
     const [policy] = await resolvePolicies([String(args.policy)]);
     if (!policy) throw new InputError('--policy: missing', 'a policy name or module');
     const events: Array<{ kind: TraceKind; text: string; data?: TraceData }> = [];
+    // The row's label first: what in this trial never shipped, if anything.
+    const whatIf = counterfactualReasons(scenario, policy);
+    events.push({
+      kind: 'policy',
+      text: whatIf.length ? `counterfactual: ${whatIf.join('; ')}` : 'history: this position ran on this kernel era on every host of the scenario',
+      data: { counterfactual: whatIf.join('; ') },
+    });
     const result = runTrial({ scenario, policy: policy.instance, seed, trial: t, trace: (kind, text, data) => events.push(data ? { kind, text, data } : { kind, text }) });
     const out = process.stdout;
     if (args.json) {

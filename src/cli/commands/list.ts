@@ -2,6 +2,7 @@
 import { defineCommand } from '../define.js';
 import { POLICIES } from '../../../policies/registry.js';
 import { builtinScenarioNames, resolveScenario } from '../../scenario/builtin.js';
+import { policyStatus } from '../../policy.js';
 
 export default defineCommand({
   command: 'list <what>',
@@ -17,12 +18,15 @@ export default defineCommand({
         position: p.position,
         heldBy: p.heldBy,
         source: p.source,
+        // '' when the position shipped; rows on a kernel the era never ran on are labelled too (doorbell explain).
+        counterfactual: policyStatus(p),
         params: Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, { values: v.values, default: v.default, doc: v.doc }])),
       }));
       if (args.json) process.stdout.write(JSON.stringify(items, null, 2) + '\n');
       else {
         for (const p of items) {
           process.stdout.write(`${p.name}\n    ${p.position}\n    held by: ${p.heldBy}\n    source: ${p.source}\n`);
+          process.stdout.write(`    status: ${p.counterfactual ? `counterfactual: ${p.counterfactual}` : 'shipped'}\n`);
           for (const [k, v] of Object.entries(p.params)) process.stdout.write(`    --policy ${p.name}:${k}=${v.values.join('|')} (default ${v.default}): ${v.doc}\n`);
         }
       }
@@ -30,10 +34,10 @@ export default defineCommand({
     }
     const items = builtinScenarioNames().map((n) => {
       const s = resolveScenario(n);
-      return { name: s.name, title: s.title, source: s.source, description: s.description };
+      return { name: s.name, title: s.title, source: s.source, description: s.description, counterfactual: s.counterfactual ?? '' };
     });
     if (args.json) process.stdout.write(JSON.stringify(items, null, 2) + '\n');
-    else for (const s of items) process.stdout.write(`${s.name}\n    ${s.title}\n    source: ${s.source}\n`);
+    else for (const s of items) process.stdout.write(`${s.name}\n    ${s.title}\n    source: ${s.source}\n${s.counterfactual ? `    counterfactual: ${s.counterfactual}\n` : ''}`);
     return 0;
   },
 });
