@@ -178,13 +178,14 @@ export class TrialRun {
       return 'vmm';
     }
     this.applyMapAround(decision);
+    const cold = this.ramMaps('cold');
     for (const d of ev.devices) {
-      if (this.vfio.attach(findGroup(this.host, this.device(d).group), this.ramMaps('cold')).status !== 'ok') {
+      if (this.vfio.attach(findGroup(this.host, this.device(d).group), cold).status !== 'ok') {
         this.trace('vmm', `qemu: vfio ${d}: failed to setup container; the VM does not start`);
         return 'kernel';
       }
     }
-    this.vfio.follow(this.ramMaps('cold'), this.ramMaps('runtime'));
+    if (ev.devices.length > 0) this.vfio.follow(cold, this.ramMaps('runtime'));
     this.g.tell(decision, 'firmware');
     for (const d of ev.devices) this.g.probe(this.device(d), this.step);
     return undefined;

@@ -52,19 +52,17 @@ export class Containers {
    * that went away and maps the new ones (region_del / region_add).
    */
   follow(from: readonly Section[], to: readonly Section[]): void {
-    const key = (s: Section) => `${s.start}/${s.last}/${s.rom ? 'r' : 'w'}`;
-    const before = new Set(from.map(key));
-    const after = new Set(to.map(key));
-    if (this.list.length > 0 && (from.some((s) => !after.has(key(s))) || to.some((s) => !before.has(key(s))))) {
-      this.trace('vmm', 'machine reset: the flat view changes below 1 MiB; the listener unmaps and maps to follow');
-    }
+    const same = (a: Section, b: Section) => a.start === b.start && a.last === b.last && !a.rom === !b.rom;
+    const gone = from.filter((s) => !to.some((t) => same(s, t)));
+    const added = to.filter((t) => !from.some((s) => same(s, t)));
+    if (this.list.length === 0 || (gone.length === 0 && added.length === 0)) return;
+    this.trace('vmm', 'machine reset: the flat view changes below 1 MiB; the listener unmaps and maps to follow');
     for (const c of this.list) {
-      for (const s of from) {
-        if (after.has(key(s))) continue;
+      for (const s of gone) {
         c.unmap(s);
         this.trace('kernel', `VFIO_IOMMU_UNMAP_DMA iova=${hex(s.start)} size=${hex(s.last - s.start + 1n)}`);
       }
-      for (const s of to) if (!before.has(key(s))) this.mapSection(c, s);
+      for (const s of added) this.mapSection(c, s);
     }
   }
 

@@ -22,7 +22,6 @@
 // - always: the 256 KiB SeaBIOS image, ROM at [0xfffc0000, 0xffffffff]
 //   (QEMU's default firmware; OVMF is pflash, romd, not mapped).
 import type { Range } from '../model/addr.js';
-import { IntervalSet } from '../model/intervals.js';
 import type { MachineType } from './layout.js';
 
 export interface Section extends Range {
@@ -43,16 +42,32 @@ const ISA_BIOS: Range = { start: 0xe0000n, last: 0xfffffn };
 /** pc.bios: SeaBIOS's 256 KiB image ends at 4 GiB (x86_bios_rom_init). */
 export const BIOS_ROM: Range = { start: 0xfffc0000n, last: 0xffffffffn };
 
-/** The sections the listener maps for `ram` (the machine's RAM blocks) in `phase`, in address order. */
+const COLD_ROMS: readonly Section[] = [{ ...BIOS_ROM, rom: true }];
+const RUNTIME_ROMS: readonly Section[] = [{ ...PC_ROM, rom: true }, { ...ISA_BIOS, rom: true }, ...COLD_ROMS];
+const LOW_ROM_AREA: Range = { start: PC_ROM.start, last: ISA_BIOS.last };
+
+/** The sections the listener maps for `ram` (the machine's RAM blocks, in order) in `phase`, in address order. */
 export function listenerSections(machine: MachineType, ram: readonly Range[], phase: Phase, vga: boolean): Section[] {
   if (machine !== 'q35' && machine !== 'pc') return ram.map((r) => ({ start: r.start, last: r.last }));
-  let holes = vga ? IntervalSet.of(VGA_WINDOW) : IntervalSet.EMPTY;
-  const roms: Section[] = [{ ...BIOS_ROM, rom: true }];
-  if (phase === 'runtime') {
-    holes = holes.union(IntervalSet.of({ start: PC_ROM.start, last: ISA_BIOS.last }));
-    roms.push({ ...PC_ROM, rom: true }, { ...ISA_BIOS, rom: true });
-  }
+  const holes: Range[] = vga ? [VGA_WINDOW] : [];
+  if (phase === 'runtime') holes.push(LOW_ROM_AREA);
+  const roms = phase === 'runtime' ? RUNTIME_ROMS : COLD_ROMS;
+  const out: Section[] = [];
+  let next = 0;
+  const push = (piece: Section) => {
+    while (next < roms.length && roms[next]!.start < piece.start) out.push(roms[next++]!);
+    out.push(piece);
+  };
   // Each RAM block stays its own section (its own MemoryRegion alias), split by the holes.
-  const sections: Section[] = ram.flatMap((r) => IntervalSet.of(r).subtract(holes).ranges.map((p) => ({ start: p.start, last: p.last })));
-  return [...sections, ...roms].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  for (const r of ram) {
+    let start = r.start;
+    for (const h of holes) {
+      if (h.last < start || h.start > r.last) continue;
+      if (h.start > start) push({ start, last: h.start - 1n });
+      start = h.last + 1n;
+    }
+    if (start <= r.last) push({ start, last: r.last });
+  }
+  while (next < roms.length) out.push(roms[next++]!);
+  return out;
 }

@@ -9,6 +9,7 @@ import { type Phase, type Section, listenerSections } from './listener.js';
 
 export class MemoryMap {
   private devices: Section[] = [];
+  private boot: Partial<Record<Phase, readonly Section[]>> = {};
 
   constructor(
     private readonly machine: MachineType,
@@ -38,7 +39,8 @@ export class MemoryMap {
 
   /** The sections the listener maps in `phase`, split around `skip` (what the VMM keeps unmapped). */
   sections(phase: Phase, skip: IntervalSet): Section[] {
-    const all = [...listenerSections(this.machine, this.bootRam, phase, this.vga), ...this.devices];
-    return all.flatMap((s) => IntervalSet.of(s).subtract(skip).ranges.map((p) => ({ ...s, start: p.start, last: p.last })));
+    const all = [...(this.boot[phase] ??= listenerSections(this.machine, this.bootRam, phase, this.vga)), ...this.devices];
+    if (skip.isEmpty) return all;
+    return all.flatMap((s) => (skip.overlaps(s) ? IntervalSet.of(s).subtract(skip).ranges.map((p) => ({ ...s, start: p.start, last: p.last })) : [s]));
   }
 }
