@@ -88,6 +88,26 @@ describe('an aarch64 virt guest hot-adding memory on an x86 host (the real QEMU 
   });
 });
 
+describe('the mirror case: a q35 guest on an arm64 host', () => {
+  it('its DIMM goes above 4 GiB, where q35 puts device memory, not right after its 1 GiB of RAM', () => {
+    const s = parseScenario(`
+name: q35-on-arm64
+title: t
+source: hw/i386/pc.c pc_get_device_memory_range
+description: d
+host: { platform: arm64 host, arch: aarch64, iommu: arm-smmu-v3, kernel: "6.1", groups: [{ id: 2 }] }
+vm: { machine: q35, ram: 1GiB }
+devices: [{ name: nic0, group: 2, workload: { buffers: 16 } }]
+timeline:
+  - start: { devices: [nic0] }
+  - memory-hotplug: { kind: pc-dimm, size: 1GiB }
+`, 'q35-on-arm64.yaml');
+    const lines: string[] = [];
+    expect(trial(s, 'kernel-rejects', 0, lines)).toMatchObject({ memHotplugOk: 1, maxGpa: 0x13fffffffn });
+    expect(lines.join('\n')).toMatch(/pc-dimm \[0x100000000-0x13fffffff\] plugged/);
+  });
+});
+
 describe('virtio-mem plugs request by request (hw/virtio/virtio-mem.c, hw/vfio/listener.c vfio_ram_discard_notify_populate)', () => {
   it('a Linux guest asks for one 128 MiB memory block per request', () => {
     expect(plugRequests({ start: 0x80000000n, last: 0x9fffffffn }).map((r) => r.start)).toEqual([0x80000000n, 0x88000000n, 0x90000000n, 0x98000000n]);
