@@ -36,6 +36,16 @@ describe('the built-in library', () => {
     }
   });
 
+  it('amd-ht-qemu71 with a named CPU model (40 phys-bits, target/i386/cpu.c): QEMU exits before the VM starts', () => {
+    const s = resolveScenario('amd-ht-qemu71');
+    const named = { ...s, vm: { ...s.vm, cpuModel: 'named' as const } };
+    const lines: string[] = [];
+    expect(trial(named, 'kernel-rejects', 0, lines)).toMatchObject({ vmStarted: false, startFailure: 'layout' });
+    expect(lines.join('\n')).toMatch(/Address space limit 0xffffffffff < 0x2073fffffff phys-bits too low \(40\)/);
+    // QEMU 7.0 had no such exit: the same guest starts and fails at the map (amd-ht-qemu70).
+    expect(trial({ ...named, vm: { ...named.vm, qemu: '7.0' } }, 'kernel-rejects')).toMatchObject({ vmStarted: false, startFailure: 'kernel' });
+  });
+
   it('aarch64-guest-on-amd-host: 4 GiB from 1 GiB covers 0xfee00000; type1 refuses the start', () => {
     expect(trial(resolveScenario('aarch64-guest-on-amd-host'), 'kernel-rejects')).toMatchObject({ vmStarted: false, startFailure: 'kernel' });
     expect(traceOf('aarch64-guest-on-amd-host', 'kernel-rejects')).toMatch(/-EINVAL: \[0xfee00000-0xfeefffff\] msi/);
@@ -57,6 +67,9 @@ describe('the built-in library', () => {
     const t = traceOf('cometlake-isa-bridge-5.4', 'kernel-rejects');
     expect(t).toMatch(/attach group 11 to new container 0 = 0/);
     expect(t).toMatch(/= -EINVAL: \[0x0-0xffffff\] direct/);
+    // With a VGA device, cold-plug low RAM is [0, 0x9ffff] and [0xc0000, 2 GiB): the listener
+    // tries both; QEMU 4.2 printed each failure, the report quotes the second.
+    expect(t).toMatch(/vfio_dma_map\(iova=0x0, size=0xa0000\) = -EINVAL[^\n]*\n[^\n]*vfio_dma_map\(iova=0xc0000, size=0x7ff40000\) = -EINVAL/);
     // The range is software-imposed (d8018a0e9195: "self imposed and need not be enforced by drivers such as vfio"):
     // no firmware agent writes there. Half the audio buffers sit below 4 GiB, some in [0, 16 MiB), and lose nothing,
     // even as 5.3 shows the range (qemu-aborts' permissive era runs as 5.3 and maps through when told to tolerate).
@@ -68,6 +81,11 @@ describe('the built-in library', () => {
 
   it('cometlake-isa-bridge-5.4: the 2016 baseline runs as 4.10, which had no ISA region (model/kernel-versions.ts)', () => {
     expect(trial(resolveScenario('cometlake-isa-bridge-5.4'), 'no-checks-2016')).toMatchObject({ vmStarted: true, lostOps: 0, refusedCalls: 0 });
+  });
+
+  it('cometlake-isa-bridge-5.4: reserving [0, 16 MiB) from boot leaves the x86 guest no RAM below 1 MiB: it does not start', () => {
+    expect(trial(resolveScenario('cometlake-isa-bridge-5.4'), 'firmware-reserved-hotplug')).toMatchObject({ vmStarted: false, startFailure: 'layout' });
+    expect(traceOf('cometlake-isa-bridge-5.4', 'firmware-reserved-hotplug')).toMatch(/x86 guest without RAM at \[0x0-0x9ffff\]/);
   });
 
   it('cometlake-isa-bridge-5.5: the relaxable region stops no kernel that reports it relaxable; 5.3 reported it direct', () => {
@@ -113,6 +131,13 @@ describe('the built-in library', () => {
     expect(trial(resolveScenario('memory-hotplug-over-doorbell'), 'qemu-aborts')).toMatchObject({ vmCrashed: false, memHotplugOk: 0 });
     // Ben's VMM knew the doorbell from boot and put the DIMM elsewhere.
     expect(trial(resolveScenario('memory-hotplug-over-doorbell'), 'firmware-reserved-hotplug')).toMatchObject({ vmCrashed: false, memHotplugOk: 1, lostOps: 0 });
+  });
+
+  it('aarch64-guest-dimm-on-x86-host: the DIMM goes to virt\'s device memory at 0x80000000, over 0xfee00000; the VM aborts', () => {
+    expect(trial(resolveScenario('aarch64-guest-dimm-on-x86-host'), 'kernel-rejects')).toMatchObject({ vmStarted: true, vmCrashed: true, memHotplugOk: 0 });
+    expect(traceOf('aarch64-guest-dimm-on-x86-host', 'kernel-rejects')).toMatch(/vfio_dma_map\(iova=0x80000000, size=0x80000000\) = -EINVAL: \[0xfee00000-0xfeefffff\] msi/);
+    expect(over(resolveScenario('aarch64-guest-dimm-on-x86-host'), 'no-checks-2016', 100, (m) => m.lostBytesBy.msi) > 0).toBe(true);
+    expect(trial(resolveScenario('aarch64-guest-dimm-on-x86-host'), 'firmware-reserved-hotplug')).toMatchObject({ vmCrashed: false, memHotplugOk: 1, lostOps: 0 });
   });
 
   it('migrate-to-d05: the destination refuses under kernel-rejects (VM stays on the source); the 4.x kernels cannot migrate', () => {

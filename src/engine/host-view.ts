@@ -1,6 +1,5 @@
 // What a VMM on a host can see, and the small draws a trial makes.
 import { type Host, findGroup, sysfsTypeName } from '../model/host.js';
-import { IntervalSet } from '../model/intervals.js';
 import { effectiveKernel, hostAtKernel, msiUnavailableAt, sysfsRegionsAt } from '../model/kernel-versions.js';
 import { kernelFor } from '../kernel/index.js';
 import { KERNEL_ERAS, type KernelEra, type KernelModel } from '../kernel/types.js';
@@ -66,16 +65,4 @@ export function drawWeighted(rng: Rng, weights: readonly number[]): number {
     if (u < 0) return i;
   }
   return weights.length - 1;
-}
-
-/** Device memory goes above RAM, 1 GiB aligned, clear of firmware-reserved ranges. */
-export function nextDeviceMemory(ram: IntervalSet, reserved: IntervalSet, size: bigint, x86: boolean): bigint {
-  const GiB = 1n << 30n;
-  let at = (((ram.max() ?? 0n) + GiB) / GiB) * GiB;
-  if (x86 && at < 4n * GiB) at = 4n * GiB;
-  for (;;) {
-    const hit = reserved.union(ram).firstOverlap({ start: at, last: at + size - 1n });
-    if (!hit) return at;
-    at = ((hit.last + GiB) / GiB) * GiB;
-  }
 }

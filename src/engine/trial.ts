@@ -7,10 +7,14 @@ import type { LossProbabilities } from '../guest/analytic-set.js';
 import { Rng } from '../guest/rng.js';
 import { Guest } from './guest.js';
 import { Containers } from '../vmm/containers.js';
-import { layOutAround, layoutFor, roundOut } from '../vmm/layout.js';
+import { guestPhysBits, layoutFor, roundOut } from '../vmm/layout.js';
+import type { Phase, Section } from '../vmm/listener.js';
+import { MemoryMap } from '../vmm/memory-map.js';
+import { reserveAround } from '../vmm/reserve.js';
+import { VIRTIO_MEM_BLOCK, hotplugMemoryOf, plugRequests, plugVirtioMem } from '../vmm/device-memory.js';
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
-import { type HostUnderPolicy, drawWeighted, hostFor, nextDeviceMemory } from './host-view.js';
+import { type HostUnderPolicy, drawWeighted, hostFor } from './host-view.js';
 import { vfioMigrationBlocker } from '../model/kernel-versions.js';
 import { PolicyError, type TrialMetrics, type TrialResult } from './result.js';
 import { NO_TRACE, type Trace } from './trace.js';
@@ -64,7 +68,7 @@ export class TrialRun {
   private under: HostUnderPolicy;
   private vfio: Containers;
   private ram = IntervalSet.EMPTY;
-  private sections: Range[] = [];
+  private mem = new MemoryMap('explicit', false, [], undefined);
   private firmwareReserved = IntervalSet.EMPTY;
   private unmappedByVmm = IntervalSet.EMPTY;
   private readonly g: Guest;
@@ -141,36 +145,46 @@ export class TrialRun {
 
   /** VM start: layout, the policy's check, attach + map (hw/vfio/listener.c: a failure here exits QEMU). */
   private start(ev: Ev<'start'>): TrialMetrics['startFailure'] {
-    const layout = layoutFor(this.s.vm);
+    const vm = this.s.vm;
+    const physBits = guestPhysBits(vm.cpuModel, vm.physBits, this.host.physBits);
+    const layout = layoutFor({ ...vm, physBits, hotplugMemory: hotplugMemoryOf(this.s.timeline) });
     if (layout.status === 'error') {
       this.trace('vmm', `qemu: ${layout.message}; the VM does not start`);
       return 'layout';
     }
-    this.sections = [...layout.sections];
+    let ram: readonly Range[] = layout.ram;
     this.firmwareReserved = IntervalSet.from(layout.firmwareReserved);
     const coldGroups = ev.devices.map((d) => this.device(d).group);
     // Only a policy that plans at creation needs every host and group the VM may meet.
     const reserveAtCreation = this.policy.reserveAtCreation?.bind(this.policy);
-    const reserve = reserveAtCreation ? policyCall(this.policy, 'reserveAtCreation', () => reserveAtCreation({ ram: IntervalSet.from(this.sections), plan: this.plan(coldGroups) })) : undefined;
+    const reserve = reserveAtCreation ? policyCall(this.policy, 'reserveAtCreation', () => reserveAtCreation({ ram: IntervalSet.from(ram), plan: this.plan(coldGroups) })) : undefined;
     if (reserve !== undefined && !(reserve instanceof IntervalSet)) throw new PolicyError(`policy ${this.policy.id}: reserveAtCreation returned ${typeof reserve}, expected an IntervalSet`);
     if (reserve && !reserve.isEmpty) {
-      this.sections = layOutAround(this.sections, reserve);
+      const laid = reserveAround(vm.machine, ram, reserve);
+      if (laid.status === 'error') {
+        this.trace('vmm', `firmware tables reserve ${reserve.ranges.map(formatRange).join(' ')}: ${laid.message}; the guest cannot boot`);
+        return 'layout';
+      }
+      ram = laid.ram;
       this.firmwareReserved = this.firmwareReserved.union(roundOut(reserve));
-      this.trace('vmm', `firmware tables reserve ${reserve.ranges.map(formatRange).join(' ')}; RAM laid out as ${this.sections.map(formatRange).join(' ')}`);
+      this.trace('vmm', `firmware tables reserve ${reserve.ranges.map(formatRange).join(' ')}; RAM laid out as ${ram.map(formatRange).join(' ')}`);
     }
-    this.ram = IntervalSet.from(this.sections);
+    this.mem = new MemoryMap(vm.machine, vm.vga, ram, layout.deviceMemory, reserve && roundOut(reserve));
+    this.ram = IntervalSet.from(ram);
     const decision = this.decide({ phase: 'start', ram: this.ram, groups: coldGroups });
     if (decision.action === 'abort') {
       this.trace('vmm', `qemu refuses to start: ${decision.reason}`);
       return 'vmm';
     }
     this.applyMapAround(decision);
+    const cold = this.ramMaps('cold');
     for (const d of ev.devices) {
-      if (this.vfio.attach(findGroup(this.host, this.device(d).group), this.ramMaps()).status !== 'ok') {
+      if (this.vfio.attach(findGroup(this.host, this.device(d).group), cold).status !== 'ok') {
         this.trace('vmm', `qemu: vfio ${d}: failed to setup container; the VM does not start`);
         return 'kernel';
       }
     }
+    if (ev.devices.length > 0) this.vfio.follow(cold, this.ramMaps('runtime'));
     this.g.tell(decision, 'firmware');
     for (const d of ev.devices) this.g.probe(this.device(d), this.step);
     return undefined;
@@ -187,7 +201,7 @@ export class TrialRun {
       return;
     }
     this.applyMapAround(decision);
-    const r = this.vfio.attach(findGroup(this.host, spec.group), this.ramMaps());
+    const r = this.vfio.attach(findGroup(this.host, spec.group), this.ramMaps('runtime'));
     if (r.status !== 'ok') {
       this.m.hotplugRejectedKernel++;
       this.trace('vmm', `device_add ${name} failed (-${r.result.errno}); the VM keeps running`);
@@ -205,10 +219,18 @@ export class TrialRun {
     this.trace('vmm', `device_del ${name}`);
   }
 
-  /** Returns true if the VM crashed: a pc-dimm whose map fails ends in hw_error (hw/vfio/listener.c). */
+  /**
+   * A memory device goes where the guest machine puts it (vmm/device-memory.ts).
+   * Returns true if the VM crashed: a pc-dimm whose map fails ends in hw_error
+   * (hw/vfio/listener.c); virtio-mem keeps what it plugged before a refusal.
+   */
   private memoryHotplug(ev: Ev<'memory-hotplug'>): boolean {
     this.m.memHotplugAttempts++;
-    const at = ev.at ?? nextDeviceMemory(this.ram, this.firmwareReserved, ev.size, this.s.host.arch === 'x86_64');
+    const at = ev.at ?? this.mem.place(ev.size, ev.memKind, this.ram.union(this.firmwareReserved));
+    if (at === undefined) {
+      this.trace('vmm', `${ev.memKind}: could not find position in guest address space for memory device; device_add fails, the VM keeps running`);
+      return false;
+    }
     const added = { start: at, last: at + ev.size - 1n };
     if (this.ram.overlaps(added)) throw new Error(`memory-hotplug at ${formatRange(added)} overlaps guest RAM`);
     const decision = this.decide({ phase: 'memory-hotplug', ram: this.ram, added, kind: ev.memKind, attached: this.vfio.attachedGroups() });
@@ -217,23 +239,32 @@ export class TrialRun {
       this.trace('vmm', `${ev.memKind} ${formatRange(added)} refused by the VMM: ${decision.reason}`);
       return false;
     }
-    const around = roundOut(decision.mapAround ?? IntervalSet.EMPTY);
-    const r = this.vfio.mapEverywhere(IntervalSet.of(added).subtract(around).ranges);
-    if (r.status !== 'ok') {
-      if (ev.memKind === 'pc-dimm') {
+    const around = roundOut(decision.mapAround ?? IntervalSet.EMPTY).intersect(IntervalSet.of(added));
+    if (ev.memKind === 'virtio-mem') {
+      const { plugged, busy } = plugVirtioMem(this.vfio, added, around);
+      if (plugged.length > 0) this.addMemory(plugged, around, decision, VIRTIO_MEM_BLOCK);
+      if (busy) {
+        this.trace('vmm', `virtio-mem ${formatRange(added)}: request ${formatRange(busy)} rolled back, VIRTIO_MEM_RESP_BUSY; ${plugged.length} of ${plugRequests(added).length} requests plugged stay; the guest retries that block, the VM keeps running`);
+        return false;
+      }
+    } else {
+      if (this.vfio.mapEverywhere(IntervalSet.of(added).subtract(around).ranges).status !== 'ok') {
         this.trace('vmm', 'qemu: hw_error("vfio: DMA mapping failed, unable to continue"): the VM aborts');
         return true;
       }
-      this.trace('vmm', `virtio-mem ${formatRange(added)}: plug rolled back, error returned; the VM keeps running`);
-      return false;
+      this.addMemory([added], around, decision);
     }
     this.m.memHotplugOk++;
-    this.ram = this.ram.union(IntervalSet.of(added));
-    this.sections.push(added);
-    this.unmappedByVmm = this.unmappedByVmm.union(around.intersect(IntervalSet.of(added)));
-    this.g.tell(decision, 'runtime');
     this.trace('vmm', `${ev.memKind} ${formatRange(added)} plugged`);
     return false;
+  }
+
+  /** Plugged memory becomes guest RAM, and sections the listener maps for later containers. */
+  private addMemory(ranges: readonly Range[], around: IntervalSet, decision: Decision, granularity?: bigint): void {
+    this.mem.add(ranges, granularity);
+    this.ram = this.ram.union(IntervalSet.from(ranges));
+    this.unmappedByVmm = this.unmappedByVmm.union(around.intersect(IntervalSet.from(ranges)));
+    this.g.tell(decision, 'runtime');
   }
 
   /**
@@ -261,7 +292,7 @@ export class TrialRun {
     }
     const target = new Containers(kernel, this.trace);
     const around = roundOut(decision.mapAround ?? IntervalSet.EMPTY).intersect(this.ram);
-    const maps = this.sections.flatMap((s) => IntervalSet.of(s).subtract(this.unmappedByVmm.union(around)).ranges);
+    const maps = this.ramMaps('cold', around);
     for (const g of groups) {
       const r = target.attach(findGroup(there.host, g), maps);
       if (r.status !== 'ok') {
@@ -270,6 +301,7 @@ export class TrialRun {
         return;
       }
     }
+    target.follow(maps, this.ramMaps('runtime', around));
     this.refusals += this.vfio.refusals;
     this.m.migrationsOk++;
     this.host = there.host;
@@ -308,9 +340,9 @@ export class TrialRun {
     this.vfio.remapAround(around);
   }
 
-  /** RAM as QEMU maps it: one map per section, split around what the VMM keeps unmapped. */
-  private ramMaps(): Range[] {
-    return this.sections.flatMap((s) => IntervalSet.of(s).subtract(this.unmappedByVmm).ranges);
+  /** RAM as QEMU's listener maps it in `phase`, split around what the VMM keeps unmapped. */
+  private ramMaps(phase: Phase, alsoAround = IntervalSet.EMPTY): Section[] {
+    return this.mem.sections(phase, this.unmappedByVmm.union(alsoAround));
   }
 
   /** Every host and group the VM may meet, for a policy that plans at creation. */

@@ -15,6 +15,14 @@ export const SCENARIO_DEFAULTS = {
   },
   vm: {
     qemu: '9.2',
+    /**
+     * -cpu host (or max) under KVM: the guest gets the host's phys-bits, as
+     * doorbell has always modelled it and as the library's sources describe
+     * (a named model would get 40: amd-ht-qemu71 would then not start).
+     */
+    cpuModel: 'host' as 'host' | 'max' | 'named',
+    /** QEMU's default display (-vga std) and libvirt's default video devices are VGA-compatible. */
+    vga: true,
     /** One MSI controller (one ITS) per SW_MSI window: one doorbell page. */
     swMsiDoorbells: 1,
   },

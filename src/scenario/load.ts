@@ -11,6 +11,7 @@ import { SCENARIO_DEFAULTS as D } from './defaults.js';
 import { LIMITS } from './limits.js';
 import { readFileOrFail, readHost, readRangeWith } from './load-host.js';
 import { loadRelative, readTimeline } from './load-timeline.js';
+import { versionAtLeast } from '../vmm/layout.js';
 import type { DeviceSpec, GuestProfile, Scenario, SourceFileInfo, VmSpec } from './types.js';
 
 export { LIMITS } from './limits.js';
@@ -74,7 +75,7 @@ export function withHost(s: Scenario, host: Host, hostFile: string, sha256: stri
 }
 
 function readVm(c: Cursor, host: Host): VmSpec {
-  const f = c.map(['machine', 'ram', 'qemu', 'cpu_vendor', 'phys_bits', 'pci_hole64', 'ranges', 'sw_msi_doorbells']);
+  const f = c.map(['machine', 'ram', 'qemu', 'machine_version', 'cpu_vendor', 'cpu_model', 'phys_bits', 'pci_hole64', 'vga', 'ranges', 'sw_msi_doorbells']);
   const machine = (f.get('machine') ?? c.fail("missing 'machine'", 'virt, q35, pc or explicit')).enumOf(['virt', 'q35', 'pc', 'explicit'] as const);
   const rangeCursors = f.get('ranges')?.present ? f.get('ranges')!.seq() : undefined;
   const ranges = rangeCursors?.map((x) => readRangeWith(x, []).range);
@@ -97,13 +98,24 @@ function readVm(c: Cursor, host: Host): VmSpec {
   if (ram > 1n << 52n) (ramCursor ?? c).fail(`RAM size ${ram} is absurd`, 'at most 4 PiB');
   const cpuDefault = host.arch === 'aarch64' ? 'arm' : host.iommu === 'amd' ? 'amd' : 'intel';
   const pciHole = f.get('pci_hole64')?.quantity();
+  const physBits = f.get('phys_bits')?.int(32, 64);
+  const qemu = f.get('qemu')?.string() ?? D.vm.qemu;
+  const mv = f.get('machine_version');
+  const machineVersion = mv?.string();
+  // A QEMU binary offers its own and older versioned machine types only.
+  if (mv && machineVersion !== undefined && !(/^[0-9]+(\.[0-9]+){0,2}$/.test(machineVersion) && versionAtLeast(qemu, machineVersion))) {
+    mv.fail(`machine type version '${machineVersion}' is not one QEMU ${qemu} has`, `a version such as 7.0, at most ${qemu}`);
+  }
   return {
     machine,
     ram,
-    qemu: f.get('qemu')?.string() ?? D.vm.qemu,
+    qemu,
+    ...(machineVersion !== undefined ? { machineVersion } : {}),
     cpuVendor: f.get('cpu_vendor')?.enumOf(['amd', 'intel', 'arm'] as const) ?? cpuDefault,
-    physBits: f.get('phys_bits')?.int(32, 64) ?? host.physBits,
+    cpuModel: f.get('cpu_model')?.enumOf(['host', 'max', 'named'] as const) ?? D.vm.cpuModel,
+    ...(physBits !== undefined ? { physBits } : {}),
     ...(pciHole !== undefined ? { pciHole64: pciHole } : {}),
+    vga: f.get('vga')?.bool() ?? D.vm.vga,
     ...(ranges ? { ranges } : {}),
     swMsiDoorbells: f.get('sw_msi_doorbells')?.int(1, 256) ?? D.vm.swMsiDoorbells,
   };

@@ -1,9 +1,15 @@
 // A scenario after validation: every address a bigint, every default filled.
 import type { Host } from '../model/host.js';
-import type { LayoutRequest } from '../vmm/layout.js';
+import type { CpuModel, LayoutRequest } from '../vmm/layout.js';
 
 /** The guest machine: QEMU's layout inputs, and the doorbells the kernel maps for it. */
-export interface VmSpec extends LayoutRequest {
+export interface VmSpec extends Omit<LayoutRequest, 'physBits' | 'hotplugMemory'> {
+  /** -cpu: with the host's phys-bits, decides the guest's (vmm/layout.ts guestPhysBits). */
+  readonly cpuModel: CpuModel;
+  /** -cpu ...,phys-bits=N, when given. */
+  readonly physBits?: number;
+  /** A VGA-compatible display device claims the legacy window 0xa0000-0xbffff (vmm/listener.ts). */
+  readonly vga: boolean;
   readonly swMsiDoorbells: number;
 }
 

@@ -7,6 +7,7 @@ import type { IommuGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 import type { Container, KernelModel, KernelResult, MsiSetup } from '../kernel/types.js';
 import type { Trace } from '../engine/trace.js';
+import type { Section } from './listener.js';
 
 export type CallOutcome =
   | { readonly status: 'ok' }
@@ -19,7 +20,7 @@ export class Containers {
 
   constructor(private readonly kernel: KernelModel, private readonly trace: Trace) {}
 
-  attach(group: IommuGroup, ram: readonly Range[]): CallOutcome {
+  attach(group: IommuGroup, sections: readonly Section[]): CallOutcome {
     let last: CallOutcome | undefined;
     for (const c of this.list) {
       last = this.call(`attach group ${group.id} to container ${this.list.indexOf(c)}`, () => c.attach(group));
@@ -32,12 +33,55 @@ export class Containers {
     const fresh = this.kernel.newContainer();
     const attached = this.call(`attach group ${group.id} to new container ${this.list.length}`, () => fresh.attach(group));
     if (attached.status !== 'ok') return attached;
-    for (const r of ram) {
-      const m = this.mapOne(fresh, r);
-      if (m.status !== 'ok') return m;
+    // The listener maps every section even after one fails; the first failure
+    // is the error QEMU reports, and the container is released with all its
+    // mappings (hw/vfio/listener.c: "store the first error in the container").
+    let first: CallOutcome | undefined;
+    for (const s of sections) {
+      const m = this.mapSection(fresh, s);
+      if (m.status !== 'ok') first ??= m;
     }
+    if (first) return first;
     this.list.push(fresh);
     this.home.set(group.id, fresh);
+    return { status: 'ok' };
+  }
+
+  /**
+   * The first system reset after cold plug: the listener removes the sections
+   * that went away and maps the new ones (region_del / region_add).
+   */
+  follow(from: readonly Section[], to: readonly Section[]): void {
+    const same = (a: Section, b: Section) => a.start === b.start && a.last === b.last && !a.rom === !b.rom;
+    const gone = from.filter((s) => !to.some((t) => same(s, t)));
+    const added = to.filter((t) => !from.some((s) => same(s, t)));
+    if (this.list.length === 0 || (gone.length === 0 && added.length === 0)) return;
+    this.trace('vmm', 'machine reset: the flat view changes below 1 MiB; the listener unmaps and maps to follow');
+    for (const c of this.list) {
+      for (const s of gone) {
+        c.unmap(s);
+        this.trace('kernel', `VFIO_IOMMU_UNMAP_DMA iova=${hex(s.start)} size=${hex(s.last - s.start + 1n)}`);
+      }
+      for (const s of added) this.mapSection(c, s);
+    }
+  }
+
+  /**
+   * A virtio-mem plug request: every container maps its pieces block by
+   * block; a failure unmaps the whole request everywhere (hw/vfio/listener.c
+   * vfio_ram_discard_notify_populate "Rollback"; hw/virtio/virtio-mem.c
+   * virtio_mem_notify_plug undoes the listeners already notified).
+   */
+  populate(request: Range, pieces: readonly Section[]): CallOutcome {
+    for (const c of this.list) {
+      for (const p of pieces) {
+        const m = this.mapSection(c, p);
+        if (m.status === 'ok') continue;
+        for (const cc of this.list) cc.unmap(request);
+        this.trace('kernel', `VFIO_IOMMU_UNMAP_DMA iova=${hex(request.start)} size=${hex(request.last - request.start + 1n)} (rollback)`);
+        return m;
+      }
+    }
     return { status: 'ok' };
   }
 
@@ -51,11 +95,11 @@ export class Containers {
   }
 
   /** Maps `ranges` in every container; on failure undoes what it mapped and reports. */
-  mapEverywhere(ranges: readonly Range[]): CallOutcome {
+  mapEverywhere(ranges: readonly Section[]): CallOutcome {
     const done: Array<[Container, Range]> = [];
     for (const c of this.list) {
       for (const r of ranges) {
-        const m = this.mapOne(c, r);
+        const m = this.mapSection(c, r);
         if (m.status !== 'ok') {
           for (const [cc, rr] of done) cc.unmap(rr);
           return m;
@@ -96,6 +140,21 @@ export class Containers {
 
   private mapOne(c: Container, r: Range): CallOutcome {
     return this.call(`vfio_dma_map(iova=${hex(r.start)}, size=${hex(r.last - r.start + 1n)})`, () => c.map(r));
+  }
+
+  /** One section: one map, or one per block for a block-granular one (traced as one line unless a block fails). */
+  private mapSection(c: Container, s: Section): CallOutcome {
+    const block = s.granularity;
+    if (block === undefined) return this.mapOne(c, s);
+    let n = 0;
+    for (let at = s.start; at <= s.last; at += block) {
+      const r = { start: at, last: at + block - 1n < s.last ? at + block - 1n : s.last };
+      const res = c.map(r);
+      if (res.status !== 'ok') return this.call(`vfio_dma_map(iova=${hex(r.start)}, size=${hex(r.last - r.start + 1n)})`, () => res);
+      n++;
+    }
+    this.trace('kernel', `vfio_dma_map(size=${hex(block)}) x ${n} over ${formatRange(s)} = 0`);
+    return { status: 'ok' };
   }
 
   private call(what: string, fn: () => KernelResult): CallOutcome {

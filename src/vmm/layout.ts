@@ -1,28 +1,47 @@
-// Guest RAM layout, IOVA == GPA: one entry per RAM section QEMU's VFIO
-// listener maps with one VFIO_IOMMU_MAP_DMA (qemu/qemu:hw/vfio/listener.c).
+// Guest RAM layout, IOVA == GPA: the RAM blocks a QEMU machine creates, the
+// device-memory region where hot-added memory goes, and the checks that make
+// QEMU exit before the VM starts. What the VFIO listener maps of it, phase by
+// phase, is listener.ts.
 import { type Range, PAGE_SIZE, hex, rangeOfSize } from '../model/addr.js';
 import { IntervalSet } from '../model/intervals.js';
 
 export type MachineType = 'virt' | 'q35' | 'pc' | 'explicit';
 
+/**
+ * `-cpu host` and `-cpu max` under KVM turn host-phys-bits on; a named model
+ * (EPYC, Skylake-Server, qemu64, ...) gets 40 phys-bits unless given
+ * phys-bits=N (qemu/qemu:target/i386/host-cpu.c host_cpu_max_instance_init;
+ * target/i386/cpu.c x86_cpu_realizefn: phys_bits 0 → TCG_PHYS_ADDR_BITS).
+ */
+export type CpuModel = 'host' | 'max' | 'named';
+/** target/i386/tcg/helper-tcg.h TCG_PHYS_ADDR_BITS (x86_64). */
+export const NAMED_CPU_PHYS_BITS = 40;
+
 export interface LayoutRequest {
   readonly machine: MachineType;
   readonly ram: bigint;
-  /** QEMU version, e.g. "7.1": decides the AMD 1 TiB relocation. */
+  /** QEMU binary version, e.g. "7.1": decides the phys-bits exit. */
   readonly qemu: string;
+  /** Versioned machine type (pc-q35-X.Y), default `qemu`: decides the AMD 1 TiB relocation. */
+  readonly machineVersion?: string;
   readonly cpuVendor: 'amd' | 'intel' | 'arm';
-  /** Guest phys-bits (x86): QEMU exits if the highest used GPA does not fit. */
+  /** Guest phys-bits (x86), as resolved by guestPhysBits. */
   readonly physBits: number;
   /** Size of the 64-bit PCI hole above RAM (x86); defaults per machine. */
   readonly pciHole64?: bigint;
   /** For machine `explicit`: the RAM ranges themselves. */
   readonly ranges?: readonly Range[];
+  /** `-m ...,slots=S,maxmem=M`: M minus RAM, and S (sizes the device-memory region). */
+  readonly hotplugMemory?: { readonly bytes: bigint; readonly slots: number };
 }
 
 export type Layout =
   | {
       readonly status: 'ok';
-      readonly sections: readonly Range[];
+      /** The machine's RAM blocks (IOVA == GPA), in address order. */
+      readonly ram: readonly Range[];
+      /** Where memory devices (pc-dimm, virtio-mem) go; undefined without maxmem. */
+      readonly deviceMemory: Range | undefined;
       /** Ranges the guest firmware tables mark reserved (E820 / DT reserved-memory). */
       readonly firmwareReserved: readonly Range[];
       /** Highest GPA the machine uses, RAM or PCI hole (x86 pc_max_used_gpa). */
@@ -37,10 +56,12 @@ export const VIRT_RAM_BASE = 0x40000000n;
 /** hw/i386/pc.c: AMD_HT_START / AMD_HT_END / AMD_ABOVE_1TB_START. */
 export const AMD_HT = { start: 0xfd00000000n, last: 0xffffffffffn } as const;
 const AMD_ABOVE_1TB_START = 0x10000000000n;
+/** 640 KiB to 1 MiB on a PC. */
+export const LEGACY_HOLE: Range = { start: 0xa0000n, last: 0xfffffn };
 
 const roundUp = (v: bigint, a: bigint) => ((v + a - 1n) / a) * a;
 
-function versionAtLeast(v: string, min: string): boolean {
+export function versionAtLeast(v: string, min: string): boolean {
   const a = v.split('.').map(Number);
   const b = min.split('.').map(Number);
   for (let i = 0; i < 3; i++) {
@@ -50,16 +71,32 @@ function versionAtLeast(v: string, min: string): boolean {
   return true;
 }
 
+/** The guest's phys-bits: explicit phys-bits=N, else the host's with host-phys-bits, else 40. */
+export function guestPhysBits(cpuModel: CpuModel, explicit: number | undefined, hostPhysBits: number): number {
+  if (explicit !== undefined) return explicit;
+  return cpuModel === 'named' ? NAMED_CPU_PHYS_BITS : hostPhysBits;
+}
+
+/** The device-memory region: `base`, sized maxmem - RAM + 1 GiB per slot (virt_set_memmap, pc_get_device_memory_range). */
+function deviceRegion(req: LayoutRequest, base: bigint): Range | undefined {
+  const hp = req.hotplugMemory;
+  if (!hp || hp.bytes === 0n) return undefined;
+  return rangeOfSize(base, hp.bytes + BigInt(hp.slots) * GiB);
+}
+
 export function layoutFor(req: LayoutRequest): Layout {
   switch (req.machine) {
     case 'virt': {
       const ram = rangeOfSize(VIRT_RAM_BASE, req.ram);
-      return { status: 'ok', sections: [ram], firmwareReserved: [], maxUsedGpa: ram.last };
+      // hw/arm/virt.c virt_set_memmap: device memory right after RAM, 1 GiB aligned.
+      const deviceMemory = deviceRegion(req, roundUp(ram.last + 1n, GiB));
+      return { status: 'ok', ram: [ram], deviceMemory, firmwareReserved: [], maxUsedGpa: ram.last };
     }
     case 'explicit': {
-      const sections = [...(req.ranges ?? [])].sort((a, b) => (a.start < b.start ? -1 : 1));
-      const top = sections.reduce((m, r) => (r.last > m ? r.last : m), 0n);
-      return { status: 'ok', sections, firmwareReserved: [], maxUsedGpa: top };
+      const ram = [...(req.ranges ?? [])].sort((a, b) => (a.start < b.start ? -1 : 1));
+      const top = ram.reduce((m, r) => (r.last > m ? r.last : m), 0n);
+      // Not a QEMU machine: device memory above the highest range, 1 GiB aligned, as virt does.
+      return { status: 'ok', ram, deviceMemory: deviceRegion(req, roundUp(top + 1n, GiB)), firmwareReserved: [], maxUsedGpa: top };
     }
     case 'q35':
     case 'pc':
@@ -76,50 +113,49 @@ function x86Layout(req: LayoutRequest): Layout {
   const below = req.ram < lowmem ? req.ram : lowmem;
   const above = req.ram - below;
   const hole64 = req.pciHole64 ?? (req.machine === 'q35' ? 32n * GiB : 2n * GiB);
+  const hp = req.hotplugMemory && req.hotplugMemory.bytes > 0n ? req.hotplugMemory : undefined;
 
+  // hw/i386/pc.c pc_get_device_memory_range: ROUND_UP(pc_above_4g_end, 1 GiB);
+  // pc_pci_hole64_start: the 64-bit hole after device memory; pc_max_used_gpa: its end.
+  const deviceBase = (start: bigint) => roundUp(start + above, GiB);
+  const maxUsed = (start: bigint) =>
+    roundUp(deviceBase(start) + (hp ? hp.bytes + BigInt(hp.slots) * GiB : 0n), GiB) + hole64 - 1n;
   let aboveStart = FOUR_GiB;
-  const firmwareReserved: Range[] = [];
-  const maxUsed = (start: bigint) => roundUp(start + above, GiB) + hole64 - 1n;
-  // hw/i386/pc.c pc_memory_init: QEMU >= 7.1 (enforce_amd_1tb_hole), AMD vCPU.
-  if (req.cpuVendor === 'amd' && versionAtLeast(req.qemu, '7.1')) {
+  // SeaBIOS src/malloc.c malloc_preinit: "Don't declare any memory between
+  // 0xa0000 and 0x100000" (VGA window, option ROMs, BIOS): mapped, never the OS's RAM.
+  const firmwareReserved: Range[] = [LEGACY_HOLE];
+  // hw/i386/pc.c pc_memory_init, commit 8504f129450b: machine types >= 7.1
+  // (enforce_amd_1tb_hole), AMD vCPU.
+  if (req.cpuVendor === 'amd' && versionAtLeast(req.machineVersion ?? req.qemu, '7.1')) {
     if (maxUsed(aboveStart) >= AMD_HT.start) aboveStart = AMD_ABOVE_1TB_START;
     if (req.physBits >= 40) firmwareReserved.push(AMD_HT);
   }
   const maxUsedGpa = maxUsed(aboveStart);
   const limit = (1n << BigInt(req.physBits)) - 1n;
-  if (limit < maxUsedGpa) {
+  // hw/i386/pc.c pc_memory_init, commit 1caab5cf86bd (QEMU 7.1, every machine
+  // type and vendor): no such exit before, so QEMU 5.2 starts the same guest.
+  if (versionAtLeast(req.qemu, '7.1') && limit < maxUsedGpa) {
     return { status: 'error', message: `Address space limit ${hex(limit)} < ${hex(maxUsedGpa)} phys-bits too low (${req.physBits})` };
   }
-  // The legacy VGA window 0xa0000-0xbffff is MMIO, so the listener maps low RAM
-  // as [0, 0x9ffff] and [0xc0000, lowmem) (cf. vfio_dma_map(..., 0xc0000, 0x7ff40000)).
-  const sections: Range[] = [];
-  sections.push(rangeOfSize(0n, below < 0xa0000n ? below : 0xa0000n));
-  if (below > 0xc0000n) sections.push({ start: 0xc0000n, last: below - 1n });
-  if (above > 0n) sections.push(rangeOfSize(aboveStart, above));
-  return { status: 'ok', sections, firmwareReserved, maxUsedGpa };
+  const ram = [rangeOfSize(0n, below)];
+  if (above > 0n) ram.push(rangeOfSize(aboveStart, above));
+  return { status: 'ok', ram, deviceMemory: deviceRegion(req, deviceBase(aboveStart)), firmwareReserved, maxUsedGpa };
 }
 
 /**
- * Ben's layout: punch `avoid` out of every section and add the displaced
- * bytes above the highest section, skipping `avoid` again. RAM size is kept;
- * the cost is address space (a higher highest GPA).
+ * x86 firmware and kernels need RAM at the bottom of the address space: the
+ * real-mode IVT and BIOS data area at 0, the EBDA below 640 KiB, Linux's
+ * real-mode trampoline below 1 MiB (torvalds/linux:arch/x86/realmode/init.c
+ * reserve_real_mode: "Has to be under 1M"; init_real_mode: panic("Real mode
+ * trampoline was not allocated")).
  */
-export function layOutAround(sections: readonly Range[], avoid: IntervalSet): Range[] {
-  const holes = roundOut(avoid);
-  const kept = IntervalSet.from(sections).subtract(holes);
-  let displaced = IntervalSet.from(sections).measure() - kept.measure();
-  const out = [...kept.ranges];
-  let cursor = (IntervalSet.from(sections).max() ?? 0n) + 1n;
-  while (displaced > 0n) {
-    const blocker = holes.firstOverlap({ start: cursor, last: cursor + displaced - 1n });
-    const end = blocker ? blocker.start - 1n : cursor + displaced - 1n;
-    if (end >= cursor) {
-      out.push({ start: cursor, last: end });
-      displaced -= end - cursor + 1n;
-    }
-    if (blocker) cursor = blocker.last + 1n;
-  }
-  return IntervalSet.from(out).ranges.slice();
+export const X86_CONVENTIONAL_MEMORY: Range = { start: 0n, last: 0x9ffffn };
+
+/** Why the guest cannot boot on `ram`, or undefined if it can. */
+export function bootProblem(machine: MachineType, ram: readonly Range[]): string | undefined {
+  if (machine !== 'q35' && machine !== 'pc') return undefined;
+  if (IntervalSet.from(ram).containsRange(X86_CONVENTIONAL_MEMORY)) return undefined;
+  return `x86 guest without RAM at [${hex(X86_CONVENTIONAL_MEMORY.start)}-${hex(X86_CONVENTIONAL_MEMORY.last)}]: the BIOS data area and the kernel's real-mode trampoline need RAM below 1 MiB`;
 }
 
 /** Widen every range to whole 4 KiB pages: the IOMMU maps no less than a page. */
@@ -128,4 +164,3 @@ export function roundOut(set: IntervalSet): IntervalSet {
     set.ranges.map((r) => ({ start: r.start - (r.start % PAGE_SIZE), last: r.last - (r.last % PAGE_SIZE) + PAGE_SIZE - 1n })),
   );
 }
-
