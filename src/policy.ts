@@ -81,7 +81,7 @@ export function definePolicy<P extends Record<string, string>>(def: PolicyDefini
   return def;
 }
 
-export const PROCEED: Decision = { action: 'proceed' };
+export const PROCEED: Decision = Object.freeze({ action: 'proceed' });
 
 /** Non-relaxable regions of the given groups, as the VMM reads them from sysfs. */
 export function visibleConflicts(view: HostView, groups: readonly number[]): IntervalSet | undefined {
