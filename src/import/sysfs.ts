@@ -55,7 +55,7 @@ export function parseCaptureText(text: string, file: string): Capture {
     form = lineForm;
     const id = grep ? Number(grep[1]) : 0;
     const body = grep ? grep[2]! : line;
-    const offset = grep ? line.indexOf(body, line.indexOf('reserved_regions:')) : 0;
+    const offset = grep ? line.indexOf(body, line.indexOf('reserved_regions:') + 'reserved_regions:'.length) : 0;
     const region = parseRegionLine(body, (col) => where(offset + col));
     const list = groups.get(id);
     if (list) list.push(region); // linear: a 40,000-line capture is read in one pass
