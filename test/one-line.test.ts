@@ -40,6 +40,8 @@ const CASES: Array<[string, () => string[], string | RegExp]> = [
   ['a corrupt run.json to merge', () => ['merge', mk('c3', { 'run.json': '{"doorbell": "0.1.0", "trials": "x"}', 'summary.csv': '', 'paired.csv': '' }), '--out', join(dir, 'm')], /^doorbell: .*c3\/run.json: node is missing — a run.json written by doorbell run or merge$/],
   ['a corrupt run.json to --resume', () => [...RUN, '--resume', mk('c4', { 'run.json': 'not json' })], /^doorbell: --resume .*c4: run.json is not valid JSON — a directory left by an interrupted doorbell run, as it left it$/],
   ['--resume DIR --out OTHER', () => [...RUN, '--resume', join(dir, 'r1'), '--out', join(dir, 'r2')], /^doorbell: --resume .*r1 with --out .*r2: a resumed run finishes in its own directory — one of them \(--resume DIR alone\)$/],
+  ['a flag with no value (yargs would use its default)', () => ['run', '--scenario', 'd05-hw-msi-hotplug', '--out', join(dir, 'o7'), '--trials'], "doorbell: --trials has no value — --trials VALUE (see 'doorbell run --help')"],
+  ['a policy parameter given twice', () => [...RUN, '--policy', 'kernel-rejects:backend=type1,backend=iommufd', '--out', join(dir, 'o8')], 'doorbell: --policy kernel-rejects: backend given twice — backend once, e.g. kernel-rejects:backend=type1'],
   ['a choice flag with a wrong value', () => ['import', 'sysfs', 'x', '--arch', 'arm'], "doorbell: --arch: 'arm' is not a choice — one of: x86_64, aarch64"],
   ['a positional with a wrong value', () => ['list', 'everything'], "doorbell: <what>: 'everything' is not a choice — one of: policies, scenarios"],
 ];

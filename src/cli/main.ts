@@ -30,14 +30,28 @@ function usageMessage(msg: string): InputError {
   return dash < 0 ? new InputError(line, "see 'doorbell --help'") : new InputError(line.slice(0, dash), line.slice(dash + 3));
 }
 
-/** A flag that takes one value, given twice, would be read as a list: refuse it. */
-function onceOnly(argv: Record<string, unknown>, y: Argv): void {
-  const lists = new Set<string>((y as unknown as { getOptions(): { array?: string[] } }).getOptions().array ?? []);
-  for (const [key, value] of Object.entries(argv)) {
-    if (Array.isArray(value) && key !== '_' && /^[a-z0-9-]+$/.test(key) && !lists.has(key)) {
-      throw new InputError(`--${key} given ${value.length} times`, `--${key} once`);
+/**
+ * What yargs would accept silently: a flag that takes one value given twice
+ * (read as a list), and a flag that takes a value given none (read as its
+ * default).
+ */
+function checkFlags(raw: readonly string[]) {
+  return (argv: Record<string, unknown>, y: Argv): void => {
+    const options = (y as unknown as { getOptions(): { array?: string[]; string?: string[] } }).getOptions();
+    const lists = new Set<string>(options.array ?? []);
+    for (const [key, value] of Object.entries(argv)) {
+      if (Array.isArray(value) && key !== '_' && /^[a-z0-9-]+$/.test(key) && !lists.has(key)) {
+        throw new InputError(`--${key} given ${value.length} times`, `--${key} once`);
+      }
     }
-  }
+    const valued = new Set<string>(options.string ?? []);
+    raw.forEach((a, i) => {
+      const key = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+      if (key !== undefined && valued.has(key) && (i + 1 >= raw.length || raw[i + 1]!.startsWith('--'))) {
+        throw new InputError(`--${key} has no value`, `--${key} VALUE (see 'doorbell ${String((argv['_'] as unknown[])[0] ?? '')} --help')`);
+      }
+    });
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -50,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .version(false)
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .middleware(onceOnly as never, true)
+    .middleware(checkFlags(argv) as never, true)
     .fail((msg, err) => {
       throw err ?? usageMessage(msg);
     });

@@ -25,9 +25,12 @@ export function resolvePolicy(spec: string, external?: PolicyDefinition<Record<s
   }
   const params: Record<string, string> = {};
   for (const [k, spec] of Object.entries(def.params)) params[k] = spec.default;
+  const given = new Set<string>();
   for (const kv of paramText ? paramText.split(',') : []) {
     const [k = '', v] = kv.split('=', 2);
     const p = def.params[k];
+    if (given.has(k)) throw new InputError(`--policy ${name}: ${k} given twice`, `${k} once, e.g. ${name}:${k}=${p?.values[0] ?? ''}`);
+    given.add(k);
     if (!p) throw new InputError(`--policy ${name}: unknown parameter '${k}'${didYouMean(k, Object.keys(def.params))}`, Object.keys(def.params).length ? `one of: ${Object.keys(def.params).join(', ')}` : 'no parameters');
     if (v === undefined || !p.values.includes(v)) throw new InputError(`--policy ${name}: ${k}=${v ?? ''} is not allowed`, `${k}=${p.values.join('|')}`);
     params[k] = v;
