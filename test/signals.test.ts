@@ -34,8 +34,9 @@ async function stopAt(when: When) {
   run.child.kill(when.sig ?? 'SIGINT');
   const { code } = await run.exit;
   expect(partials(dir), when.what).toEqual([]);
-  if (code === 0 && 'afterMs' in when) {
-    expect(snapshot(out)).toEqual(reference); // the signal came after the results were complete
+  if (code === 0) {
+    // The signal came as the results were being committed (a loaded machine can delay it): they must be whole.
+    expect(snapshot(out)).toEqual(reference);
     return 'complete';
   }
   expect(code, `${when.what}: ${run.stderr()}`).toBe(130);
