@@ -31,6 +31,7 @@ const CASES: Array<[string, () => string[], string | RegExp]> = [
   ['--out too long', () => [...RUN, '--out', join(dir, long)], /^doorbell: --out .*x{300}: the name is too long \(ENAMETOOLONG\) — a path doorbell can look at$/],
   ['--out given twice', () => [...RUN, '--out', join(dir, 'a'), '--out', join(dir, 'b')], 'doorbell: --out given 2 times — --out once'],
   ['--host given twice', () => [...RUN, '--host', 'scenarios/hosts/hisilicon-d05.yaml', '--host', 'scenarios/hosts/hisilicon-d05.yaml', '--out', join(dir, 'o2')], 'doorbell: --host given 2 times — --host once'],
+  ['a scenario over the size limit (refused before it is read)', () => [...RUN, '--scenario', big(), '--out', join(dir, 'o9')], /^doorbell: .*huge\.yaml: file is 5242880 bytes — a scenario of at most 4194304 bytes$/],
   ['--host /dev/zero', () => [...RUN, '--host', '/dev/zero', '--out', join(dir, 'o3')], 'doorbell: /dev/zero: is not a regular file — a host file (a regular file)'],
   ['--host a FIFO (would block)', () => [...RUN, '--host', fifo(), '--out', join(dir, 'o4')], /^doorbell: .*fifo: is not a regular file — a host file \(a regular file\)$/],
   ['--param workload.buffers=1e12', () => [...RUN, '--param', 'workload.buffers=1000000000000', '--out', join(dir, 'o5')], "doorbell: --param workload.buffers: '1000000000000' is not a whole number from 1 to 1000000 — a whole number from 1 to 1000000"],
@@ -45,6 +46,11 @@ const CASES: Array<[string, () => string[], string | RegExp]> = [
   ['a choice flag with a wrong value', () => ['import', 'sysfs', 'x', '--arch', 'arm'], "doorbell: --arch: 'arm' is not a choice — one of: x86_64, aarch64"],
   ['a positional with a wrong value', () => ['list', 'everything'], "doorbell: <what>: 'everything' is not a choice — one of: policies, scenarios"],
 ];
+function big(): string {
+  const p = join(mkdtempSync(join(dir, 'fifo-')), 'huge.yaml');
+  writeFileSync(p, Buffer.alloc(5 * 1024 * 1024, 0x20));
+  return p;
+}
 function fifo(): string {
   const p = join(mkdtempSync(join(dir, 'fifo-')), 'fifo');
   spawnSync('mkfifo', [p]);
