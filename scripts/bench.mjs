@@ -1,8 +1,9 @@
 // npm run bench: the speed and memory targets of doorbell, measured side by
 // side in one run. Prints a table and writes results/bench.json.
 // Usage: npm run bench [-- --trials N] [-- --no-study]   (default 10000 trials, the default study)
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../dist/src/guest/rng.js';
@@ -93,6 +94,32 @@ if (!skipStudy) record(`study, ${studyTrials} trials, --jobs 2`, +two.secs.toFix
 if (!skipStudy) record('speed-up 2 jobs', +(one.secs / two.secs).toFixed(2), 'x', '>= 1.6', one.secs / two.secs >= 1.6);
 if (!skipStudy) record('peak RSS, --jobs 2', Math.round(two.rss), 'MB', '< 400', two.rss < 400);
 if (!skipStudy) record('peak RSS, --jobs 1', Math.round(one.rss), 'MB', '< 400', one.rss < 400);
+
+// 5. Ctrl-C honoured within a second: SIGINT to a run while its trials run
+//    (a slow policy in the worker), and while it renders its reports.
+async function stopLatency(args, ready) {
+  const parent = mkdtempSync(join(tmpdir(), 'doorbell-bench-stop-'));
+  const child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), ...args, '--out', join(parent, 'r')], { cwd: root, stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  let done = false;
+  exited.then(() => (done = true));
+  while (!done && !ready(parent)) await new Promise((r) => setTimeout(r, 5));
+  const t0 = performance.now();
+  child.kill('SIGINT');
+  await exited;
+  rmSync(parent, { recursive: true, force: true });
+  return performance.now() - t0;
+}
+const partial = (p) => readdirSync(p).find((n) => n.includes('.partial-'));
+const pairsDone = (p) => (partial(p) && existsSync(join(p, partial(p), 'checkpoint.jsonl')) ? readFileSync(join(p, partial(p), 'checkpoint.jsonl'), 'utf8').split('\n').filter(Boolean).length : 0);
+let started;
+const inTrials = await stopLatency(['run', '--scenario', 'd05-hw-msi-hotplug', '--policy', 'test/fixtures/policies/sleeper.mjs', '--trials', '1000', '--jobs', '1'], (p) => {
+  if (partial(p) && started === undefined) started = performance.now();
+  return started !== undefined && performance.now() - started > 700;
+});
+const inRendering = await stopLatency(['run', '--scenario', 'd05-hw-msi-hotplug', '--trials', '50', '--jobs', '1'], (p) => pairsDone(p) >= 5);
+record('stop during trials (policy mid-call)', Math.round(inTrials), 'ms', '< 1000', inTrials < 1000);
+record('stop during rendering', Math.round(inRendering), 'ms', '< 1000', inRendering < 1000);
 
 const w = Math.max(...rows.map((r) => r.name.length));
 console.log(`${'measure'.padEnd(w)}  ${'value'.padStart(12)}  unit   target   met`);

@@ -89,7 +89,7 @@ export function definePolicy<P extends Record<string, string>>(def: PolicyDefini
   return def;
 }
 
-export const PROCEED: Decision = { action: 'proceed' };
+export const PROCEED: Decision = Object.freeze({ action: 'proceed' });
 
 /** The label of a policy whose definition does not say whether it shipped. */
 export const UNDECLARED_STATUS = 'a policy module that does not declare whether it shipped (its counterfactual field)';

@@ -57,6 +57,19 @@ describe('doorbell CLI', () => {
     }
   });
 
+  it('report.txt, report.md and run.json are the same whatever the order of --scenario and --policy (issue 17 item 9)', () => {
+    const dir = tmp();
+    const a = doorbell('run', '--scenario', 'p2p-bridge-window', '--scenario', 'd05-hw-msi-hotplug', '--policy', 'qemu-aborts', '--policy', 'kernel-rejects:backend=iommufd', '--policy', 'test/fixtures/policies/strict-avoider.ts:strict=true', '--trials', '20', '--out', join(dir, 'a'));
+    expect(a.status, a.stderr).toBe(0);
+    const b = doorbell('run', '--policy', 'test/fixtures/policies/strict-avoider.ts:strict=true', '--policy', 'kernel-rejects:backend=iommufd', '--scenario', 'd05-hw-msi-hotplug', '--trials', '20', '--policy', 'qemu-aborts', '--scenario', 'p2p-bridge-window', '--out', join(dir, 'b'));
+    expect(b.status, b.stderr).toBe(0);
+    for (const f of ['run.json', 'report.txt', 'report.md', 'summary.csv', 'paired.csv']) expect(readFileSync(join(dir, 'b', f), 'utf8'), f).toBe(readFileSync(join(dir, 'a', f), 'utf8'));
+    const run = JSON.parse(readFileSync(join(dir, 'a', 'run.json'), 'utf8'));
+    expect(run.scenarioFlags).toEqual(['d05-hw-msi-hotplug', 'p2p-bridge-window']);
+    expect(run.policyFlags).toEqual(['kernel-rejects:backend=iommufd', 'qemu-aborts', 'test/fixtures/policies/strict-avoider.ts:strict=true']);
+    expect(run.argv.slice(0, 3)).toEqual(['run', '--scenario', 'd05-hw-msi-hotplug']);
+  });
+
   it('--keep-trials writes trials.csv, one row per scenario × policy × trial, consistent with the summary', () => {
     const dir = join(tmp(), 'k');
     const r = doorbell('run', '--scenario', 'd05-hw-msi-hotplug', '--trials', '30', '--keep-trials', '--out', dir, '--json');

@@ -1,7 +1,8 @@
 // --resume: an interrupted run keeps its finished pairs; resuming gives
 // exactly the files of an uninterrupted run.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +35,25 @@ describe('--resume', () => {
     expect(marked.pairsDone).toBeGreaterThanOrEqual(1);
     expect(existsSync(join(dir, 'r', 'report.txt'))).toBe(false);
     expect(stderr).toMatch(/finished pairs kept in .* \(incomplete\); continue with --resume/);
+
+    // What --resume reads is checked: an edited or cut checkpoint, a line that is not a pair, run.json's claims.
+    const edits: Array<[string, (c: string, run: Record<string, unknown>) => [string, Record<string, unknown>], RegExp]> = [
+      ['cut short', (c, run) => [c.slice(0, c.length - 10), run], /checkpoint\.jsonl does not match the SHA-256 in run\.json \(edited or cut short\)/],
+      ['edited', (c, run) => [c.replace(/"errors":0/, '"errors":1'), run], /checkpoint\.jsonl does not match the SHA-256 in run\.json/],
+      ['a line that is not a pair', (c, run) => ['{"index": 99}\n', { ...run, checkpointSha256: createHash('sha256').update('{"index": 99}\n').digest('hex') }], /checkpoint\.jsonl:1: pair index 99 is not one of this run's 0\.\.9/],
+      ['a count that disagrees', (c, run) => [c, { ...run, pairsDone: 42 }], /run\.json says 42 pairs are done, checkpoint\.jsonl holds \d+/],
+    ];
+    for (const [what, edit, message] of edits) {
+      const copy = join(dir, `edited-${edits.findIndex((e) => e[0] === what)}`);
+      cpSync(join(dir, 'r'), copy, { recursive: true });
+      const [c, run] = edit(readFileSync(join(copy, 'checkpoint.jsonl'), 'utf8'), JSON.parse(readFileSync(join(copy, 'run.json'), 'utf8')));
+      writeFileSync(join(copy, 'checkpoint.jsonl'), c);
+      writeFileSync(join(copy, 'run.json'), JSON.stringify(run));
+      const r = cli(...ARGS, '--resume', copy);
+      expect(r.status, what).toBe(2);
+      expect(r.stderr, what).toMatch(message);
+      expect(r.stderr.trim().split('\n'), what).toHaveLength(1);
+    }
 
     const other = ARGS.map((a) => (a === '12000' ? '11999' : a));
     expect(cli(...other, '--resume', join(dir, 'r')).stderr).toMatch(/differs in scenarios, policies, seed, trials or parameters/);

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // doorbell's command line. Exit codes: 0 ok, 1 some trials errored,
-// 2 usage or input error (one line, no stack trace).
-import yargs from 'yargs';
+// 2 usage, input or environment error (one line, no stack trace),
+// 130 interrupted (Ctrl-C, SIGTERM). Output is flushed before exiting.
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { InputError } from '../errors.js';
 import type { CommandDef } from './define.js';
+import { fsFailure, isFsError } from './fs-errors.js';
 import list from './commands/list.js';
 import run from './commands/run.js';
 import validate from './commands/validate.js';
@@ -15,9 +17,41 @@ import merge from './commands/merge.js';
 
 const COMMANDS = [run, merge, report, explain, importCmd, list, validate] as unknown as CommandDef<Record<string, unknown>>[];
 
-function usageError(message: string): never {
-  process.stderr.write(`doorbell: ${message.split('\n')[0]}\n`);
-  process.exit(2);
+/** A yargs message as one line; a choice error says what was expected. */
+function usageMessage(msg: string): InputError {
+  const choice = /Argument: ([^,]+), Given: (.*), Choices: (.*)$/m.exec(msg);
+  if (choice) {
+    const [, name, given, choices] = choice;
+    const flag = process.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)) ? `--${name}` : `<${name}>`;
+    return new InputError(`${flag}: ${given!.replace(/^"(.*)"$/, "'$1'")} is not a choice`, `one of: ${choices!.replace(/"/g, '')}`);
+  }
+  const line = msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  const dash = line.indexOf(' — ');
+  return dash < 0 ? new InputError(line, "see 'doorbell --help'") : new InputError(line.slice(0, dash), line.slice(dash + 3));
+}
+
+/**
+ * What yargs would accept silently: a flag that takes one value given twice
+ * (read as a list), and a flag that takes a value given none (read as its
+ * default).
+ */
+function checkFlags(raw: readonly string[]) {
+  return (argv: Record<string, unknown>, y: Argv): void => {
+    const options = (y as unknown as { getOptions(): { array?: string[]; string?: string[] } }).getOptions();
+    const lists = new Set<string>(options.array ?? []);
+    for (const [key, value] of Object.entries(argv)) {
+      if (Array.isArray(value) && key !== '_' && /^[a-z0-9-]+$/.test(key) && !lists.has(key)) {
+        throw new InputError(`--${key} given ${value.length} times`, `--${key} once`);
+      }
+    }
+    const valued = new Set<string>(options.string ?? []);
+    raw.forEach((a, i) => {
+      const key = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+      if (key !== undefined && valued.has(key) && (i + 1 >= raw.length || raw[i + 1]!.startsWith('--'))) {
+        throw new InputError(`--${key} has no value`, `--${key} VALUE (see 'doorbell ${String((argv['_'] as unknown[])[0] ?? '')} --help')`);
+      }
+    });
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -30,30 +64,55 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .version(false)
     .wrap(Math.min(100, process.stdout.columns || 100))
+    .middleware(checkFlags(argv) as never, true)
     .fail((msg, err) => {
-      if (err instanceof InputError) usageError(err.message);
-      if (err) throw err;
-      usageError(`${msg} — see 'doorbell --help'`);
+      throw err ?? usageMessage(msg);
     });
   for (const c of COMMANDS) {
     cli = cli.command(c.command, c.describe, c.builder, async (args) => {
       code = await c.run(args);
     });
   }
-  try {
-    await cli.parseAsync();
-  } catch (e) {
-    if (e instanceof InputError) usageError(e.message);
-    throw e;
-  }
+  await cli.parseAsync();
   return code;
 }
 
+/** Resolves once everything written so far has left the process (or the stream is gone). */
+function drained(s: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.destroyed || !s.writable) return resolve();
+    s.write('', () => resolve());
+  });
+}
+
+let writeFailure: NodeJS.ErrnoException | undefined;
+for (const s of [process.stdout, process.stderr]) {
+  // A reader that went away (EPIPE: `| head`) is not a failure; anything else is.
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && s === process.stdout) writeFailure ??= e;
+  });
+}
+
+async function exit(code: number): Promise<never> {
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  if (writeFailure && code !== 130) {
+    const failure = fsFailure(writeFailure, 'cannot write to stdout', 'a writable output');
+    process.stderr.write(`doorbell: ${failure instanceof Error ? failure.message : String(failure)}\n`);
+    await drained(process.stderr);
+    process.exit(2);
+  }
+  process.exit(code);
+}
+
 main(hideBin(process.argv)).then(
-  (code) => process.exit(code),
+  (code) => exit(code),
   (e: unknown) => {
-    if (e instanceof InputError) usageError(e.message);
+    const failure = fsFailure(e, `${(e as NodeJS.ErrnoException).syscall ?? 'access'} ${(e as NodeJS.ErrnoException).path ?? ''}`.trim(), 'a path doorbell can read and write');
+    if (failure instanceof InputError) {
+      process.stderr.write(`doorbell: ${failure.message.split('\n')[0]}\n`);
+      return exit(2);
+    }
     process.stderr.write(`doorbell: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(70);
+    return exit(isFsError(e) ? 2 : 70);
   },
 );

@@ -1,10 +1,13 @@
-// --jobs N: pairs run on worker threads, each of which loads the scenarios
-// and policies itself from the same references. Results are put back in
-// canonical order, so every output byte is the same whatever N is.
+// Pairs run on worker threads (--jobs N of them, at least one), each of
+// which loads the scenarios and policies itself from the same references.
+// Results are put back in canonical order, so every output byte is the same
+// whatever N is. The main thread only coordinates: a stop terminates the
+// workers at once, and a worker that dies is noticed at once.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { InputError } from '../errors.js';
 import type { TrialResult } from './result.js';
-import { type PairResult, Interrupted, type StudyOptions, type StudyPlan, runStudy, studyUnits } from './study.js';
+import { type PairResult, Interrupted, type StudyOptions, type StudyPlan, studyUnits } from './study.js';
 
 /** What a worker needs to rebuild the plan: references, not objects. */
 export interface PlanRefs {
@@ -15,6 +18,13 @@ export interface PlanRefs {
   readonly seed: string;
   readonly keepTrials: boolean;
   readonly sweepFlags: readonly string[];
+  /** planKey of the plan as the main thread loaded it: a worker that loads something else (a file edited meanwhile) refuses. */
+  readonly planKey: string;
+}
+
+/** What a worker must load to run the same pairs: every scenario file's and policy module's SHA-256. */
+export function planKey(plan: StudyPlan): string {
+  return JSON.stringify([plan.scenarios.map((s) => s.files), plan.policies.map((p) => [p.id, p.module?.sha256 ?? null])]);
 }
 
 export interface WorkerReply {
@@ -25,19 +35,21 @@ export interface WorkerReply {
   readonly results?: readonly TrialResult[];
 }
 
+/** `input`: the fields of an InputError (bad input found by the worker), to be reported as such. */
+export type WorkerMessage = WorkerReply | { readonly ready: true } | { readonly fatal: string; readonly input?: Pick<InputError, 'what' | 'expected' | 'where'> };
+
 export function defaultJobs(): number {
   return availableParallelism();
 }
 
 export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: number, opts: StudyOptions = {}): Promise<PairResult[]> {
   const pairs = studyUnits(plan).flatMap((u) => plan.policies.map((policy) => ({ ...u, policy })));
-  const n = Math.min(jobs, pairs.length);
-  if (n <= 1) return runStudy(plan, opts);
   const done: Array<WorkerReply | undefined> = pairs.map((_, i) => {
     const earlier = opts.done?.get(i);
     return earlier ? { index: i, ...earlier } : undefined;
   });
   const todo = pairs.map((_, i) => i).filter((i) => !done[i]);
+  const n = Math.max(1, Math.min(jobs, todo.length));
   let next = 0;
   let finished = pairs.length - todo.length;
   let flushed = 0;
@@ -53,29 +65,57 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
   flush();
   const assemble = () => pairs.map((p, i) => ({ ...p, row: { ...done[i]!.row, point: p.point }, loss: done[i]!.loss, hotplug: done[i]!.hotplug }));
   if (todo.length === 0) return assemble();
+  if (opts.signal?.aborted) throw new Interrupted('interrupted');
   const workers: Worker[] = [];
+  const pairName = (i: number) => `${pairs[i]!.scenario.name}${pairs[i]!.point ? ` (${pairs[i]!.point})` : ''} × ${pairs[i]!.policy.id}`;
+  let onAbort: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(new Interrupted('interrupted'));
+      let settled = false;
+      const settle = (e?: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (e === undefined) resolve();
+        else reject(e);
+      };
+      onAbort = () => settle(new Interrupted('interrupted'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      for (let w = 0; w < n; w++) {
+      for (let w = 0; w < n && !settled; w++) {
         const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: refs });
         workers.push(worker);
-        worker.on('error', reject);
-        worker.on('message', (m: WorkerReply | { ready: true }) => {
+        let current: number | undefined;
+        worker.on('error', (e) => settle(current === undefined ? e : new Error(`running ${pairName(current)}: ${e.message}`)));
+        worker.on('exit', (code) => {
+          if (settled) return;
+          // Built-in policies never exit a thread; a module's process.exit() does.
+          const what = current === undefined ? 'a worker thread' : `the worker thread running ${pairName(current)}`;
+          settle(new InputError(`${what} stopped (exit code ${code})`, 'policy code that returns a decision (a policy module must not call process.exit)'));
+        });
+        worker.on('message', (m: WorkerMessage) => {
+          if (settled) return;
+          if ('fatal' in m) return settle(m.input ? new InputError(m.input.what, m.input.expected, m.input.where) : new Error(m.fatal));
           if ('index' in m) {
             done[m.index] = m;
+            current = undefined;
             finished++;
-            opts.onPairDone?.(m.index, { row: { ...m.row, point: pairs[m.index]!.point }, loss: m.loss, hotplug: m.hotplug, ...(m.results ? { results: m.results } : {}) });
-            flush();
-            opts.onPair?.(finished, pairs.length);
-            if (finished === pairs.length) resolve();
+            try {
+              opts.onPairDone?.(m.index, { row: { ...m.row, point: pairs[m.index]!.point }, loss: m.loss, hotplug: m.hotplug, ...(m.results ? { results: m.results } : {}) });
+              flush();
+              opts.onPair?.(finished, pairs.length);
+            } catch (e) {
+              return settle(e);
+            }
+            if (finished === pairs.length) return settle();
           }
-          if (next < todo.length) worker.postMessage({ index: todo[next++] });
+          if (next < todo.length) {
+            current = todo[next++]!;
+            worker.postMessage({ index: current });
+          }
         });
       }
     });
   } finally {
+    if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return assemble();

@@ -2,7 +2,7 @@
 import { POLICIES } from '../../policies/registry.js';
 import { InputError, didYouMean } from '../errors.js';
 import type { PolicyDefinition, PolicyInstance } from '../policy.js';
-import { loadPolicyModule, looksLikePolicyPath, splitPolicySpec } from './external-policy.js';
+import { type PolicyModuleInfo, loadPolicyModule, looksLikePolicyPath, policyModuleOf, splitPolicySpec } from './external-policy.js';
 
 export interface ResolvedPolicy {
   readonly id: string;
@@ -11,6 +11,8 @@ export interface ResolvedPolicy {
   readonly instance: PolicyInstance;
   /** Registry position, for a canonical order whatever order the flags came in. */
   readonly rank: number;
+  /** A policy module's file (as given) and SHA-256; absent for a built-in. */
+  readonly module?: PolicyModuleInfo;
 }
 
 export function resolvePolicy(spec: string, external?: PolicyDefinition<Record<string, string>>, externalRank = POLICIES.length): ResolvedPolicy {
@@ -23,9 +25,12 @@ export function resolvePolicy(spec: string, external?: PolicyDefinition<Record<s
   }
   const params: Record<string, string> = {};
   for (const [k, spec] of Object.entries(def.params)) params[k] = spec.default;
+  const given = new Set<string>();
   for (const kv of paramText ? paramText.split(',') : []) {
     const [k = '', v] = kv.split('=', 2);
     const p = def.params[k];
+    if (given.has(k)) throw new InputError(`--policy ${name}: ${k} given twice`, `${k} once, e.g. ${name}:${k}=${p?.values[0] ?? ''}`);
+    given.add(k);
     if (!p) throw new InputError(`--policy ${name}: unknown parameter '${k}'${didYouMean(k, Object.keys(def.params))}`, Object.keys(def.params).length ? `one of: ${Object.keys(def.params).join(', ')}` : 'no parameters');
     if (v === undefined || !p.values.includes(v)) throw new InputError(`--policy ${name}: ${k}=${v ?? ''} is not allowed`, `${k}=${p.values.join('|')}`);
     params[k] = v;
@@ -47,9 +52,20 @@ export function resolvePolicy(spec: string, external?: PolicyDefinition<Record<s
 /** Built-in names and module paths alike; modules are loaded (and checked) first. */
 export async function resolvePolicies(specs: readonly string[]): Promise<ResolvedPolicy[]> {
   const out: ResolvedPolicy[] = [];
+  const named = new Map<string, { path: string; sha256: string }>();
   for (const spec of specs) {
-    if (looksLikePolicyPath(spec)) out.push(resolvePolicy(spec, await loadPolicyModule(splitPolicySpec(spec).path), POLICIES.length));
-    else out.push(resolvePolicy(spec));
+    if (!looksLikePolicyPath(spec)) {
+      out.push(resolvePolicy(spec));
+      continue;
+    }
+    const { path } = splitPolicySpec(spec);
+    const def = await loadPolicyModule(path);
+    const module = policyModuleOf(def)!;
+    // Two modules of one name would share its rows: refuse, unless it is the same module again.
+    const other = named.get(def.name);
+    if (other && other.sha256 !== module.sha256) throw new InputError(`--policy ${path}: name '${def.name}' is also the name of ${other.path}`, 'a distinct name for each policy module');
+    named.set(def.name, { path, sha256: module.sha256 });
+    out.push({ ...resolvePolicy(spec, def, POLICIES.length), module });
   }
   return out;
 }

@@ -1,21 +1,37 @@
-// A worker thread of --jobs: rebuilds the plan from references, then runs
-// the pairs it is sent, one at a time.
+// A worker thread of a run: rebuilds the plan from references, then runs
+// the pairs it is sent, one at a time. The main thread stays free to honour
+// Ctrl-C at once: stopping terminates the worker, whatever it is running
+// (a long exact computation, policy code that does not return).
 import { parentPort, workerData } from 'node:worker_threads';
+import { InputError } from '../errors.js';
 import { resolvePolicyList } from './policies.js';
 import { runPair, studyUnits } from './study.js';
 import { parseSweep, sweepPoints } from '../scenario/params.js';
 import { resolveScenarios } from '../scenario/builtin.js';
-import type { PlanRefs } from './parallel.js';
+import { type PlanRefs, type WorkerMessage, planKey } from './parallel.js';
 
-const refs = workerData as PlanRefs;
-const scenarios = resolveScenarios(refs.scenarioRefs, refs.hostFlag).map((l) => l.scenario);
-const policies = await resolvePolicyList(refs.policySpecs);
-const units = studyUnits({ scenarios, policies, trials: refs.trials, seed: refs.seed, points: sweepPoints(parseSweep(refs.sweepFlags)) });
+const post = (m: WorkerMessage) => parentPort!.postMessage(m);
+const fatal = (e: unknown) =>
+  post({ fatal: e instanceof Error ? (e.stack ?? e.message) : String(e), ...(e instanceof InputError ? { input: { what: e.what, expected: e.expected, where: e.where } } : {}) });
 
-parentPort!.on('message', async ({ index }: { index: number }) => {
-  const { scenario } = units[Math.floor(index / policies.length)]!;
-  const policy = policies[index % policies.length]!;
-  const { results, ...pair } = await runPair(scenario, policy, refs.trials, refs.seed);
-  parentPort!.postMessage({ index, ...pair, ...(refs.keepTrials ? { results } : {}) });
-});
-parentPort!.postMessage({ ready: true });
+try {
+  const refs = workerData as PlanRefs;
+  const scenarios = resolveScenarios(refs.scenarioRefs, refs.hostFlag).map((l) => l.scenario);
+  const policies = await resolvePolicyList(refs.policySpecs);
+  const plan = { scenarios, policies, trials: refs.trials, seed: refs.seed, points: sweepPoints(parseSweep(refs.sweepFlags)) };
+  if (planKey(plan) !== refs.planKey) throw new InputError('a scenario, host or policy file changed while the run started', 'files left unchanged during a run');
+  const units = studyUnits(plan);
+  parentPort!.on('message', async ({ index }: { index: number }) => {
+    try {
+      const { scenario } = units[Math.floor(index / policies.length)]!;
+      const policy = policies[index % policies.length]!;
+      const { results, ...pair } = await runPair(scenario, policy, refs.trials, refs.seed);
+      post({ index, ...pair, ...(refs.keepTrials ? { results } : {}) });
+    } catch (e) {
+      fatal(e);
+    }
+  });
+  post({ ready: true });
+} catch (e) {
+  fatal(e);
+}

@@ -2,10 +2,15 @@
 // `grep -H . .../reserved_regions` capture, or bare `0x… 0x… type` lines
 // (iommu_group_show_resv_regions prints "0x%016llx 0x%016llx %s\n", the
 // end inclusive). Shell prompts and trailing spaces are tolerated.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { U64_MAX } from '../model/addr.js';
+import { readLimited } from '../read-limited.js';
+import { LIMITS } from '../scenario/limits.js';
+
+/** A capture file, like a scenario, is size-checked before it is read. */
+const readText = (path: string) => readLimited(path, path, 'capture', LIMITS.fileBytes, 'a readable capture file').toString('utf8');
 
 export type SysfsType = 'direct' | 'direct-relaxable' | 'reserved' | 'msi';
 export interface SysfsRegionLine {
@@ -31,7 +36,7 @@ const GREP = /^(?:\S*\/)?iommu_groups\/(\d+)\/reserved_regions:(.*)$/;
 export function readCapture(path: string): Capture {
   if (!existsSync(path)) throw new InputError(`${path}: no such file or directory`, 'a capture file or a copied iommu_groups directory');
   if (statSync(path).isDirectory()) return readTree(path);
-  return parseCaptureText(readFileSync(path, 'utf8'), path);
+  return parseCaptureText(readText(path), path);
 }
 
 export function parseCaptureText(text: string, file: string): Capture {
@@ -50,9 +55,11 @@ export function parseCaptureText(text: string, file: string): Capture {
     form = lineForm;
     const id = grep ? Number(grep[1]) : 0;
     const body = grep ? grep[2]! : line;
-    const offset = grep ? line.indexOf(body, line.indexOf('reserved_regions:')) : 0;
+    const offset = grep ? line.indexOf(body, line.indexOf('reserved_regions:') + 'reserved_regions:'.length) : 0;
     const region = parseRegionLine(body, (col) => where(offset + col));
-    groups.set(id, [...(groups.get(id) ?? []), region]);
+    const list = groups.get(id);
+    if (list) list.push(region); // linear: a 40,000-line capture is read in one pass
+    else groups.set(id, [region]);
   });
   if (!form) throw new InputError(`${file}: no reserved_regions lines`, 'lines such as 0x00000000fee00000 0x00000000feefffff msi');
   return { form, groups: [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([id, regions]) => ({ id, devices: [], regions })) };
@@ -66,6 +73,7 @@ export function parseRegionLine(body: string, where: (col: number) => { file: st
     if (!/^0x[0-9a-fA-F]{1,16}$/.test(t[0])) throw new InputError(`'${t[0]}' is not a 64-bit hex address`, 'hex such as 0x00000000fee00000', where(t.index! + 1));
     return BigInt(t[0]);
   };
+  if (tokens.length === 0) throw new InputError('no region after reserved_regions:', expected, where(body.length + 1));
   // Shape first, so prose reads as "not an address", not as a short line.
   const start = num(tokens[0]!);
   if (tokens.length < 3) throw new InputError(`truncated line (${tokens.length} of 3 fields)`, expected, where(body.length + 1));
@@ -86,9 +94,9 @@ function readTree(dir: string): Capture {
     form: 'tree',
     groups: ids.map((id) => {
       const file = join(dir, String(id), 'reserved_regions');
-      const text = readFileSync(file, 'utf8');
+      const text = readText(file);
       const devDir = join(dir, String(id), 'devices');
-      const devices = existsSync(devDir) ? readdirSync(devDir).sort() : [];
+      const devices = existsSync(devDir) && statSync(devDir).isDirectory() ? readdirSync(devDir).sort() : [];
       if (text.trim() === '') return { id, devices, regions: [] }; // a group with no reserved region
       const parsed = parseCaptureText(text, file);
       if (parsed.form !== 'bare') throw new InputError(`${file}: not a reserved_regions file`, 'bare 0x… 0x… type lines');

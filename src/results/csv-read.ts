@@ -41,6 +41,11 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       if (r[k] === undefined || r[k] === '' || !Number.isFinite(v)) throw new InputError(`${file}:${i + 2}: column ${k} is '${r[k] ?? ''}'`, 'a number');
       return v;
     };
+    const big = (k: string) => {
+      const v = r[k] ?? '';
+      if (!/^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/.test(v)) throw new InputError(`${file}:${i + 2}: column ${k} is '${v}'`, 'a whole number or 0x hex');
+      return BigInt(v);
+    };
     const trials = num('trials');
     const errors = num('errors');
     const ok = trials - errors;
@@ -84,8 +89,8 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       firmwareExposedBytesMean: num('firmware_exposed_bytes_mean'),
       refusedCallsMean: num('refused_calls_mean'),
       msiSetupFailures: num('msi_setup_failures'),
-      ramUnusableBytes: BigInt(r['ram_unusable_bytes']!),
-      maxGpa: BigInt(r['max_gpa']!),
+      ramUnusableBytes: big('ram_unusable_bytes'),
+      maxGpa: big('max_gpa'),
       physBitsNeeded: num('phys_bits_needed'),
       counterfactual: r['counterfactual'] ?? '',
     };

@@ -22,6 +22,8 @@ export interface PolicyInfo {
   readonly heldBy: string;
   readonly source: string;
   readonly kernelEra: string;
+  /** A policy module's file (as given to --policy) and SHA-256; absent for a built-in. */
+  readonly module?: { readonly file: string; readonly sha256: string };
 }
 
 export interface RunInfo {
@@ -31,19 +33,21 @@ export interface RunInfo {
   readonly argv: readonly string[];
   readonly seed: string;
   readonly trials: number;
-  /** Whether --scenario / --policy narrowed the defaults (the reproduce command repeats them). */
+  /** --scenario / --policy when they narrowed the defaults, in canonical order (the reproduce command repeats them). */
   readonly scenarioFlags: readonly string[];
   readonly policyFlags: readonly string[];
   /** --host, when the run substituted a host. */
   readonly hostFlag?: string;
   /** --shard: which share this is, of which scenarios (merge checks and joins them). */
   readonly shard?: { readonly index: number; readonly count: number; readonly scenarios: readonly string[] };
-  /** --param axes, in flag order; empty without a sweep. */
+  /** --param axes, in flag order (the first is the sweep charts' axis); empty without a sweep. */
   readonly sweep: ReadonlyArray<{ readonly key: string; readonly values: readonly string[] }>;
   readonly scenarios: readonly ScenarioInfo[];
   readonly policies: readonly PolicyInfo[];
   readonly baseline: string;
   readonly trialErrors: number;
+  /** SHA-256 of summary.csv and paired.csv as written: `report` and `merge` refuse files that differ. */
+  readonly data?: { readonly 'summary.csv': string; readonly 'paired.csv': string };
 }
 
 /** The command that reproduces the run, or one scenario of it. */

@@ -1,10 +1,10 @@
 // Hosts: inline in a scenario, or their own files (scenarios/hosts/*.yaml),
 // reusable across scenarios and substitutable with `doorbell run --host`.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { type Range, U64_MAX, formatRange, formatSize } from '../model/addr.js';
 import { type BridgeWindow, type Host, type IommuGroup, REGION_TYPES, type ReservedRegion, groupResvRegions } from '../model/host.js';
 import { InputError } from '../errors.js';
+import { readLimited } from '../read-limited.js';
 import { Cursor, openYaml } from './cursor.js';
 import { SCENARIO_DEFAULTS as D } from './defaults.js';
 import { LIMITS } from './limits.js';
@@ -16,12 +16,9 @@ export interface LoadedHost {
   readonly sha256: string;
 }
 
+/** A regular file of at most LIMITS.fileBytes, size-checked before it is read. */
 export function readFileOrFail(path: string, display: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new InputError(`${display}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, `a readable YAML file`);
-  }
+  return readLimited(path, display, what, LIMITS.fileBytes);
 }
 
 export function loadHostFile(path: string, display: string): LoadedHost {

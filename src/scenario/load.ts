@@ -30,6 +30,7 @@ export function parseScenario(text: string, file: string, path = file): Scenario
   const need = (k: string) => f.get(k) ?? root.fail(`missing '${k}'`, `a '${k}' field`);
   const name = need('name').string();
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) need('name').fail(`'${name}' is not a scenario name`, 'lowercase letters, digits, . _ -');
+  if (name.length > 128) need('name').fail(`a scenario name of ${name.length} characters`, 'at most 128 (it names chart files)');
   const files: SourceFileInfo[] = [{ file, sha256 }];
   const ctx = { scenarioPath: path, displayDir: dirname(file) === '.' ? '' : dirname(file), files };
   const hostCursor = need('host');

@@ -7,15 +7,19 @@ import type { GuestProfile, Scenario, TimelineEvent } from './types.js';
 
 type Kind = 'size' | 'count' | 'fraction' | 'version';
 
-/** Every parameter a sweep may vary, what it is, and where it goes. */
-export const SWEEP_PARAMS: Readonly<Record<string, { kind: Kind; doc: string }>> = {
-  'vm.ram': { kind: 'size', doc: 'guest RAM (virt, q35, pc)' },
+/**
+ * Every parameter a sweep may vary, what it is, and where it goes. A value
+ * obeys the bounds of the scenario field it sets (scenario/load*.ts):
+ * `max` for sizes and counts, `min` for counts.
+ */
+export const SWEEP_PARAMS: Readonly<Record<string, { kind: Kind; doc: string; min?: number; max?: bigint }>> = {
+  'vm.ram': { kind: 'size', doc: 'guest RAM (virt, q35, pc)', max: 1n << 52n },
   'vm.qemu': { kind: 'version', doc: 'QEMU version (the AMD 1 TiB relocation from 7.1)' },
   'host.kernel': { kind: 'version', doc: 'host kernel version (the >= 6.6 DIRECT rule)' },
-  'workload.buffers': { kind: 'count', doc: 'buffers per device working set, every device' },
-  'workload.buffer_size': { kind: 'size', doc: 'buffer size, every device' },
+  'workload.buffers': { kind: 'count', doc: 'buffers per device working set, every device', min: 1, max: 1_000_000n },
+  'workload.buffer_size': { kind: 'size', doc: 'buffer size, every device', max: 1n << 40n },
   'workload.low_bias': { kind: 'fraction', doc: 'share of buffers allocated below 4 GiB, every device' },
-  'dma.operations': { kind: 'count', doc: 'DMA writes per phase, every phase' },
+  'dma.operations': { kind: 'count', doc: 'DMA writes per phase, every phase', min: 0, max: 2n ** 50n },
   'dma.churn': { kind: 'fraction', doc: 'share of buffers re-allocated between rounds, every phase' },
   'guests.runtime': { kind: 'fraction', doc: 'share of guests that honour runtime hints (the rest honour firmware tables only)' },
 };
@@ -36,21 +40,24 @@ export function parseSweep(flags: readonly string[]): SweepAxis[] {
     if (axes.some((a) => a.key === key)) throw new InputError(`--param: '${key}' given twice`, 'each parameter once, with all its values');
     const values = eq < 0 ? [] : flag.slice(eq + 1).split(',').map((v) => v.trim()).filter(Boolean);
     if (values.length === 0) throw new InputError(`--param ${key}: no values`, `${key}=V1,V2,...`);
-    for (const v of values) checkValue(key, spec.kind, v);
+    for (const v of values) checkValue(key, spec, v);
     axes.push({ key, values });
   }
   return axes;
 }
 
-function checkValue(key: string, kind: Kind, v: string): void {
+const sizeText = (n: bigint) => (n % (1n << 50n) === 0n ? `${n >> 50n} PiB` : n % (1n << 40n) === 0n ? `${n >> 40n} TiB` : `${n} bytes`);
+
+function checkValue(key: string, spec: (typeof SWEEP_PARAMS)[string], v: string): void {
   const bad = (expected: string): never => {
     throw new InputError(`--param ${key}: '${v}' is not ${expected}`, expected);
   };
+  const { kind, min = 1, max = U64_MAX } = spec;
   if (kind === 'size') {
     const q = parseQuantity(v);
-    if (q === undefined || q === 0n || q % PAGE_SIZE !== 0n || q > U64_MAX) bad('a size that is a multiple of 4 KiB');
+    if (q === undefined || q === 0n || q % PAGE_SIZE !== 0n || q > max) bad(`a size that is a multiple of 4 KiB, at most ${sizeText(max)}`);
   } else if (kind === 'count') {
-    if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 2 ** 50) bad('a whole number from 1');
+    if (!/^[0-9]{1,16}$/.test(v) || BigInt(v) < BigInt(min) || BigInt(v) > max) bad(`a whole number from ${min} to ${max}`);
   } else if (kind === 'fraction') {
     if (!/^[0-9.]+$/.test(v) || !(Number(v) >= 0 && Number(v) <= 1)) bad('a number from 0 to 1');
   } else if (!/^[0-9]+(\.[0-9]+){0,2}$/.test(v)) bad('a version such as 7.1');

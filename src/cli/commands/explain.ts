@@ -10,7 +10,7 @@ import { InputError } from '../../errors.js';
 import { hex } from '../../model/addr.js';
 import { resolveScenarios } from '../../scenario/builtin.js';
 import { RUN_DEFAULTS } from '../../defaults.js';
-import { parseSeed } from './run.js';
+import { parseSeed } from '../run-flags.js';
 
 export default defineCommand({
   command: 'explain',

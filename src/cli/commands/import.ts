@@ -1,5 +1,5 @@
 // doorbell import sysfs PATH: a host file from /sys/kernel/iommu_groups as pasted.
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import { defineCommand } from '../define.js';
 import { InputError } from '../../errors.js';
 import { parseQuantity } from '../../model/addr.js';
@@ -7,6 +7,37 @@ import { readCapture } from '../../import/sysfs.js';
 import { IMPORT_DEFAULTS, captureToHost, defaultIommu, hostToYaml } from '../../import/to-host.js';
 import { readHost } from '../../scenario/load-host.js';
 import { openYaml } from '../../scenario/cursor.js';
+import { writeFileAtomic } from '../output.js';
+import { withFs } from '../fs-errors.js';
+
+const HEADER = '# doorbell import sysfs ';
+
+function firstBytes(path: string, n: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    return buf.subarray(0, readSync(fd, buf, 0, n, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `--out FILE`: new, or with --force a host file this command wrote (its first line says so). */
+function checkHostOut(out: string, force: boolean): void {
+  if (out.trim() === '') throw new InputError("--out: '' is not a file name", 'a path for the host file');
+  const st = withFs(`--out ${out}`, 'a path doorbell can look at', () => {
+    try {
+      return lstatSync(out);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  });
+  if (!st) return;
+  if (!force) throw new InputError(`--out: ${out} already exists`, 'a new file, or --force to replace it');
+  const ours = st.isFile() && withFs(`--out ${out}`, 'a readable file', () => firstBytes(out, HEADER.length)) === HEADER;
+  if (!ours) throw new InputError(`--out ${out}: not a host file doorbell import wrote; --force replaces only those`, 'a new file, or one doorbell import wrote');
+}
 
 export default defineCommand({
   command: 'import <what> <path>',
@@ -35,7 +66,7 @@ export default defineCommand({
     const swMsi = swRaw === 'auto' || swRaw === 'none' ? swRaw : parseQuantity(swRaw);
     if (swMsi === undefined) throw new InputError(`--sw-msi: '${swRaw}' is not auto, none or an address`, 'auto, none, or e.g. 0x8000000');
     const path = String(args.path);
-    if (args.out && existsSync(args.out) && !args.force) throw new InputError(`--out: ${args.out} already exists`, 'a new file, or --force to replace it');
+    if (args.out !== undefined) checkHostOut(args.out, args.force);
     if (!/^\d{1,7}$/.test(String(args.group))) throw new InputError(`--group: '${String(args.group)}' is not a group number`, 'a whole number');
     const read = readCapture(path);
     const capture = read.form === 'bare' ? { ...read, groups: read.groups.map((g) => ({ ...g, id: Number(args.group) })) } : read;
@@ -48,11 +79,11 @@ export default defineCommand({
       kernel: String(args.kernel),
       swMsi,
     });
-    const header = [`doorbell import sysfs ${path} (${capture.form} form, ${capture.groups.length} groups)`, ...notes.map((n) => `inferred: ${n}`)];
+    const header = [`${HEADER.slice(2)}${path} (${capture.form} form, ${capture.groups.length} groups)`, ...notes.map((n) => `inferred: ${n}`)];
     const yaml = hostToYaml(host, header);
     readHost(openYaml(yaml, args.out ?? '<stdout>', 'host')); // what we write must load back
     if (args.out) {
-      writeFileSync(args.out, yaml);
+      writeFileAtomic(args.out, yaml, `--out ${args.out}`);
       process.stderr.write(`doorbell: wrote ${args.out} (${capture.groups.length} groups); use it with: doorbell run --host ${args.out}\n`);
     } else process.stdout.write(yaml);
     return 0;

@@ -1,0 +1,74 @@
+// run.json of a run: what decides its results, in one canonical order
+// whatever the order of the flags, so that the same run gives the same bytes.
+import { BASELINE } from '../../policies/registry.js';
+import type { ResolvedPolicy } from '../engine/policies.js';
+import type { SummaryRow } from '../results/model.js';
+import type { RunInfo } from '../results/run-info.js';
+import type { SweepAxis } from '../scenario/params.js';
+import type { Scenario } from '../scenario/types.js';
+import { doorbellVersion, gitCommit } from './meta.js';
+
+/** The --policy flags that name these policies: a built-in by its id, a module by its path and parameters. */
+export function canonicalPolicyFlags(policies: readonly ResolvedPolicy[]): string[] {
+  return policies.map((p) => (p.module ? `${p.module.file}${p.id.slice(p.definition.name.length)}` : p.id));
+}
+
+/** The era a policy names for a host it knows nothing of, for the report; a policy that fails here says so. */
+function kernelEra(p: ResolvedPolicy): string {
+  try {
+    const era: unknown = p.instance.kernel({ platform: '', arch: 'x86_64', kernel: '0', regions: () => undefined });
+    return typeof era === 'string' ? era : `policy-error: kernel() returned ${typeof era}`;
+  } catch (e) {
+    return `policy-error: kernel() threw: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
+  }
+}
+
+export interface RunFacts {
+  readonly seed: string;
+  readonly trials: number;
+  readonly loaded: ReadonlyArray<{ ref: string; scenario: Scenario }>;
+  readonly policies: readonly ResolvedPolicy[];
+  readonly sweep: readonly SweepAxis[];
+  readonly hostFlag: string | undefined;
+  readonly rows: readonly SummaryRow[];
+  /** Canonical: scenario refs in scenario-name order, policies in registry order; empty for the defaults. */
+  readonly scenarioFlags: readonly string[];
+  readonly policyFlags: readonly string[];
+  readonly shard?: { readonly index: number; readonly count: number; readonly scenarios: readonly string[] };
+}
+
+export function runInfo(f: RunFacts): RunInfo {
+  // argv: the flags that decide results, in canonical order (not as typed).
+  const argv = [
+    'run',
+    ...f.scenarioFlags.flatMap((s) => ['--scenario', s]),
+    ...f.policyFlags.flatMap((p) => ['--policy', p]),
+    ...(f.hostFlag !== undefined ? ['--host', f.hostFlag] : []),
+    ...f.sweep.flatMap((a) => ['--param', `${a.key}=${a.values.join(',')}`]),
+    '--trials', String(f.trials), '--seed', f.seed,
+  ];
+  return {
+    doorbell: doorbellVersion(),
+    gitCommit: gitCommit(),
+    node: process.version,
+    argv,
+    seed: f.seed,
+    trials: f.trials,
+    scenarioFlags: f.scenarioFlags,
+    policyFlags: f.policyFlags,
+    ...(f.hostFlag !== undefined ? { hostFlag: f.hostFlag } : {}),
+    sweep: f.sweep.map((a) => ({ key: a.key, values: [...a.values] })),
+    ...(f.shard ? { shard: f.shard } : {}),
+    scenarios: f.loaded.map(({ ref, scenario: s }) => ({
+      name: s.name, title: s.title, source: s.source, description: s.description, ref, file: s.file, sha256: s.sha256, files: s.files,
+      hotplugs: s.timeline.filter((e) => e.kind === 'hotplug').length,
+    })),
+    policies: f.policies.map((p) => ({
+      id: p.id, name: p.definition.name, position: p.definition.position, heldBy: p.definition.heldBy, source: p.definition.source,
+      kernelEra: kernelEra(p),
+      ...(p.module ? { module: p.module } : {}),
+    })),
+    baseline: f.policies.some((p) => p.id === BASELINE) ? BASELINE : f.policies[0]!.id,
+    trialErrors: f.rows.reduce((s, r) => s + r.errors, 0),
+  };
+}
