@@ -1,0 +1,71 @@
+// The model against the committed captures of the real kernel and QEMU
+// (test/fixtures/realstack/, written by `doorbell conformance`): no QEMU
+// here. A model change that contradicts the real stack fails this suite;
+// a known difference lives in src/conformance/allowlist.ts with its reason.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ALLOW_LIST, allowedFor, staleEntries } from '../src/conformance/allowlist.js';
+import { KERNEL_BOOTS } from '../src/conformance/cases-kernel.js';
+import { checksFor, fixturesIn, kernelChecks } from '../src/conformance/compare.js';
+import { hostFromCapture } from '../src/conformance/model.js';
+import { ktap } from '../src/conformance/ktap.js';
+import { TIERS } from '../src/conformance/types.js';
+import { loadHostFile } from '../src/scenario/load-host.js';
+
+const root = join(import.meta.dirname, '..');
+
+describe.each(TIERS)('%s tier against the real stack', (tier) => {
+  const checks = checksFor(root, tier);
+  it('every case of the typed list has a real capture', () => {
+    expect(checks.filter((c) => c.skip).map((c) => c.id)).toEqual([]);
+  });
+  it('the model agrees with every capture, except the allow-list', () => {
+    const differ = checks.filter((c) => !c.skip && c.real !== c.model && !allowedFor(c.id));
+    expect(differ.map((c) => `${c.id}\n  real:  ${c.real}\n  model: ${c.model}`)).toEqual([]);
+  });
+  it('no allow-list entry outlives its difference', () => {
+    expect(staleEntries(tier, checks).map((e) => e.pattern)).toEqual([]);
+  });
+});
+
+describe('the diff can fail', () => {
+  const boot = KERNEL_BOOTS.find((b) => b.id === 'intel-6.12')!;
+  const read = fixturesIn(root);
+  it('a capture where the MSI window maps is reported against the model (vfio_iommu_iova_dma_valid)', () => {
+    const text = read('kernel', 'intel-6.12.txt')!;
+    const edited = text.replace(/(CASE msi-window-exact\n(?:STEP .*\n){3}STEP map 0xfee00000 0x100000 = )-EINVAL/, '$10');
+    expect(edited).not.toBe(text);
+    const checks = kernelChecks((tier, name) => (name === 'intel-6.12.txt' ? edited : read(tier, name)), [boot]);
+    const c = checks.find((x) => x.id === 'intel-6.12/msi-window-exact')!;
+    expect(c.real).toContain('map 0xfee00000 0x100000 = 0');
+    expect(c.model).toContain('map 0xfee00000 0x100000 = -EINVAL');
+  });
+  it('a capture with the MSI region moved makes the model disagree where the real kernel refused', () => {
+    const sysfs = read('kernel', 'intel-6.12.sysfs')!.replaceAll('0x00000000fee00000 0x00000000feefffff', '0x00000000fef00000 0x00000000fef0ffff');
+    const checks = kernelChecks((tier, name) => (name === 'intel-6.12.sysfs' ? sysfs : read(tier, name)), [boot]);
+    expect(checks.filter((c) => c.real !== c.model).map((c) => c.id)).toContain('intel-6.12/msi-window-exact');
+  });
+  it('KTAP marks a difference not ok and fails the run', () => {
+    const out = ktap([{ tier: 'kernel', checks: [{ tier: 'kernel', id: 'x/y', real: 'map 0x0 0x1000 = -EINVAL', model: 'map 0x0 0x1000 = 0' }] }], []);
+    expect(out.ok).toBe(false);
+    expect(out.text).toContain('not ok 1 x/y # real: map 0x0 0x1000 = -EINVAL model: map 0x0 0x1000 = 0');
+  });
+});
+
+describe('hosts imported from the captures', () => {
+  for (const boot of KERNEL_BOOTS.filter((b) => b.hostFile)) {
+    it(`scenarios/hosts/${boot.hostFile}.yaml is what doorbell import sysfs makes of ${boot.id}.sysfs`, () => {
+      const file = join(root, 'scenarios', 'hosts', `${boot.hostFile}.yaml`);
+      const committed = loadHostFile(file, file).host;
+      const capture = fixturesIn(root)('kernel', `${boot.id}.sysfs`)!;
+      const imported = hostFromCapture(capture, `${boot.id}.sysfs`, boot.facts, boot.series, committed.platform).host;
+      expect(committed).toEqual(imported);
+      expect(readFileSync(file, 'utf8')).toContain(`doorbell import sysfs test/fixtures/realstack/kernel/${boot.id}.sysfs`);
+    });
+  }
+});
+
+it('every allow-list entry says why', () => {
+  for (const e of ALLOW_LIST) expect(e.reason.length).toBeGreaterThan(40);
+});
