@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { defineCommand } from '../define.js';
 import { InputError } from '../../errors.js';
 import { packageRoot } from '../../scenario/builtin.js';
-import { cacheDir } from '../../conformance/real-run.js';
-import { runConformance } from '../../conformance/run.js';
 import { TIERS, type Tier } from '../../conformance/types.js';
 
 export default defineCommand({
@@ -23,6 +21,9 @@ export default defineCommand({
     for (const t of tiers) if (!TIERS.includes(t as Tier)) throw new InputError(`--tier: unknown tier '${t}'`, `one of: ${TIERS.join(', ')}`);
     if (!Number.isInteger(args.jobs) || args.jobs < 1 || args.jobs > 8) throw new InputError(`--jobs: ${args.jobs}`, 'a whole number from 1 to 8');
     const root = packageRoot();
+    // Loaded on use: the other commands start no slower for it.
+    const { cacheDir } = await import('../../conformance/real-run.js');
+    const { runConformance } = await import('../../conformance/run.js');
     const { text, ok } = await runConformance({
       root, tiers: TIERS.filter((t) => tiers.includes(t)), fromFixtures: args.fromFixtures, jobs: args.jobs, ...(args.only ? { only: args.only } : {}),
       work: args.work ?? join(cacheDir(), 'runs'), timeouts: { kernel: args.bootTimeout, vmm: 2 * args.bootTimeout },
