@@ -133,8 +133,11 @@ rootfs() { # DIR SUITE ARCH: QEMU for x86 and arm guests
   fi
   rm -rf "$dir"/var/cache/apt/archives/*.deb
 }
-rootfs root-trixie trixie amd64
-rootfs root-bullseye bullseye amd64
-rootfs root-arm64 bookworm arm64
+# the three are independent: build them side by side, fail if any fails
+pids=()
+for r in "root-trixie trixie amd64" "root-bullseye bullseye amd64" "root-arm64 bookworm arm64"; do
+  rootfs $r & pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
 
 step "ready in $C"

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALLOW_LIST, allowedFor, staleEntries } from '../src/conformance/allowlist.js';
 import { KERNEL_BOOTS } from '../src/conformance/cases-kernel.js';
-import { checksFor, fixturesIn, kernelChecks } from '../src/conformance/compare.js';
+import { checksFor, fixturesIn, kernelChecks, vmmChecks } from '../src/conformance/compare.js';
+import { VMM_BOOTS } from '../src/conformance/cases-vmm.js';
 import { hostFromCapture } from '../src/conformance/model.js';
 import { ktap } from '../src/conformance/ktap.js';
 import { TIERS } from '../src/conformance/types.js';
@@ -45,6 +46,12 @@ describe('the diff can fail', () => {
     const sysfs = read('kernel', 'intel-6.12.sysfs')!.replaceAll('0x00000000fee00000 0x00000000feefffff', '0x00000000fef00000 0x00000000fef0ffff');
     const checks = kernelChecks((tier, name) => (name === 'intel-6.12.sysfs' ? sysfs : read(tier, name)), [boot]);
     expect(checks.filter((c) => c.real !== c.model).map((c) => c.id)).toContain('intel-6.12/msi-window-exact');
+  });
+  it('a capture made from another case list is reported, not compared as if it were this one', () => {
+    const text = read('vmm', 'amd-ht-6.1-q7.2.txt')!.replace('-cpu EPYC -m 1047552M', '-cpu EPYC,phys-bits=48 -m 1047552M');
+    const c = vmmChecks((tier, name) => (name === 'amd-ht-6.1-q7.2.txt' ? text : read(tier, name)), VMM_BOOTS.filter((b) => b.id === 'amd-ht-6.1-q7.2'))[0]!;
+    expect(c.real).toMatch(/^captured: /);
+    expect(c.real).not.toBe(c.model);
   });
   it('KTAP marks a difference not ok and fails the run', () => {
     const out = ktap([{ tier: 'kernel', checks: [{ tier: 'kernel', id: 'x/y', real: 'map 0x0 0x1000 = -EINVAL', model: 'map 0x0 0x1000 = 0' }] }], []);

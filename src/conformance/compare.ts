@@ -3,6 +3,8 @@
 import { KERNEL_BOOTS } from './cases-kernel.js';
 import { LAYOUT_RUNS, VMM_BOOTS } from './cases-vmm.js';
 import { parseKernelFixture, parseLayoutFixture, parseVmmFixture, readFixture, type RealLayout, type RealVmmCase } from './fixtures.js';
+import { invocationText, probeLine } from './real-guest.js';
+import { layoutInvocation } from './real-layout.js';
 import { hostFromCapture, kernelCaseModel, layoutModel, vmmModel, type LayoutAnswer } from './model.js';
 import { QEMU_OF_ROOT, type KernelBoot, type LayoutRun, type Tier, type VmmBoot, type VmmCase } from './types.js';
 
@@ -35,7 +37,10 @@ export function kernelChecks(read: FixtureReader, boots: readonly KernelBoot[] =
       const id = `${boot.id}/${c.name}`;
       const rc = real?.cases.find((x) => x.name === c.name);
       if (!host || !real || !rc) return { tier: 'kernel', id, real: '(no capture)', model: '', skip: 'no real capture: run `doorbell conformance --tier kernel`' };
-      if (rc.steps.length !== c.steps.length) return { tier: 'kernel', id, real: `${rc.steps.length} of ${c.steps.length} steps ran`, model: `${c.steps.length} steps` };
+      // The capture must be of this case list: same steps, in order (else: run the tier again).
+      const asked = c.steps.map((s) => probeLine(s).replace(/@(\w+)/, (_, t: string) => String(real.targets.get(t))));
+      const ran = rc.steps.map((s) => s.command);
+      if (ran.join('\n') !== asked.join('\n')) return { tier: 'kernel', id, real: `captured steps: ${ran.join('; ')}`, model: `case list steps: ${asked.join('; ')}` };
       const model = kernelCaseModel(host.host, (t) => real.targets.get(t), c.steps);
       const realOut: string[] = [];
       const modelOut: string[] = [];
@@ -98,6 +103,7 @@ export function layoutChecks(read: FixtureReader, runs: readonly LayoutRun[] = L
       const id = `${run.id}/${c.name}`;
       const r = real.find((x) => x.name === c.name);
       if (!r) return [{ tier: 'layout', id, real: '(no capture)', model: '', skip: 'no real capture: run `doorbell conformance --tier layout`' }];
+      if (r.args !== layoutInvocation(run, c)) return [{ tier: 'layout', id, real: `captured: ${r.args}`, model: `case list: ${layoutInvocation(run, c)}` }];
       const rp = realLayoutParts(r, c.dimmMiB !== undefined);
       const mp = modelLayoutParts(layoutModel(c, QEMU_OF_ROOT[run.root]));
       const keys = (['exit', 'ram<4G', 'ram>=4G', 'dimm'] as const).filter((k) => k in rp || k in mp);
@@ -143,6 +149,7 @@ export function vmmChecks(read: FixtureReader, boots: readonly VmmBoot[] = VMM_B
       const id = `${boot.id}/${c.name}`;
       const r = real?.cases.find((x) => x.name === c.name);
       if (!host || !r || group === undefined || r.status === 'not-run') return { tier: 'vmm', id, real: '(no capture)', model: '', skip: 'no real capture: run `doorbell conformance --tier vmm`' };
+      if (r.args !== invocationText(c)) return { tier: 'vmm', id, real: `captured: ${r.args}`, model: `case list: ${invocationText(c)}` };
       return { tier: 'vmm', id, real: outcomeText(realVmmOutcome(c, r)), model: outcomeText(vmmModel(host.yaml, group, c, QEMU_OF_ROOT[boot.root])) };
     });
   });

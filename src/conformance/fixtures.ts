@@ -56,18 +56,21 @@ export interface RealVmmCase {
   readonly qmpErrors: readonly string[];
   /** query-status after the QMP commands: prelaunch when the VM is still there. */
   readonly status: string | undefined;
+  /** The invocation the capture was made with. */
+  readonly args: string;
 }
 
 export function parseVmmFixture(text: string): { targets: ReadonlyMap<string, number | undefined>; cases: RealVmmCase[] } {
   const targets = new Map<string, number | undefined>();
-  const cases = new Map<string, { name: string; ram: string[]; errors: string[]; qmpErrors: string[]; status: string | undefined }>();
+  const cases = new Map<string, { name: string; ram: string[]; errors: string[]; qmpErrors: string[]; status: string | undefined; args: string }>();
   for (const line of body(text)) {
     let m: RegExpExecArray | null;
     if ((m = /^TARGET (\S+) (\S+)/.exec(line))) targets.set(m[1]!, m[2] === 'none' ? undefined : Number(m[2]));
-    else if ((m = /^L2 (\S+) (RAM|ERR|QMP-ERROR|STATUS) ?(.*)$/.exec(line))) {
-      const c = cases.get(m[1]!) ?? { name: m[1]!, ram: [], errors: [], qmpErrors: [], status: undefined };
+    else if ((m = /^L2 (\S+) (ARGS|RAM|ERR|QMP-ERROR|STATUS) ?(.*)$/.exec(line))) {
+      const c = cases.get(m[1]!) ?? { name: m[1]!, ram: [], errors: [], qmpErrors: [], status: undefined, args: '' };
       cases.set(m[1]!, c);
-      if (m[2] === 'RAM') c.ram.push(m[3]!);
+      if (m[2] === 'ARGS') c.args = m[3]!;
+      else if (m[2] === 'RAM') c.ram.push(m[3]!);
       else if (m[2] === 'ERR') c.errors.push(m[3]!);
       else if (m[2] === 'QMP-ERROR') c.qmpErrors.push(m[3]!);
       else c.status = m[3];
@@ -81,16 +84,18 @@ export interface RealLayout {
   readonly name: string;
   readonly sections: ReadonlyArray<{ readonly start: bigint; readonly last: bigint; readonly kind: string; readonly region: string }>;
   readonly errors: readonly string[];
+  readonly args: string;
 }
 
 export function parseLayoutFixture(text: string): RealLayout[] {
-  const out = new Map<string, { name: string; sections: Array<{ start: bigint; last: bigint; kind: string; region: string }>; errors: string[] }>();
+  const out = new Map<string, { name: string; sections: Array<{ start: bigint; last: bigint; kind: string; region: string }>; errors: string[]; args: string }>();
   for (const line of body(text)) {
-    const m = /^(\S+) (SECTION|ERR) (.*)$/.exec(line);
+    const m = /^(\S+) (ARGS|SECTION|ERR) (.*)$/.exec(line);
     if (!m) continue;
-    const c = out.get(m[1]!) ?? { name: m[1]!, sections: [], errors: [] };
+    const c = out.get(m[1]!) ?? { name: m[1]!, sections: [], errors: [], args: '' };
     out.set(m[1]!, c);
-    if (m[2] === 'ERR') c.errors.push(m[3]!);
+    if (m[2] === 'ARGS') c.args = m[3]!;
+    else if (m[2] === 'ERR') c.errors.push(m[3]!);
     else {
       const s = /^(0x[0-9a-f]+) (0x[0-9a-f]+) (\S+) (\S+)$/.exec(m[3]!);
       if (s) c.sections.push({ start: BigInt(s[1]!), last: BigInt(s[2]!), kind: s[3]!, region: s[4]! });

@@ -4,19 +4,21 @@ import { hex } from '../model/addr.js';
 import { FIXTURE_HEADER } from './fixtures.js';
 import { TARGET_IDS, type KernelBoot, type KernelStep, type VmmBoot, type VmmCase } from './types.js';
 
-/** vfioprobe's input for a boot's cases (conformance/vfioprobe.c). */
+/** One step as a vfioprobe line (conformance/vfioprobe.c); `@target` is the device's group, filled in the guest. */
+export function probeLine(s: KernelStep): string {
+  switch (s.op) {
+    case 'container': return 'container';
+    case 'group': return `group @${s.target}`;
+    case 'iommu': return `iommu ${s.type}`;
+    case 'info': return 'info';
+    case 'limit': return `limit ${s.entries}`;
+    case 'map': case 'unmap': return `${s.op}${s.op === 'map' && s.beyondPinCap ? '!' : ''} ${hex(s.iova)} ${hex(s.size)}`;
+  }
+}
+
+/** vfioprobe's input for a boot's cases. */
 export function probeInput(boot: KernelBoot): string {
-  const line = (s: KernelStep): string => {
-    switch (s.op) {
-      case 'container': return 'container';
-      case 'group': return `group @${s.target}`;
-      case 'iommu': return `iommu ${s.type}`;
-      case 'info': return 'info';
-      case 'limit': return `limit ${s.entries}`;
-      case 'map': case 'unmap': return `${s.op}${s.op === 'map' && s.beyondPinCap ? '!' : ''} ${hex(s.iova)} ${hex(s.size)}`;
-    }
-  };
-  return boot.cases.flatMap((c) => [`case ${c.name}`, ...c.steps.map(line)]).join('\n') + '\n';
+  return boot.cases.flatMap((c) => [`case ${c.name}`, ...c.steps.map(probeLine)]).join('\n') + '\n';
 }
 
 const bindAll = (targets: readonly string[]) => targets.map((t) => `bind ${t} ${TARGET_IDS[t as keyof typeof TARGET_IDS]}`);
@@ -48,6 +50,12 @@ export function l2Invocation(c: VmmCase): { binary: string; args: string[]; qmp:
       '{"execute":"device_add","arguments":{"driver":"pc-dimm","id":"dimm1","memdev":"mem1"}}',
     ],
   };
+}
+
+/** What a case asks the nested QEMU, as recorded in its capture (a capture of another case list is not compared). */
+export function invocationText(c: VmmCase): string {
+  const inv = l2Invocation(c);
+  return [inv.binary, ...inv.args, ...inv.qmp].join(' ');
 }
 
 export function vmmScript(boot: VmmBoot): { script: string; files: Record<string, string> } {
@@ -113,7 +121,10 @@ export function vmmFixture(boot: VmmBoot, log: string): { results: string; sysfs
   const results = [
     FIXTURE_HEADER, `# vmm tier, boot ${boot.id}: Debian ${boot.series} kernel, QEMU ${boot.iommu}; nested QEMU from ${boot.root}`,
     ...all.filter((l) => l.startsWith('TARGET ')),
-    ...boot.cases.flatMap((c) => (all.includes(`L2 ${c.name} END`) ? normalizeL2(c.name, outs.get(c.name) ?? []) : [`L2 ${c.name} STATUS not-run`])),
+    ...boot.cases.flatMap((c) => [
+      `L2 ${c.name} ARGS ${invocationText(c)}`,
+      ...(all.includes(`L2 ${c.name} END`) ? normalizeL2(c.name, outs.get(c.name) ?? []) : [`L2 ${c.name} STATUS not-run`]),
+    ]),
     '',
   ];
   return { results: results.join('\n'), sysfs: all.filter((l) => l.startsWith('SYSFS ')).map((l) => l.slice(6)).join('\n') + '\n' };

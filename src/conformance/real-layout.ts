@@ -43,6 +43,11 @@ export function sectionsOf(reply: string): string[] {
   return out;
 }
 
+/** What a probe asks QEMU, as recorded in its capture (a capture of another case list is not compared). */
+export function layoutInvocation(run: LayoutRun, c: LayoutCase): string {
+  return [...argv(c, run.root !== 'bullseye'), ...qmpInput(c).trim().split('\n')].join(' ');
+}
+
 export function probeLayout(run: LayoutRun, c: LayoutCase): string[] {
   const root = run.root === 'host' ? '/' : join(cacheDir(), `root-${run.root}`);
   const reserveOff = run.root !== 'bullseye';
@@ -51,7 +56,7 @@ export function probeLayout(run: LayoutRun, c: LayoutCase): string[] {
     ? argv(c, reserveOff)
     : ['unshare', '-m', '--propagation', 'private', 'sh', '-c', 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"', root, ...argv(c, reserveOff)];
   const r = spawnSync(cmd[0]!, cmd.slice(1), { input: qmpInput(c), encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
-  const out: string[] = [];
+  const out: string[] = [`${c.name} ARGS ${layoutInvocation(run, c)}`];
   for (const line of `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n')) {
     const t = line.trim();
     if (t.startsWith('{')) {
