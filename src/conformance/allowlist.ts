@@ -17,7 +17,6 @@ const LOWRAM = 'q35/pc RAM sections: the model maps [0, 0x9ffff] and [0xc0000, l
 const PHYSBITS = 'phys-bits exit applied to QEMU < 7.1: the check came with 1caab5cf86bd (7.1); QEMU 5.2 starts and its map fails; fidelity issue §6';
 
 export const ALLOW_LIST: readonly AllowEntry[] = [
-  { tier: 'kernel', pattern: 'smmuv3-gicv2-6.12/attach-without-msi-isolation', reason: 'MSI isolation not modelled: type1 attach is EPERM without interrupt remapping / an ITS (vfio_iommu_type1_attach_group, "No interrupt remapping support"); fidelity issue §4' },
   { tier: 'layout', pattern: 'qemu-*/q35-*/ram<4G', reason: LOWRAM },
   { tier: 'layout', pattern: 'qemu-*/pc-*/ram<4G', reason: LOWRAM },
   { tier: 'layout', pattern: 'qemu-*/virt-512M+dimm-2G/dimm', reason: DIMM },

@@ -21,13 +21,15 @@ export function importOptions(facts: HostFacts, series: Series, platform: string
 }
 
 /**
- * The model's host for a booted guest: its capture through the importer.
- * `facts.msiIsolation` is not passed on: the model has no such host
- * property at this base (allow-list: msi-isolation).
+ * The model's host for a booted guest: its capture through the importer,
+ * plus what sysfs does not show: whether MSIs are isolated (GICv2 has no
+ * ITS; the host file's msi_isolation).
  */
 export function hostFromCapture(capture: string, file: string, facts: HostFacts, series: Series, platform: string): { host: Host; yaml: string } {
-  const { host, notes } = captureToHost(parseCaptureText(capture, file), importOptions(facts, series, platform));
-  return { host, yaml: hostToYaml(host, notes.map((n) => `inferred: ${n}`)) };
+  const { host: imported, notes } = captureToHost(parseCaptureText(capture, file), importOptions(facts, series, platform));
+  const host: Host = facts.msiIsolation ? imported : { ...imported, msiIsolation: false };
+  const yaml = hostToYaml(host, notes.map((n) => `inferred: ${n}`));
+  return { host, yaml: facts.msiIsolation ? yaml : `${yaml}msi_isolation: false\n` };
 }
 
 const errnoOf = (r: KernelResult) => (r.status === 'ok' ? '0' : `-${r.errno}`);
