@@ -8,8 +8,9 @@ import { parseCaptureText } from '../import/sysfs.js';
 import { captureToHost, hostToYaml } from '../import/to-host.js';
 import { kernelFor } from '../kernel/index.js';
 import type { Container, KernelResult } from '../kernel/types.js';
-import { layoutFor } from '../vmm/layout.js';
-import { nextDeviceMemory } from '../engine/host-view.js';
+import { type LayoutRequest, guestPhysBits, layoutFor } from '../vmm/layout.js';
+import { listenerSections } from '../vmm/listener.js';
+import { freeAddress } from '../vmm/device-memory.js';
 import { runTrial } from '../engine/trial.js';
 import { resolvePolicy } from '../engine/policies.js';
 import { parseScenario } from '../scenario/load.js';
@@ -95,41 +96,52 @@ function fillToLimit(c: Container, limit: number): void {
   }
 }
 
-/** The machine-type version decides the layout (pc_compat_7_0 ...); unversioned: the binary's. */
-function layoutInputs(c: { machine: string; cpu?: string | undefined; ramMiB: number; guest?: string; binary?: string }, qemu: string) {
+/**
+ * A QEMU command line as the model's layout request: the binary's version
+ * decides the phys-bits exit, a versioned machine type (pc-q35-7.0) the AMD
+ * relocation; every case's CPU is a named model (TCG), so 40 phys-bits
+ * unless phys-bits=N is given.
+ */
+function layoutInputs(c: { machine: string; cpu?: string | undefined; ramMiB: number; maxMiB?: number | undefined; dimmMiB?: number | undefined }, qemu: string) {
   const virt = c.machine.startsWith('virt');
   const machine = virt ? ('virt' as const) : c.machine.startsWith('pc-q35') || c.machine === 'q35' ? ('q35' as const) : ('pc' as const);
-  const version = /-(\d+\.\d+)$/.exec(c.machine)?.[1] ?? qemu;
+  const machineVersion = /-(\d+\.\d+)$/.exec(c.machine)?.[1];
   const cpu = c.cpu ?? (virt ? 'cortex-a57' : 'qemu64');
-  // TCG: a named CPU model has 40 phys-bits unless given (target/i386 TCG_PHYS_ADDR_BITS).
-  const physBits = Number(/phys-bits=(\d+)/.exec(cpu)?.[1] ?? 40);
+  const explicit = /phys-bits=(\d+)/.exec(cpu)?.[1];
+  const physBits = guestPhysBits('named', explicit === undefined ? undefined : Number(explicit), 48);
   const cpuVendor = virt ? ('arm' as const) : /EPYC|Opteron|qemu64|phenom/i.test(cpu) ? ('amd' as const) : ('intel' as const);
-  return { machine, ram: BigInt(c.ramMiB) << 20n, qemu: version, cpuVendor, physBits };
+  // -m RAM,slots=2,maxmem=MAX
+  const hotplugMemory = c.maxMiB ? { hotplugMemory: { bytes: BigInt(c.maxMiB - c.ramMiB) << 20n, slots: 2 } } : {};
+  const req: LayoutRequest = { machine, ram: BigInt(c.ramMiB) << 20n, qemu, ...(machineVersion ? { machineVersion } : {}), cpuVendor, physBits, ...hotplugMemory };
+  return { req, explicitPhysBits: explicit };
 }
 
 export type LayoutAnswer = { readonly ram: readonly string[]; readonly dimm?: string } | { readonly exit: string };
 
-/** Layout tier: RAM sections (and where a pc-dimm goes) for a QEMU invocation. */
+/**
+ * Layout tier: the RAM sections of the flat view after machine init (the
+ * listener's runtime phase; -nodefaults: no VGA), and where a pc-dimm goes.
+ */
 export function layoutModel(c: LayoutCase, qemu: string): LayoutAnswer {
-  const lay = layoutFor(layoutInputs(c, qemu));
+  const { req } = layoutInputs(c, qemu);
+  const lay = layoutFor(req);
   if (lay.status === 'error') return { exit: lay.message };
-  const ram = lay.sections.map((r) => `${hex(r.start)}-${hex(r.last)}`);
+  const ram = listenerSections(req.machine, lay.ram, 'runtime', false).filter((x) => !x.rom).map((r) => `${hex(r.start)}-${hex(r.last)}`);
   if (!c.dimmMiB) return { ram };
-  // engine/trial.ts memoryHotplug places device memory with the HOST's architecture; the host here is x86_64.
-  const at = nextDeviceMemory(IntervalSet.from(lay.sections), IntervalSet.from(lay.firmwareReserved), BigInt(c.dimmMiB) << 20n, true);
-  return { ram, dimm: hex(at) };
+  const at = lay.deviceMemory ? freeAddress(lay.deviceMemory, IntervalSet.EMPTY, BigInt(c.dimmMiB) << 20n) : undefined;
+  return { ram, dimm: at === undefined ? '(none)' : hex(at) };
 }
 
 /** VMM tier: the engine's trial of the same VM on the imported host, under kernel-rejects (type1, no VMM check). */
 export function vmmModel(hostYaml: string, group: number, c: VmmCase, qemu: string): { outcome: string; detail: string } {
-  const v = layoutInputs(c, qemu);
+  const { req: v, explicitPhysBits } = layoutInputs(c, qemu);
   const indented = hostYaml.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => `  ${l}`).join('\n');
   const timeline = c.phase === 'hotplug' ? ['  - start: { devices: [] }', '  - hotplug: nic'] : ['  - start: { devices: [nic] }'];
   if (c.phase === 'dimm') timeline.push(`  - memory-hotplug: { kind: pc-dimm, size: ${c.dimmMiB}MiB }`);
   const scenario = parseScenario([
     `name: conformance-${c.name.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}`, 'title: conformance', 'source: conformance', 'description: conformance',
     'host:', indented,
-    `vm: { machine: ${v.machine}, ram: ${c.ramMiB}MiB, qemu: "${v.qemu}", cpu_vendor: ${v.cpuVendor}, phys_bits: ${v.physBits} }`,
+    `vm: { machine: ${v.machine}, ram: ${c.ramMiB}MiB, qemu: "${v.qemu}"${v.machineVersion ? `, machine_version: "${v.machineVersion}"` : ''}, cpu_vendor: ${v.cpuVendor}, cpu_model: named${explicitPhysBits ? `, phys_bits: ${explicitPhysBits}` : ''}, vga: false }`,
     'devices:', `  - { name: nic, group: ${group}, workload: { buffers: 1, buffer_size: 4KiB } }`,
     'timeline:', ...timeline, '',
   ].join('\n'), `conformance/${c.name}.yaml`);
@@ -151,7 +163,7 @@ export function vmmModel(hostYaml: string, group: number, c: VmmCase, qemu: stri
     return r.startFailure === 'layout' ? { outcome: 'qemu-exits', detail: exit } : { outcome: 'start-fails', detail: failing };
   }
   if (c.phase === 'hotplug') {
-    if (!r.vmStarted) return { outcome: r.startFailure === 'layout' ? 'qemu-exits' : 'start-fails', detail: exit || failing };
+    if (!r.vmStarted) return r.startFailure === 'layout' ? { outcome: 'qemu-exits', detail: exit } : { outcome: 'start-fails', detail: failing };
     return r.hotplugOk ? { outcome: 'hotplug-ok', detail: '' } : { outcome: 'hotplug-refused', detail: failing };
   }
   const lastMap = [...calls].reverse().find((x) => x.call.startsWith('vfio_dma_map'));
