@@ -14,8 +14,9 @@ import explain from './commands/explain.js';
 import importCmd from './commands/import.js';
 import report from './commands/report.js';
 import merge from './commands/merge.js';
+import conformance from './commands/conformance.js';
 
-const COMMANDS = [run, merge, report, explain, importCmd, list, validate] as unknown as CommandDef<Record<string, unknown>>[];
+const COMMANDS = [run, merge, report, explain, importCmd, list, validate, conformance] as unknown as CommandDef<Record<string, unknown>>[];
 
 /** A yargs message as one line; a choice error says what was expected. */
 function usageMessage(msg: string): InputError {
@@ -59,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv)
     .scriptName('doorbell')
     .strict()
-    .demandCommand(1, 'a command is required — one of: run, merge, report, explain, import, list, validate')
+    .demandCommand(1, 'a command is required — one of: run, merge, report, explain, import, list, validate, conformance')
     .recommendCommands()
     .help()
     .version(false)
