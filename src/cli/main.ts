@@ -12,8 +12,9 @@ import explain from './commands/explain.js';
 import importCmd from './commands/import.js';
 import report from './commands/report.js';
 import merge from './commands/merge.js';
+import check from './commands/check.js';
 
-const COMMANDS = [run, merge, report, explain, importCmd, list, validate] as unknown as CommandDef<Record<string, unknown>>[];
+const COMMANDS = [run, check, merge, report, explain, importCmd, list, validate] as unknown as CommandDef<Record<string, unknown>>[];
 
 function usageError(message: string): never {
   process.stderr.write(`doorbell: ${message.split('\n')[0]}\n`);
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv)
     .scriptName('doorbell')
     .strict()
-    .demandCommand(1, 'a command is required — one of: run, merge, report, explain, import, list, validate')
+    .demandCommand(1, 'a command is required — one of: run, check, merge, report, explain, import, list, validate')
     .recommendCommands()
     .help()
     .version(false)
