@@ -6,19 +6,7 @@ import type { Host } from '../model/host.js';
 import type { CheckDevice } from './verdict.js';
 import type { VmDevice } from './vm-input.js';
 
-/** `NAME=GROUP` flags → a map; NAME is checked against `names` by the caller. */
-export function parseDeviceFlags(flags: readonly string[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const f of flags) {
-    const eq = f.lastIndexOf('=');
-    const name = f.slice(0, eq);
-    const group = f.slice(eq + 1);
-    if (eq <= 0 || !/^[0-9]{1,7}$/.test(group)) throw new InputError(`--device: '${f}' is not NAME=GROUP`, 'a device name and an IOMMU group number, e.g. --device nic0=3');
-    if (out.has(name)) throw new InputError(`--device: '${name}' given twice`, 'each device once');
-    out.set(name, Number(group));
-  }
-  return out;
-}
+export { parseDeviceFlags } from '../scenario/device-map.js';
 
 export function assignGroups(devices: readonly VmDevice[], host: Host, flags: ReadonlyMap<string, number>, hostName: string): { devices: CheckDevice[]; notes: string[] } {
   const notes: string[] = [];

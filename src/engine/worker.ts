@@ -8,7 +8,7 @@ import { resolveScenarios } from '../scenario/builtin.js';
 import type { PlanRefs } from './parallel.js';
 
 const refs = workerData as PlanRefs;
-const scenarios = resolveScenarios(refs.scenarioRefs, refs.hostFlag).map((l) => l.scenario);
+const scenarios = resolveScenarios(refs.scenarioRefs, refs.hostFlag, refs.deviceFlags).map((l) => l.scenario);
 const policies = await resolvePolicyList(refs.policySpecs);
 const units = studyUnits({ scenarios, policies, trials: refs.trials, seed: refs.seed, points: sweepPoints(parseSweep(refs.sweepFlags)) });
 

@@ -85,6 +85,7 @@ export default defineCommand({
       .option('trials', { type: 'string', default: String(RUN_DEFAULTS.trials), describe: 'trials per scenario × policy' })
       .option('seed', { type: 'string', default: RUN_DEFAULTS.seed, describe: 'run seed (same seed ⇒ same bytes)' })
       .option('host', { type: 'string', describe: 'host YAML file to substitute for every scenario\'s own host' })
+      .option('device', { type: 'string', array: true, describe: 'NAME=GROUP: with --host, the host group of a scenario device (repeatable; automatic for a one-group host)' })
       .option('out', { type: 'string', describe: 'results directory (default: results/<run-id>)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing results directory' })
       .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' })
@@ -103,12 +104,13 @@ export default defineCommand({
     const sweepFlags = (args.param ?? []).map(String);
     const sweep = parseSweep(sweepFlags);
     const points = sweepPoints(sweep);
-    const loaded = resolveScenarios(scenarioFlags.length ? scenarioFlags : builtinScenarioNames(), args.host);
+    const deviceFlags = (args.device ?? []).map(String);
+    const loaded = resolveScenarios(scenarioFlags.length ? scenarioFlags : builtinScenarioNames(), args.host, deviceFlags, (note) => process.stderr.write(`doorbell: ${note}\n`));
     const shard = parseShard(args.shard);
     const allScenarios = loaded.map((l) => l.scenario.name);
     if (shard) loaded.splice(0, loaded.length, ...loaded.filter((_, i) => i % shard.count === shard.index - 1));
     const policies = await resolvePolicyList(policyFlags);
-    const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => p.id), sweepFlags, shard ?? null]);
+    const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => p.id), sweepFlags, shard ?? null, ...(deviceFlags.length ? [deviceFlags] : [])]);
     const runId = `seed${seed}-t${trials}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 8)}`;
     // What must match for --resume: everything that decides the results (and trials.csv).
     const resumeKey = createHash('sha256').update(JSON.stringify([seed, trials, JSON.parse(fingerprint), Boolean(args.keepTrials)])).digest('hex');
@@ -135,7 +137,7 @@ export default defineCommand({
     const trialsCsv = args.keepTrials ? new TrialsCsvWriter(results.stream('trials.csv')) : undefined;
     let pairs;
     try {
-      const refs = { scenarioRefs: loaded.map((l) => l.ref), hostFlag: args.host, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials), sweepFlags };
+      const refs = { scenarioRefs: loaded.map((l) => l.ref), hostFlag: args.host, deviceFlags, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials), sweepFlags };
       pairs = await runStudyParallel({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed, points }, refs, jobs, {
         signal: abort.signal,
         ...(earlier ? { done: earlier } : {}),
@@ -172,6 +174,7 @@ export default defineCommand({
       scenarioFlags,
       policyFlags,
       ...(args.host ? { hostFlag: args.host } : {}),
+      ...(deviceFlags.length ? { deviceFlags } : {}),
       sweep: sweep.map((a) => ({ key: a.key, values: [...a.values] })),
       ...(shard ? { shard: { ...shard, scenarios: allScenarios } } : {}),
       scenarios: loaded.map(({ ref, scenario: s }) => ({
