@@ -11,6 +11,7 @@ import { defaultJobs, runStudyParallel } from '../../engine/parallel.js';
 import { LIMITS } from '../../scenario/load.js';
 import { applyPoint, parseSweep, sweepPoints } from '../../scenario/params.js';
 import { builtinScenarioNames, resolveScenarios } from '../../scenario/builtin.js';
+import { keepApplicable } from '../../scenario/applicability.js';
 import { RUN_DEFAULTS } from '../../defaults.js';
 import { buildRunFiles } from '../../results/run-files.js';
 import { compare } from '../../results/comparisons.js';
@@ -20,6 +21,7 @@ import { ResultsDir, checkWritable } from '../output.js';
 import { Checkpoint, loadCheckpoint } from '../checkpoint.js';
 import { TrialsCsvWriter } from '../../render/trials-csv.js';
 import { doorbellVersion, gitCommit } from '../meta.js';
+import { checkFindApplies, parseFind, runFind } from '../../find/run-find.js';
 
 export function parseTrials(v: unknown): number {
   const n = typeof v === 'number' ? v : Number(String(v));
@@ -89,7 +91,8 @@ export default defineCommand({
       .option('out', { type: 'string', describe: 'results directory (default: results/<run-id>)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing results directory' })
       .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' })
-      .option('param', { type: 'string', array: true, describe: 'sweep a scenario parameter: KEY=V1,V2,... (repeatable; cartesian product)' })
+      .option('param', { type: 'string', array: true, describe: 'sweep a scenario parameter: KEY=V1,V2,... or KEY=LO..HI[:STEP] (repeatable; cartesian product)' })
+      .option('find', { type: 'string', describe: 'KEY=LO..HI[:STEP] (versions: KEY=V1,V2,...): print where each policy\'s outcomes change; writes nothing' })
       .option('resume', { type: 'string', describe: 'DIR: finish the interrupted run left in DIR (same flags as it had)' })
       .option('shard', { type: 'string', describe: 'I/N: run the I-th of N deterministic shares of the scenarios (merge with doorbell merge)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar and no closing summary on stderr' })
@@ -107,9 +110,25 @@ export default defineCommand({
     const deviceFlags = (args.device ?? []).map(String);
     const loaded = resolveScenarios(scenarioFlags.length ? scenarioFlags : builtinScenarioNames(), args.host, deviceFlags, (note) => process.stderr.write(`doorbell: ${note}\n`));
     const shard = parseShard(args.shard);
+    // Before --shard splits them: every shard keeps, refuses or leaves out alike (scenario/applicability.ts).
+    const swept = keepApplicable(loaded, [...sweep.map((a) => a.key), ...(args.find !== undefined ? [String(args.find).split('=')[0]!] : [])], scenarioFlags.length > 0, args.find !== undefined ? '--find' : '--param', (note) => process.stderr.write(`doorbell: ${note}\n`));
+    loaded.splice(0, loaded.length, ...swept);
+    if (loaded.length === 0) throw new InputError(`${args.find !== undefined ? '--find' : '--param'}: no selected scenario takes ${[...sweep.map((a) => a.key)].join(', ') || String(args.find)}`, 'a parameter some scenario has');
+    for (const { scenario } of loaded) for (const p of points) applyPoint(scenario, p); // a point that cannot apply fails now, in every shard
+    for (const { scenario } of loaded) {
+      const work = trials * scenario.timeline.length;
+      if (work > LIMITS.trialEvents) throw new InputError(`--trials ${trials} × ${scenario.timeline.length} events of ${scenario.name} is ${work} trial events`, `at most ${LIMITS.trialEvents} per scenario and policy`);
+    }
     const allScenarios = loaded.map((l) => l.scenario.name);
     if (shard) loaded.splice(0, loaded.length, ...loaded.filter((_, i) => i % shard.count === shard.index - 1));
     const policies = await resolvePolicyList(policyFlags);
+    if (args.find !== undefined) {
+      for (const f of ['param', 'shard', 'resume', 'out', 'keepTrials'] as const) if (args[f] !== undefined && args[f] !== false && !(Array.isArray(args[f]) && args[f].length === 0)) throw new InputError(`--find with --${f === 'keepTrials' ? 'keep-trials' : f}`, '--find alone: it prints thresholds and writes no results directory');
+      const req = parseFind(String(args.find));
+      checkFindApplies(req, loaded.map((l) => l.scenario));
+      for (const l of runFind(req, loaded.map((x) => x.scenario), policies, trials, seed)) process.stdout.write(`${l}\n`);
+      return 0;
+    }
     const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => p.id), sweepFlags, shard ?? null, ...(deviceFlags.length ? [deviceFlags] : [])]);
     const runId = `seed${seed}-t${trials}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 8)}`;
     // What must match for --resume: everything that decides the results (and trials.csv).
@@ -119,11 +138,6 @@ export default defineCommand({
     const out = resumeDir ?? args.out ?? join('results', runId);
     if (!resumeDir) checkWritable(out, args.force);
 
-    for (const { scenario } of loaded) for (const p of points) applyPoint(scenario, p); // a point that cannot apply fails now
-    for (const { scenario } of loaded) {
-      const work = trials * scenario.timeline.length;
-      if (work > LIMITS.trialEvents) throw new InputError(`--trials ${trials} × ${scenario.timeline.length} events of ${scenario.name} is ${work} trial events`, `at most ${LIMITS.trialEvents} per scenario and policy`);
-    }
     // SIGINT/SIGTERM: stop within a slice; nothing has been written yet, so nothing is left.
     const abort = new AbortController();
     const stop = () => abort.abort();
