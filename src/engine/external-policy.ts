@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { POLICIES } from '../../policies/registry.js';
 import { InputError } from '../errors.js';
 import type { PolicyDefinition } from '../policy.js';
+import { typeCheckPolicy } from './typecheck-policy.js';
 
 export function looksLikePolicyPath(spec: string): boolean {
   return /[\\/]/.test(spec.split(':')[0] ?? '') || /\.(m?js|ts)(:|$)/.test(spec);
@@ -22,6 +23,7 @@ export function splitPolicySpec(spec: string): { path: string; params: string | 
 export async function loadPolicyModule(path: string): Promise<PolicyDefinition<Record<string, string>>> {
   const abs = resolve(path);
   if (!existsSync(abs)) throw new InputError(`--policy ${path}: no such file`, 'a policy module (.js, .mjs or .ts) or a built-in name');
+  if (abs.endsWith('.ts')) await typeCheckPolicy(abs, path);
   let mod: Record<string, unknown>;
   try {
     mod = abs.endsWith('.ts') ? await importTypeScript(abs) : ((await import(pathToFileURL(abs).href)) as Record<string, unknown>);
