@@ -3,7 +3,7 @@
 // are deterministic) and its silent-loss risk is computed exactly over the
 // model's draws (engine/exact.ts).
 import { formatRange, formatSize } from '../model/addr.js';
-import type { Host } from '../model/host.js';
+import { type Host, kernelAtLeast } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 import { exactSilentLoss } from '../engine/exact.js';
 import type { ResolvedPolicy } from '../engine/policies.js';
@@ -75,19 +75,12 @@ function qemuError(events: readonly Ev[], plan: CheckPlan): { bdf: string; text:
   const call = String(failed.data!['call']);
   const map = /^vfio_dma_map\(iova=(0x[0-9a-f]+), size=(0x[0-9a-f]+)\)/.exec(call);
   // vfio_dma_map until QEMU 8.2; vfio_container_dma_map from 9.0 (qemu/qemu commit b08501a999e2).
-  const fn = versionAtLeast(plan.vm.spec.qemu, '9.0') ? 'vfio_container_dma_map' : 'vfio_dma_map';
+  const fn = kernelAtLeast(plan.vm.spec.qemu, '9.0') ? 'vfio_container_dma_map' : 'vfio_dma_map';
   const why = map
     ? `memory listener initialization failed: Region ${plan.vm.ramRegion}: ${fn}(0x..., ${map[1]}, ${map[2]}, 0x...) = -${num} (${text})`
     : `Failed to set iommu for container: ${text}`;
   const region = failed.data!['region'] ? ` [over ${String(failed.data!['region'])}]` : '';
   return { bdf, text: `vfio ${bdf}: failed to setup container for group ${group}: ${why}${region}` };
-}
-
-function versionAtLeast(v: string, min: string): boolean {
-  const a = v.split('.').map(Number);
-  const b = min.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
-  return true;
 }
 
 export interface PolicyVerdict {
