@@ -31,7 +31,7 @@ describe('import sysfs: the three forms', () => {
       { start: 0xc6010000n, last: 0xc601ffffn, type: 'msi' },
     ]);
     const text = readFileSync(importTo(`${FIX}/d05-grep.txt`, '--arch', 'aarch64'), 'utf8');
-    expect(text).toContain('# inferred: group 3 [0x8000000-0x80fffff] msi taken as sw-msi (kernel-managed window)');
+    expect(text).toContain('# inferred: groups 3-4 (2): [0x8000000-0x80fffff] msi taken as sw-msi (kernel-managed window)');
     expect(text).toContain('start: 0x0000000008000000, last: 0x00000000080fffff');
   });
 
@@ -104,7 +104,8 @@ describe('incidents reproduced from captures (import + run + explain)', () => {
   });
 
   it('Comet Lake 5.4 captured bare: attach succeeds, the low-RAM map fails with EINVAL', () => {
-    const host = importTo(`${FIX}/cometlake-bare.txt`, '--kernel', '5.4', '--group', '11');
+    // The prompt line `$ cat /sys/kernel/iommu_groups/11/reserved_regions` names the group; the direct ISA range names 5.4.
+    const host = importTo(`${FIX}/cometlake-bare.txt`);
     const trace = cli('explain', '--scenario', 'cometlake-isa-bridge-5.4', '--host', host, '--policy', 'kernel-rejects').stdout;
     expect(trace).toMatch(/attach group 11 to new container 0 = 0/);
     expect(trace).toMatch(/= -EINVAL: \[0x0-0xffffff\] direct/);

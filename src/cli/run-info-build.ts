@@ -30,6 +30,7 @@ export interface RunFacts {
   readonly policies: readonly ResolvedPolicy[];
   readonly sweep: readonly SweepAxis[];
   readonly hostFlag: string | undefined;
+  readonly deviceFlags: readonly string[];
   readonly rows: readonly SummaryRow[];
   /** Canonical: scenario refs in scenario-name order, policies in registry order; empty for the defaults. */
   readonly scenarioFlags: readonly string[];
@@ -44,6 +45,7 @@ export function runInfo(f: RunFacts): RunInfo {
     ...f.scenarioFlags.flatMap((s) => ['--scenario', s]),
     ...f.policyFlags.flatMap((p) => ['--policy', p]),
     ...(f.hostFlag !== undefined ? ['--host', f.hostFlag] : []),
+    ...f.deviceFlags.flatMap((d) => ['--device', d]),
     ...f.sweep.flatMap((a) => ['--param', `${a.key}=${a.values.join(',')}`]),
     '--trials', String(f.trials), '--seed', f.seed,
   ];
@@ -57,6 +59,7 @@ export function runInfo(f: RunFacts): RunInfo {
     scenarioFlags: f.scenarioFlags,
     policyFlags: f.policyFlags,
     ...(f.hostFlag !== undefined ? { hostFlag: f.hostFlag } : {}),
+    ...(f.deviceFlags.length ? { deviceFlags: f.deviceFlags } : {}),
     sweep: f.sweep.map((a) => ({ key: a.key, values: [...a.values] })),
     ...(f.shard ? { shard: f.shard } : {}),
     scenarios: f.loaded.map(({ ref, scenario: s }) => ({

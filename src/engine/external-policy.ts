@@ -15,6 +15,7 @@ import { InputError } from '../errors.js';
 import type { PolicyDefinition } from '../policy.js';
 import { readLimited } from '../read-limited.js';
 import { guardInstance } from './policy-guard.js';
+import { typeCheckPolicy } from './typecheck-policy.js';
 
 /** A policy module's source file and SHA-256, for run.json and the fingerprint. */
 export interface PolicyModuleInfo {
@@ -46,6 +47,7 @@ export async function loadPolicyModule(path: string): Promise<PolicyDefinition<R
   const abs = resolve(path);
   if (!existsSync(abs)) throw new InputError(`--policy ${path}: no such file`, 'a policy module (.js, .mjs or .ts) or a built-in name');
   const source = readLimited(abs, `--policy ${path}`, 'policy module', MODULE_BYTES, 'a readable policy module');
+  if (abs.endsWith('.ts')) await typeCheckPolicy(abs, path);
   let mod: Record<string, unknown>;
   try {
     mod = abs.endsWith('.ts') ? await importTypeScript(abs, source.toString('utf8')) : ((await import(pathToFileURL(abs).href)) as Record<string, unknown>);

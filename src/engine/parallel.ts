@@ -13,6 +13,8 @@ import { type PairResult, Interrupted, type StudyOptions, type StudyPlan, studyU
 export interface PlanRefs {
   readonly scenarioRefs: readonly string[];
   readonly hostFlag: string | undefined;
+  /** --device NAME=GROUP, with --host. */
+  readonly deviceFlags?: readonly string[];
   readonly policySpecs: readonly string[];
   readonly trials: number;
   readonly seed: string;

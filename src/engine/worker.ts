@@ -16,7 +16,7 @@ const fatal = (e: unknown) =>
 
 try {
   const refs = workerData as PlanRefs;
-  const scenarios = resolveScenarios(refs.scenarioRefs, refs.hostFlag).map((l) => l.scenario);
+  const scenarios = resolveScenarios(refs.scenarioRefs, refs.hostFlag, refs.deviceFlags).map((l) => l.scenario);
   const policies = await resolvePolicyList(refs.policySpecs);
   const plan = { scenarios, policies, trials: refs.trials, seed: refs.seed, points: sweepPoints(parseSweep(refs.sweepFlags)) };
   if (planKey(plan) !== refs.planKey) throw new InputError('a scenario, host or policy file changed while the run started', 'files left unchanged during a run');

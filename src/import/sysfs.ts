@@ -8,6 +8,7 @@ import { InputError } from '../errors.js';
 import { U64_MAX } from '../model/addr.js';
 import { readLimited } from '../read-limited.js';
 import { LIMITS } from '../scenario/limits.js';
+import { readCommandLine, stripMailQuote } from './prompt.js';
 
 /** A capture file, like a scenario, is size-checked before it is read. */
 const readText = (path: string) => readLimited(path, path, 'capture', LIMITS.fileBytes, 'a readable capture file').toString('utf8');
@@ -26,11 +27,11 @@ export interface CapturedGroup {
 export interface Capture {
   readonly form: 'tree' | 'grep' | 'bare';
   readonly groups: readonly CapturedGroup[];
+  /** Bare lines whose groups prompt or `cat` lines named (iommu_groups/N/reserved_regions). */
+  readonly groupsFromCommands?: boolean;
 }
 
 const TYPES: readonly SysfsType[] = ['direct-relaxable', 'direct', 'reserved', 'msi'];
-/** `$ cmd`, `# cmd`, `user@host:~$ cmd`, `[root@h ~]# cmd`: a prompt line, not data. */
-const PROMPT = /^(\$|#|>|\S+@\S+?[:~][^\s]*\s*[$#]|\[[^\]]+\]\s*[$#])(\s|$)/;
 const GREP = /^(?:\S*\/)?iommu_groups\/(\d+)\/reserved_regions:(.*)$/;
 
 export function readCapture(path: string): Capture {
@@ -42,10 +43,17 @@ export function readCapture(path: string): Capture {
 export function parseCaptureText(text: string, file: string): Capture {
   const groups = new Map<number, SysfsRegionLine[]>();
   let form: 'grep' | 'bare' | undefined;
+  let current: number | undefined; // the group a prompt or `cat` line named
+  let fromCommands = false;
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, i) => {
-    const line = raw.replace(/\s+$/, '');
-    if (line.trim() === '' || PROMPT.test(line.trimStart())) return;
+    const line = stripMailQuote(raw).replace(/\s+$/, '');
+    if (line.trim() === '') return;
+    const command = readCommandLine(line.trim());
+    if (command) {
+      if (command.group !== undefined) current = command.group;
+      return;
+    }
     const where = (col: number) => ({ file, line: i + 1, col });
     const grep = GREP.exec(line.trim());
     const lineForm = grep ? 'grep' : 'bare';
@@ -53,7 +61,8 @@ export function parseCaptureText(text: string, file: string): Capture {
       throw new InputError(`a ${lineForm} line after ${form} lines`, 'one form per file: all `grep -H` lines or all bare `0x… 0x… type` lines', where(1));
     }
     form = lineForm;
-    const id = grep ? Number(grep[1]) : 0;
+    const id = grep ? Number(grep[1]) : (current ?? 0);
+    if (!grep && current !== undefined) fromCommands = true;
     const body = grep ? grep[2]! : line;
     const offset = grep ? line.indexOf(body, line.indexOf('reserved_regions:') + 'reserved_regions:'.length) : 0;
     const region = parseRegionLine(body, (col) => where(offset + col));
@@ -62,7 +71,7 @@ export function parseCaptureText(text: string, file: string): Capture {
     else groups.set(id, [region]);
   });
   if (!form) throw new InputError(`${file}: no reserved_regions lines`, 'lines such as 0x00000000fee00000 0x00000000feefffff msi');
-  return { form, groups: [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([id, regions]) => ({ id, devices: [], regions })) };
+  return { form, groups: [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([id, regions]) => ({ id, devices: [], regions })), ...(fromCommands ? { groupsFromCommands: true } : {}) };
 }
 
 /** One `0x%016llx 0x%016llx %s` line; `where(col)` places an error (1-based column). */

@@ -38,6 +38,8 @@ export interface RunInfo {
   readonly policyFlags: readonly string[];
   /** --host, when the run substituted a host. */
   readonly hostFlag?: string;
+  /** --device NAME=GROUP maps given with --host. */
+  readonly deviceFlags?: readonly string[];
   /** --shard: which share this is, of which scenarios (merge checks and joins them). */
   readonly shard?: { readonly index: number; readonly count: number; readonly scenarios: readonly string[] };
   /** --param axes, in flag order (the first is the sweep charts' axis); empty without a sweep. */
@@ -58,6 +60,7 @@ export function reproduceCommand(info: RunInfo, scenarioRef?: string): string {
   for (const s of refs) parts.push('--scenario', s);
   for (const p of info.policyFlags) parts.push('--policy', p);
   if (info.hostFlag !== undefined) parts.push('--host', info.hostFlag);
+  for (const d of info.deviceFlags ?? []) parts.push('--device', d);
   for (const a of sweep) parts.push('--param', `${a.key}=${a.values.join(',')}`);
   parts.push('--trials', String(info.trials), '--seed', info.seed);
   return parts.join(' ');

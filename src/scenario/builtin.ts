@@ -1,22 +1,14 @@
 // Built-in scenarios: scenarios/*.yaml beside package.json.
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { packageRoot } from './package-root.js';
 import { InputError, didYouMean } from '../errors.js';
 import { loadScenarioFile, withHost } from './load.js';
 import { loadHostFile } from './load-host.js';
+import { mapDevicesOnto, parseDeviceFlags } from './device-map.js';
 import type { Scenario } from './types.js';
 
-/** The package root: the nearest folder above this file with package.json and scenarios/. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scenarios'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('doorbell: cannot find the package root (package.json beside scenarios/)');
-    dir = up;
-  }
-}
+export { packageRoot } from './package-root.js';
 
 export function builtinScenarioDir(): string {
   return join(packageRoot(), 'scenarios');
@@ -45,12 +37,22 @@ export function resolveScenario(ref: string): Scenario {
  * process of the run (main thread, workers, shards) shares; with a host file,
  * each scenario runs on that host instead of its own.
  */
-export function resolveScenarios(refs: readonly string[], hostFlag?: string): Array<{ ref: string; scenario: Scenario }> {
+export function resolveScenarios(refs: readonly string[], hostFlag?: string, deviceFlags: readonly string[] = [], onNote?: (line: string) => void): Array<{ ref: string; scenario: Scenario }> {
   const host = hostFlag ? loadHostFile(resolve(hostFlag), hostFlag) : undefined;
+  const devices = parseDeviceFlags(deviceFlags);
+  if (devices.size > 0 && !host) throw new InputError('--device without --host', '--host FILE: --device maps a scenario\'s devices onto its groups');
   const loaded = [...new Set(refs)].map((ref) => {
     const s = resolveScenario(ref);
-    return { ref, scenario: host ? withHost(s, host.host, host.file, host.sha256) : s };
+    if (!host) return { ref, scenario: s };
+    const mapped = mapDevicesOnto(s, host.host, host.file, devices);
+    for (const n of mapped.notes) onNote?.(`--host ${host.file}: ${n}`);
+    return { ref, scenario: withHost(mapped.scenario, host.host, host.file, host.sha256) };
   });
+  for (const name of devices.keys()) {
+    if (!loaded.some((l) => l.scenario.devices.some((d) => d.name === name))) {
+      throw new InputError(`--device ${name}=${devices.get(name)}: no selected scenario has a device '${name}'`, `one of: ${[...new Set(loaded.flatMap((l) => l.scenario.devices.map((d) => d.name)))].join(', ')}`);
+    }
+  }
   const names = new Set<string>();
   for (const { scenario } of loaded) {
     if (names.has(scenario.name)) throw new InputError(`--scenario: two scenarios are named '${scenario.name}'`, 'distinct scenario names');

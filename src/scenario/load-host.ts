@@ -8,6 +8,7 @@ import { readLimited } from '../read-limited.js';
 import { Cursor, openYaml } from './cursor.js';
 import { SCENARIO_DEFAULTS as D } from './defaults.js';
 import { LIMITS } from './limits.js';
+import { looksLikeCapture } from '../import/prompt.js';
 
 export interface LoadedHost {
   readonly host: Host;
@@ -24,7 +25,13 @@ export function readFileOrFail(path: string, display: string, what: string): Buf
 export function loadHostFile(path: string, display: string): LoadedHost {
   const bytes = readFileOrFail(path, display, 'host file');
   if (bytes.length > LIMITS.fileBytes) throw new InputError(`${display}: file is ${bytes.length} bytes`, `a host file of at most ${LIMITS.fileBytes} bytes`);
+  if (looksLikeCapture(bytes.toString('utf8'))) throw capturedNotImported(display);
   return { host: readHost(openYaml(bytes.toString('utf8'), display, 'host')), file: display, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** A raw /sys/kernel/iommu_groups paste where a host file belongs. */
+export function capturedNotImported(display: string): InputError {
+  return new InputError(`${display}: this looks like a sysfs capture`, `run \`doorbell import sysfs ${display}\` and use the host file it writes`);
 }
 
 /** A range written {start, last} (inclusive, like sysfs) or {start, size}, plus `extra` keys. */

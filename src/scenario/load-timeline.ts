@@ -7,6 +7,7 @@ import type { Cursor } from './cursor.js';
 import { SCENARIO_DEFAULTS as D } from './defaults.js';
 import { LIMITS } from './limits.js';
 import { type LoadedHost, loadHostFile } from './load-host.js';
+import { builtinHostNames, builtinHostPath } from './package-root.js';
 import type { DeviceSpec, Destination, SourceFileInfo, TimelineEvent } from './types.js';
 
 const EVENTS = ['start', 'hotplug', 'unplug', 'memory-hotplug', 'dma', 'migrate', 'reboot'] as const;
@@ -124,6 +125,14 @@ export function readTimeline(c: Cursor, ctx: TimelineContext): TimelineEvent[] {
 
 /** A host file named relative to the scenario file; `at` is where the scenario names it. */
 export function loadRelative(ref: string, ctx: { scenarioPath: string; displayDir: string; files: SourceFileInfo[] }, at: Cursor): LoadedHost {
+  // `builtin:NAME`: scenarios/hosts/NAME.yaml of this package, from a scenario anywhere.
+  if (ref.startsWith('builtin:')) {
+    const name = ref.slice('builtin:'.length);
+    const path = builtinHostPath(name) ?? at.fail(`no built-in host '${name}'`, `builtin: and one of: ${builtinHostNames().join(', ')}`);
+    const loaded = loadHostFile(path, `scenarios/hosts/${name}.yaml`);
+    if (!ctx.files.some((f) => f.file === loaded.file)) ctx.files.push({ file: loaded.file, sha256: loaded.sha256 });
+    return loaded;
+  }
   const path = resolve(dirname(ctx.scenarioPath), ref);
   const display = (ctx.displayDir ? `${ctx.displayDir}/${ref}` : ref).replace(/\/\.\//g, '/');
   if (!existsSync(path)) at.fail(`host file ${display} does not exist`, 'a host YAML file, named relative to the scenario');

@@ -4,6 +4,7 @@
 import { InputError, didYouMean } from '../errors.js';
 import { PAGE_SIZE, U64_MAX, parseQuantity } from '../model/addr.js';
 import type { GuestProfile, Scenario, TimelineEvent } from './types.js';
+import { MAX_RANGE_VALUES, gridValues, isRange, rangeGrid } from './ranges.js';
 
 type Kind = 'size' | 'count' | 'fraction' | 'version';
 
@@ -38,7 +39,9 @@ export function parseSweep(flags: readonly string[]): SweepAxis[] {
     const spec = SWEEP_PARAMS[key];
     if (!spec) throw new InputError(`--param: unknown parameter '${key}'${didYouMean(key, Object.keys(SWEEP_PARAMS))}`, `one of: ${Object.keys(SWEEP_PARAMS).join(', ')}`);
     if (axes.some((a) => a.key === key)) throw new InputError(`--param: '${key}' given twice`, 'each parameter once, with all its values');
-    const values = eq < 0 ? [] : flag.slice(eq + 1).split(',').map((v) => v.trim()).filter(Boolean);
+    // A value may be a range, LO..HI[:STEP] (ranges.ts), expanded in place.
+    const values = (eq < 0 ? [] : flag.slice(eq + 1).split(',').map((v) => v.trim()).filter(Boolean))
+      .flatMap((v) => (isRange(v) ? gridValues(rangeGrid('--param', key, spec.kind, v, MAX_RANGE_VALUES)) : [v]));
     if (values.length === 0) throw new InputError(`--param ${key}: no values`, `${key}=V1,V2,...`);
     for (const v of values) checkValue(key, spec, v);
     axes.push({ key, values });

@@ -52,9 +52,12 @@ export class Containers {
    * that went away and maps the new ones (region_del / region_add).
    */
   follow(from: readonly Section[], to: readonly Section[]): void {
-    const same = (a: Section, b: Section) => a.start === b.start && a.last === b.last && !a.rom === !b.rom;
-    const gone = from.filter((s) => !to.some((t) => same(s, t)));
-    const added = to.filter((t) => !from.some((s) => same(s, t)));
+    // By key, not pairwise: a VMM that maps around many regions has as many sections.
+    const key = (s: Section) => `${s.start}:${s.last}:${s.rom ? 1 : 0}`;
+    const before = new Set(from.map(key));
+    const after = new Set(to.map(key));
+    const gone = from.filter((s) => !after.has(key(s)));
+    const added = to.filter((t) => !before.has(key(t)));
     if (this.list.length === 0 || (gone.length === 0 && added.length === 0)) return;
     this.trace('vmm', 'machine reset: the flat view changes below 1 MiB; the listener unmaps and maps to follow');
     for (const c of this.list) {

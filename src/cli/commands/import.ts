@@ -4,7 +4,8 @@ import { defineCommand } from '../define.js';
 import { InputError } from '../../errors.js';
 import { parseQuantity } from '../../model/addr.js';
 import { readCapture } from '../../import/sysfs.js';
-import { IMPORT_DEFAULTS, captureToHost, defaultIommu, hostToYaml } from '../../import/to-host.js';
+import { IMPORT_DEFAULTS, hostToYaml } from '../../import/to-host.js';
+import { hostFromCapture } from '../../import/from-capture.js';
 import { readHost } from '../../scenario/load-host.js';
 import { openYaml } from '../../scenario/cursor.js';
 import { writeFileAtomic } from '../output.js';
@@ -49,12 +50,12 @@ export default defineCommand({
       .option('out', { type: 'string', describe: 'write the host file here (default: stdout)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing --out file' })
       .option('platform', { type: 'string', describe: 'platform name (default: "imported from PATH")' })
-      .option('arch', { choices: ['x86_64', 'aarch64'] as const, default: IMPORT_DEFAULTS.arch })
-      .option('iommu', { choices: ['intel', 'amd', 'arm-smmu-v3', 'arm-smmu'] as const, describe: 'default: intel on x86_64, arm-smmu-v3 on aarch64' })
+      .option('arch', { choices: ['x86_64', 'aarch64'] as const, describe: 'default: what the capture shows (0x8000000 SW_MSI: aarch64; 0xfee00000 or AMD HT: x86_64)' })
+      .option('iommu', { choices: ['intel', 'amd', 'arm-smmu-v3', 'arm-smmu'] as const, describe: 'default: what the capture shows (AMD HT range: amd; x86 otherwise intel; arm64 arm-smmu-v3)' })
       .option('aperture-bits', { type: 'string', default: String(IMPORT_DEFAULTS.apertureBits) })
       .option('phys-bits', { type: 'string', default: String(IMPORT_DEFAULTS.physBits) })
-      .option('kernel', { type: 'string', default: IMPORT_DEFAULTS.kernel, describe: 'host kernel version' })
-      .option('group', { type: 'string', default: '0', describe: 'group number for bare lines (they name none)' })
+      .option('kernel', { type: 'string', describe: `host kernel version (default: ${IMPORT_DEFAULTS.kernel}, or 5.4 where the capture shows Intel's ISA range as direct)` })
+      .option('group', { type: 'string', describe: 'group number for bare lines that name none (refused when the capture names its groups)' })
       .option('sw-msi', { type: 'string', default: IMPORT_DEFAULTS.swMsi, describe: "which `msi` lines are SW_MSI: auto (arm64 0x8000000 window), none, or a start address" }),
   run(args) {
     const bits = (flag: string, v: string) => {
@@ -67,19 +68,19 @@ export default defineCommand({
     if (swMsi === undefined) throw new InputError(`--sw-msi: '${swRaw}' is not auto, none or an address`, 'auto, none, or e.g. 0x8000000');
     const path = String(args.path);
     if (args.out !== undefined) checkHostOut(args.out, args.force);
-    if (!/^\d{1,7}$/.test(String(args.group))) throw new InputError(`--group: '${String(args.group)}' is not a group number`, 'a whole number');
-    const read = readCapture(path);
-    const capture = read.form === 'bare' ? { ...read, groups: read.groups.map((g) => ({ ...g, id: Number(args.group) })) } : read;
-    const { host, notes } = captureToHost(capture, {
+    if (args.group !== undefined && !/^\d{1,7}$/.test(String(args.group))) throw new InputError(`--group: '${String(args.group)}' is not a group number`, 'a whole number');
+    const { host, capture, inferred, warnings } = hostFromCapture(readCapture(path), {
       platform: args.platform ?? `imported from ${path}`,
-      arch: args.arch,
-      iommu: args.iommu ?? defaultIommu(args.arch),
+      ...(args.arch ? { arch: args.arch } : {}),
+      ...(args.iommu ? { iommu: args.iommu } : {}),
+      ...(args.kernel !== undefined ? { kernel: String(args.kernel) } : {}),
+      ...(args.group !== undefined ? { group: String(args.group) } : {}),
       apertureBits: bits('aperture-bits', String(args.apertureBits)),
       physBits: bits('phys-bits', String(args.physBits)),
-      kernel: String(args.kernel),
       swMsi,
     });
-    const header = [`${HEADER.slice(2)}${path} (${capture.form} form, ${capture.groups.length} groups)`, ...notes.map((n) => `inferred: ${n}`)];
+    for (const w of warnings) process.stderr.write(`doorbell: warning: ${w}\n`);
+    const header = [`${HEADER.slice(2)}${path} (${capture.form} form, ${capture.groups.length} group${capture.groups.length === 1 ? '' : 's'})`, ...inferred.map((n) => `inferred: ${n}`)];
     const yaml = hostToYaml(host, header);
     readHost(openYaml(yaml, args.out ?? '<stdout>', 'host')); // what we write must load back
     if (args.out) {

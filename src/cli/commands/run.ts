@@ -10,6 +10,7 @@ import { planKey, runStudyParallel } from '../../engine/parallel.js';
 import { LIMITS } from '../../scenario/load.js';
 import { applyPoint, parseSweep, sweepPoints } from '../../scenario/params.js';
 import { builtinScenarioNames, resolveScenarios } from '../../scenario/builtin.js';
+import { keepApplicable } from '../../scenario/applicability.js';
 import { RUN_DEFAULTS } from '../../defaults.js';
 import { dataFiles } from '../../results/run-files.js';
 import { compare } from '../../results/comparisons.js';
@@ -21,6 +22,7 @@ import { parseJobs, parseSeed, parseShard, parseTrials, shellWord, withoutFlags 
 import { Stop } from '../stop.js';
 import { renderInChild } from '../render-process.js';
 import { canonicalPolicyFlags, runInfo } from '../run-info-build.js';
+import { checkFindApplies, parseFind, runFind } from '../../find/run-find.js';
 
 function progressBar(total: number): SingleBar {
   const bar = new SingleBar({ format: 'doorbell [{bar}] {value}/{total} scenario × policy pairs, {eta_formatted} left', stream: process.stderr, hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
@@ -38,10 +40,12 @@ export default defineCommand({
       .option('trials', { type: 'string', default: String(RUN_DEFAULTS.trials), describe: 'trials per scenario × policy' })
       .option('seed', { type: 'string', default: RUN_DEFAULTS.seed, describe: 'run seed (same seed ⇒ same bytes)' })
       .option('host', { type: 'string', describe: 'host YAML file to substitute for every scenario\'s own host' })
+      .option('device', { type: 'string', array: true, describe: 'NAME=GROUP: with --host, the host group of a scenario device (repeatable; automatic for a one-group host)' })
       .option('out', { type: 'string', describe: 'results directory (default: results/<run-id>)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing results directory (only one doorbell wrote, or an empty one)' })
       .option('json', { type: 'boolean', default: false, describe: 'also print the summary rows as JSON on stdout' })
-      .option('param', { type: 'string', array: true, describe: 'sweep a scenario parameter: KEY=V1,V2,... (repeatable; cartesian product)' })
+      .option('param', { type: 'string', array: true, describe: 'sweep a scenario parameter: KEY=V1,V2,... or KEY=LO..HI[:STEP] (repeatable; cartesian product)' })
+      .option('find', { type: 'string', describe: 'KEY=LO..HI[:STEP] (versions: KEY=V1,V2,...): print where each policy\'s outcomes change; writes nothing' })
       .option('resume', { type: 'string', describe: 'DIR: finish the interrupted run left in DIR (same flags as it had)' })
       .option('shard', { type: 'string', describe: 'I/N: run the I-th of N deterministic shares of the scenarios (merge with doorbell merge)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar and no closing summary on stderr' })
@@ -61,12 +65,29 @@ export default defineCommand({
     if (resumeDir !== undefined && args.out !== undefined && resolve(args.out) !== resolve(resumeDir)) {
       throw new InputError(`--resume ${resumeDir} with --out ${args.out}: a resumed run finishes in its own directory`, 'one of them (--resume DIR alone)');
     }
-    const loaded = resolveScenarios(scenarioFlags.length ? scenarioFlags : builtinScenarioNames(), args.host);
+    const deviceFlags = (args.device ?? []).map(String);
+    const loaded = resolveScenarios(scenarioFlags.length ? scenarioFlags : builtinScenarioNames(), args.host, deviceFlags, (note) => process.stderr.write(`doorbell: ${note}\n`));
+    // Before --shard splits them: every shard keeps, refuses or leaves out alike (scenario/applicability.ts).
+    const swept = keepApplicable(loaded, [...sweep.map((a) => a.key), ...(args.find !== undefined ? [String(args.find).split('=')[0]!] : [])], scenarioFlags.length > 0, args.find !== undefined ? '--find' : '--param', (note) => process.stderr.write(`doorbell: ${note}\n`));
+    loaded.splice(0, loaded.length, ...swept);
+    if (loaded.length === 0) throw new InputError(`${args.find !== undefined ? '--find' : '--param'}: no selected scenario takes ${[...sweep.map((a) => a.key)].join(', ') || String(args.find)}`, 'a parameter some scenario has');
+    for (const { scenario } of loaded) for (const p of points) applyPoint(scenario, p); // a point that cannot apply fails now, in every shard
+    for (const { scenario } of loaded) {
+      const work = trials * scenario.timeline.length;
+      if (work > LIMITS.trialEvents) throw new InputError(`--trials ${trials} × ${scenario.timeline.length} events of ${scenario.name} is ${work} trial events`, `at most ${LIMITS.trialEvents} per scenario and policy`);
+    }
     const allScenarios = loaded.map((l) => l.scenario.name);
     const allRefs = loaded.map((l) => l.ref);
     if (shard) loaded.splice(0, loaded.length, ...loaded.filter((_, i) => i % shard.count === shard.index - 1));
     const policies = await resolvePolicyList(policyFlags);
-    const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => (p.module ? [p.id, p.module.sha256] : p.id)), sweepFlags, shard ?? null]);
+    if (args.find !== undefined) {
+      for (const f of ['param', 'shard', 'resume', 'out', 'keepTrials'] as const) if (args[f] !== undefined && args[f] !== false && !(Array.isArray(args[f]) && args[f].length === 0)) throw new InputError(`--find with --${f === 'keepTrials' ? 'keep-trials' : f}`, '--find alone: it prints thresholds and writes no results directory');
+      const req = parseFind(String(args.find));
+      checkFindApplies(req, loaded.map((l) => l.scenario));
+      for (const l of runFind(req, loaded.map((x) => x.scenario), policies, trials, seed)) process.stdout.write(`${l}\n`);
+      return 0;
+    }
+    const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => (p.module ? [p.id, p.module.sha256] : p.id)), sweepFlags, shard ?? null, ...(deviceFlags.length ? [deviceFlags] : [])]);
     const runId = `seed${seed}-t${trials}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 8)}`;
     // What must match for --resume: everything that decides the results (and trials.csv).
     const resumeKey = createHash('sha256').update(JSON.stringify([seed, trials, JSON.parse(fingerprint), Boolean(args.keepTrials)])).digest('hex');
@@ -74,11 +95,6 @@ export default defineCommand({
     const out = resumeDir ?? args.out ?? join('results', runId);
     if (!resumeDir) checkWritable(out, args.force);
 
-    for (const { scenario } of loaded) for (const p of points) applyPoint(scenario, p); // a point that cannot apply fails now
-    for (const { scenario } of loaded) {
-      const work = trials * scenario.timeline.length;
-      if (work > LIMITS.trialEvents) throw new InputError(`--trials ${trials} × ${scenario.timeline.length} events of ${scenario.name} is ${work} trial events`, `at most ${LIMITS.trialEvents} per scenario and policy`);
-    }
     // From here on a signal stops the work at once and keeps what is finished.
     const stop = new Stop();
     const results = new ResultsDir(out, args.force || resumeDir !== undefined);
@@ -91,7 +107,7 @@ export default defineCommand({
       for (const [i, piece] of earlier ?? []) checkpoint.add(i, piece);
       const trialsCsv = args.keepTrials ? new TrialsCsvWriter(results.stream('trials.csv')) : undefined;
       const plan = { scenarios: loaded.map((l) => l.scenario), policies, trials, seed, points };
-      const refs = { scenarioRefs: loaded.map((l) => l.ref), hostFlag: args.host, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials), sweepFlags, planKey: planKey(plan) };
+      const refs = { scenarioRefs: loaded.map((l) => l.ref), hostFlag: args.host, deviceFlags, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials), sweepFlags, planKey: planKey(plan) };
       const pairs = await runStudyParallel(plan, refs, jobs, {
         signal: stop.signal,
         ...(earlier ? { done: earlier } : {}),
@@ -102,7 +118,7 @@ export default defineCommand({
       bar?.stop();
       const rows = pairs.map((p) => p.row);
       const info = runInfo({
-        seed, trials, loaded, policies, sweep, hostFlag: args.host, rows,
+        seed, trials, loaded, policies, sweep, hostFlag: args.host, deviceFlags, rows,
         scenarioFlags: scenarioFlags.length ? allRefs : [],
         policyFlags: policyFlags.length ? canonicalPolicyFlags(policies) : [],
         ...(shard ? { shard: { ...shard, scenarios: allScenarios } } : {}),

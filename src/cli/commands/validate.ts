@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { defineCommand } from '../define.js';
 import { InputError } from '../../errors.js';
 import { openYaml } from '../../scenario/cursor.js';
-import { loadHostFile, readFileOrFail } from '../../scenario/load-host.js';
+import { capturedNotImported, loadHostFile, readFileOrFail } from '../../scenario/load-host.js';
+import { looksLikeCapture } from '../../import/prompt.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { isMap } from 'yaml';
 
@@ -16,7 +17,9 @@ export default defineCommand({
     for (const p of args.paths as string[]) {
       try {
         // A file with a timeline is a scenario; one with groups at the top is a host.
-        const root = openYaml(readFileOrFail(resolve(p), p, 'file').toString('utf8'), p, 'file');
+        const text = readFileOrFail(resolve(p), p, 'file').toString('utf8');
+        if (looksLikeCapture(text)) throw capturedNotImported(p);
+        const root = openYaml(text, p, 'file');
         const isHost = isMap(root.node) && root.node.has('groups') && !root.node.has('timeline');
         if (isHost) loadHostFile(resolve(p), p);
         else loadScenarioFile(resolve(p), p);
