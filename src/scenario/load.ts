@@ -12,6 +12,8 @@ import { LIMITS } from './limits.js';
 import { readFileOrFail, readHost, readRangeWith } from './load-host.js';
 import { loadRelative, readTimeline } from './load-timeline.js';
 import { versionAtLeast } from '../vmm/layout.js';
+import { ALIGNMENTS } from '../guest/alignment.js';
+import { PLACEMENT_NAMES } from '../guest/placement/registry.js';
 import type { DeviceSpec, GuestProfile, Scenario, SourceFileInfo, VmSpec } from './types.js';
 
 export { LIMITS } from './limits.js';
@@ -141,7 +143,7 @@ function readDevices(c: Cursor, host: Host, hostFile: string | undefined): Devic
     const gc = f.get('group') ?? d.fail("missing 'group'", 'an IOMMU group id of the host');
     const group = gc.int(0, 1_000_000);
     if (!host.groups.some((g) => g.id === group)) gc.fail(`unknown group ${group}${hostFile ? ` in ${hostFile}` : ''}`, `one of: ${host.groups.map((g) => g.id).join(', ')}`);
-    const w = f.get('workload')?.present ? f.get('workload')!.map(['buffers', 'buffer_size', 'low_bias']) : new Map<string, Cursor>();
+    const w = f.get('workload')?.present ? f.get('workload')!.map(['buffers', 'buffer_size', 'low_bias', 'placement', 'alignment']) : new Map<string, Cursor>();
     const bufferBytes = w.get('buffer_size')?.quantity() ?? D.workload.bufferBytes;
     if (bufferBytes === 0n || bufferBytes % PAGE_SIZE !== 0n || bufferBytes > 1n << 40n) {
       (w.get('buffer_size') ?? d).fail(`buffer size ${bufferBytes} is not a multiple of 4 KiB up to 1 TiB`, 'e.g. 4KiB, 64KiB, 2MiB');
@@ -149,7 +151,13 @@ function readDevices(c: Cursor, host: Host, hostFile: string | undefined): Devic
     return {
       name,
       group,
-      workload: { buffers: w.get('buffers')?.int(1, 1_000_000) ?? D.workload.buffers, bufferBytes, lowBias: w.get('low_bias')?.fraction() ?? D.workload.lowBias },
+      workload: {
+        buffers: w.get('buffers')?.int(1, 1_000_000) ?? D.workload.buffers,
+        bufferBytes,
+        lowBias: w.get('low_bias')?.fraction() ?? D.workload.lowBias,
+        placement: w.get('placement')?.enumOf(PLACEMENT_NAMES) ?? D.workload.placement,
+        alignment: w.get('alignment')?.enumOf(ALIGNMENTS) ?? D.workload.alignment,
+      },
     };
   });
 }
