@@ -48,7 +48,7 @@ describe('loss ranges over the assumption space', () => {
     const rows = (await runStudy({ scenarios, policies: allPolicies(), trials: 40, seed: '3' })).map((p) => p.row);
     const csv = renderSummaryCsv(rows);
     expect(renderSummaryCsv(parseSummaryCsv(csv))).toBe(csv);
-    expect(csv).toContain('nic0 1024 x 64 KiB, steady-state, natural');
+    expect(csv).toContain('nic0 1024 x 64 KiB steady-state natural');
     const info = {
       doorbell: 't', gitCommit: 't', node: 'v0', argv: [], seed: '3', trials: 40, scenarioFlags: [], policyFlags: [],
       scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, source: s.source, description: s.description, ref: s.name, file: s.file, sha256: s.sha256, hotplugs: 0 })),
