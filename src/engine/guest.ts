@@ -116,7 +116,9 @@ export class Guest {
       dev.set.reclassify(this.c.rng.fork(`reclassify/${name}/${step}`), map);
       const before = { lost: this.tally.lostOps, silent: this.tally.silentOps, fault: this.tally.faultOps };
       const place = this.placement(dev.spec);
-      dev.set.runPhase(this.c.rng.fork(`ops/${name}/${step}`), ev.operations, ev.rounds, ev.churn, place, map, this.tally);
+      // A recycling driver (page_pool) re-posts its own pages: its preset's churn replaces the phase's.
+      const churn = dev.spec.workload.churn ?? ev.churn;
+      dev.set.runPhase(this.c.rng.fork(`ops/${name}/${step}`), ev.operations, ev.rounds, churn, place, map, this.tally);
       const lost = this.tally.lostOps - before.lost;
       const silent = this.tally.silentOps - before.silent;
       this.c.trace('dma', `${name}: ${ev.operations} ops, ${lost} lost (${silent} unlogged, ${lost - silent} seen), ${this.tally.faultOps - before.fault} faulted`);

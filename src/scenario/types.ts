@@ -32,6 +32,10 @@ export interface Workload {
   readonly placement: string;
   /** Natural (buddy/CMA) or page (page_frag, slab) alignment of buffer starts. */
   readonly alignment: Alignment;
+  /** The driver preset the numbers came from (guest/presets.ts), if any. */
+  readonly preset?: string;
+  /** Share re-drawn between rounds in place of each DMA phase's churn (a page_pool recycles: 0). */
+  readonly churn?: number;
 }
 
 export interface DeviceSpec {

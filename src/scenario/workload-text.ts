@@ -9,7 +9,8 @@ export function workloadText(s: Scenario): string {
     .map((d) => {
       const w = d.workload;
       const low = w.lowBias > 0 ? ` (${w.lowBias * 100}% below 4 GiB)` : '';
-      return `${d.name} ${w.buffers} x ${formatSize(w.bufferBytes)} ${w.placement} ${w.alignment}${low}`;
+      const preset = w.preset ? ` (preset ${w.preset}${w.churn === undefined ? '' : ` churn ${w.churn}`})` : '';
+      return `${d.name} ${w.buffers} x ${formatSize(w.bufferBytes)} ${w.placement} ${w.alignment}${low}${preset}`;
     })
     .join('; ');
 }
