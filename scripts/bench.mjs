@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../dist/src/guest/rng.js';
-import { WorkingSet, newTally, placementFor, drawStartPage } from '../dist/src/guest/working-set.js';
+import { WorkingSet, newTally } from '../dist/src/guest/working-set.js';
+import { placementFor } from '../dist/src/guest/placement/build.js';
+import { sample } from '../dist/src/guest/density.js';
 import { buildDangerMap, firstDangerAtOrAfter } from '../dist/src/dma/danger-map.js';
 import { IntervalSet } from '../dist/src/model/intervals.js';
 import { resolveScenario } from '../dist/src/scenario/builtin.js';
@@ -24,7 +26,7 @@ const d05 = resolveScenario('d05-hw-msi-hotplug');
 const group = d05.host.groups[0];
 const ram = IntervalSet.of({ start: 0x40000000n, last: 0x13fffffffn });
 const map = buildDangerMap({ host: d05.host, group, mapped: ram, swMsiDoorbells: 1 });
-const place = placementFor(ram, 16, 0);
+const place = placementFor(ram, { arch: 'arm64', buffers: 1024, pages: 16, profile: 'steady-state', alignment: 'page', lowBias: 0 });
 
 // 1. Placements checked per second: the engine against a bare loop with the
 //    same PRNG and a binary search over the same sorted arrays, nothing else.
@@ -41,7 +43,7 @@ function timeIt(fn, minMs = 600) {
   return best;
 }
 const engine = timeIt(() => {
-  const set = new WorkingSet(1024, 16);
+  const set = new WorkingSet(1024, 16, 1);
   set.allocate(new Rng('bench'), place, map, newTally());
   return 1024;
 });
@@ -49,7 +51,7 @@ let sink = 0;
 const bare = timeIt(() => {
   const rng = new Rng('bench');
   for (let i = 0; i < 1024; i++) {
-    const p = drawStartPage(rng, place.all);
+    const p = sample(rng, place.density, 1);
     const k = firstDangerAtOrAfter(map, p);
     if (k < map.firstPage.length && map.firstPage[k] <= p + 15) sink++;
   }
@@ -63,7 +65,7 @@ record('engine / bare', +(engine / bare).toFixed(3), 'ratio', '>= 0.5', engine /
 //    from the exact distribution, not operation by operation.
 function phase(ops) {
   return 1e3 / timeIt(() => {
-    const set = new WorkingSet(1024, 16);
+    const set = new WorkingSet(1024, 16, 1);
     const rng = new Rng('phase');
     set.allocate(rng, place, map, newTally());
     set.runPhase(rng, ops, 8, 0.125, place, map, newTally());

@@ -103,7 +103,7 @@ describe('MSIs of an assigned device by kernel version (model/kernel-versions.ts
     expect(trial(resolveScenario('arm64-smmuv3-control'), 'kernel-rejects').msiSetupFailures).toBe(0);
     // The D05 NIC's ITS bypasses the SMMU: the seed case had MSIs, and lost DMA into the doorbell.
     expect(trial(resolveScenario('d05-hw-msi-hotplug'), 'no-checks-2016').msiSetupFailures).toBe(0);
-    expect(over(resolveScenario('d05-hw-msi-hotplug'), 'no-checks-2016', 100, (m) => m.lostBytesBy.msi)).toBeGreaterThan(0);
+    expect(over(resolveScenario('d05-hw-msi-hotplug'), 'no-checks-2016', 400, (m) => m.lostBytesBy.msi)).toBeGreaterThan(0);
   });
 });
 

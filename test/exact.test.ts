@@ -8,6 +8,7 @@ import { builtinScenarioNames, resolveScenario } from '../src/scenario/builtin.j
 import { d05 } from './helpers/scenarios.js';
 import { exactLoss, exactSilentLoss } from '../src/engine/exact.js';
 import { resolvePolicy } from '../src/engine/policies.js';
+import { applyPoint } from '../src/scenario/params.js';
 
 const Z999 = 3.2905267314919255;
 
@@ -23,6 +24,26 @@ describe('exact data-loss and silent-loss probabilities', () => {
       }
       // Silent loss is data loss that nothing records: never more likely.
       expect(p.row.silentLossExact!).toBeLessThanOrEqual(p.row.dataLossExact! + 1e-12);
+    }
+    expect(misses).toEqual([]);
+  });
+
+  // Natural alignment is the default; page alignment and every other
+  // placement profile go through the same densities in both engines.
+  it.each([
+    ['workload.alignment', 'page'],
+    ['workload.placement', 'fresh-boot'],
+    ['workload.placement', 'coherent'],
+    ['workload.placement', 'dma32'],
+  ])('agree with the simulation under %s=%s', async (key, value) => {
+    const scenarios = builtinScenarioNames().map((n) => applyPoint(resolveScenario(n), { [key]: value }));
+    const pairs = await runStudy({ scenarios, policies: allPolicies(), trials: 400, seed: '12' });
+    const misses: string[] = [];
+    for (const p of pairs) {
+      for (const [metric, rate, exact] of [['data', p.row.dataLoss, p.row.dataLossExact], ['silent', p.row.silentLoss, p.row.silentLossExact]] as const) {
+        const w = wilson(rate.k, rate.n, Z999);
+        if (exact === undefined || exact < w.lo - 1e-12 || exact > w.hi + 1e-12) misses.push(`${p.scenario.name} × ${p.policy.id} ${metric}: exact ${exact} outside [${w.lo}, ${w.hi}] (k=${rate.k}, n=${rate.n})`);
+      }
     }
     expect(misses).toEqual([]);
   });

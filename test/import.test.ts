@@ -134,12 +134,12 @@ describe('explain', () => {
 
   it('explain replays exactly the trials a run counted', () => {
     const results = [0, 1, 2, 3, 4, 5, 6, 7].map((t) => {
-      const last = cli('explain', '--scenario', 'second-group-other-msi', '--policy', 'no-checks-2016', '--trial', String(t), '--json').stdout.trim().split('\n').at(-1)!;
+      const last = cli('explain', '--scenario', 'aarch64-guest-dimm-on-x86-host', '--policy', 'no-checks-2016', '--trial', String(t), '--json').stdout.trim().split('\n').at(-1)!;
       return JSON.parse(last);
     });
     const lost = results.map((r) => (r.lostOps > 0 ? 1 : 0));
     expect(new Set(lost)).toEqual(new Set([0, 1])); // both outcomes occur, so the comparison can fail
-    const run = JSON.parse(cli('run', '--scenario', 'second-group-other-msi', '--policy', 'no-checks-2016', '--trials', '8', '--out', join(tmp(), 'r'), '--json').stdout)[0];
+    const run = JSON.parse(cli('run', '--scenario', 'aarch64-guest-dimm-on-x86-host', '--policy', 'no-checks-2016', '--trials', '8', '--out', join(tmp(), 'r'), '--json').stdout)[0];
     expect(run.data_loss_trials).toBe(lost.reduce((a: number, b: number) => a + b, 0));
     expect(run.silent_loss_trials).toBe(results.filter((r) => r.silentOps > 0).length);
   });

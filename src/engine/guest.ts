@@ -9,7 +9,10 @@ import { buildDangerMap, firmwareAgentRanges, swMsiDoorbellPages } from '../dma/
 import { MECHANISM_OF, OUTCOME_COUNT, OUTCOME_NAMES, type Outcome, VISIBILITY_KEYS, VISIBILITY_NAMES, Visibility, visibilityOf } from '../dma/outcome.js';
 import type { MsiSetup } from '../kernel/types.js';
 import type { Rng } from '../guest/rng.js';
-import { type DmaTally, type Hit, WorkingSet, newTally, placementFor } from '../guest/working-set.js';
+import { type DmaTally, type Hit, WorkingSet, newTally } from '../guest/working-set.js';
+import { type Placement, placementFor } from '../guest/placement/build.js';
+import { alignmentPages } from '../guest/alignment.js';
+import type { GuestArch } from '../guest/placement/profile.js';
 import { AnalyticSet, type LossProbabilities } from '../guest/analytic-set.js';
 import type { Decision } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
@@ -66,9 +69,10 @@ export class Guest {
   /** The driver probes: it allocates its working set from RAM it believes usable. */
   probe(spec: DeviceSpec, step: number): void {
     const pages = Number(spec.workload.bufferBytes / 4096n);
+    const align = alignmentPages(pages, spec.workload.alignment);
     const set = this.c.exact
-      ? new AnalyticSet(spec.workload.buffers, pages)
-      : new WorkingSet(spec.workload.buffers, pages, this.c.witness ? this.witness(spec) : undefined);
+      ? new AnalyticSet(spec.workload.buffers, pages, align)
+      : new WorkingSet(spec.workload.buffers, pages, align, this.c.witness ? this.witness(spec) : undefined);
     this.devices.set(spec.name, { spec, set });
     const noMsi = this.c.msiUnavailable?.(spec.group);
     const msi = this.c.msiFor(spec.group);
@@ -83,7 +87,7 @@ export class Guest {
       this.c.trace('kernel', `${spec.name}: SW_MSI doorbell IOVA already mapped by userspace: MSI setup fails`);
     }
     const before = this.tally.dangerousPlacements;
-    const ok = set.allocate(this.c.rng.fork(`place/${spec.name}/${step}`), placementFor(this.usable(), pages, spec.workload.lowBias), this.dangerMapFor(spec), this.tally);
+    const ok = set.allocate(this.c.rng.fork(`place/${spec.name}/${step}`), this.placement(spec), this.dangerMapFor(spec), this.tally);
     if (!ok) throw new Error(`device ${spec.name}: no guest RAM range fits a ${hex(spec.workload.bufferBytes)}-byte buffer`);
     this.c.trace('guest', `${spec.name} probed: ${spec.workload.buffers} buffers, ${this.tally.dangerousPlacements - before} over a dangerous range`);
   }
@@ -111,8 +115,10 @@ export class Guest {
       const map = this.dangerMapFor(dev.spec);
       dev.set.reclassify(this.c.rng.fork(`reclassify/${name}/${step}`), map);
       const before = { lost: this.tally.lostOps, silent: this.tally.silentOps, fault: this.tally.faultOps };
-      const place = placementFor(this.usable(), dev.set.pages, dev.spec.workload.lowBias);
-      dev.set.runPhase(this.c.rng.fork(`ops/${name}/${step}`), ev.operations, ev.rounds, ev.churn, place, map, this.tally);
+      const place = this.placement(dev.spec);
+      // A recycling driver (page_pool) re-posts its own pages: its preset's churn replaces the phase's.
+      const churn = dev.spec.workload.churn ?? ev.churn;
+      dev.set.runPhase(this.c.rng.fork(`ops/${name}/${step}`), ev.operations, ev.rounds, churn, place, map, this.tally);
       const lost = this.tally.lostOps - before.lost;
       const silent = this.tally.silentOps - before.silent;
       this.c.trace('dma', `${name}: ${ev.operations} ops, ${lost} lost (${silent} unlogged, ${lost - silent} seen), ${this.tally.faultOps - before.fault} faulted`);
@@ -167,6 +173,13 @@ export class Guest {
     };
   }
 
+  /** Where the device's driver puts a fresh buffer, given what the guest believes usable now. */
+  private placement(spec: DeviceSpec): Placement {
+    const w = spec.workload;
+    const pages = Number(w.bufferBytes / 4096n);
+    return placementFor(this.usable(), { arch: guestArch(this.c.scenario), buffers: w.buffers, pages, profile: w.placement, alignment: w.alignment, lowBias: w.lowBias });
+  }
+
   private usable(): IntervalSet {
     return this.c.ram().subtract(this.firmwareHints).subtract(this.runtimeHints);
   }
@@ -198,6 +211,13 @@ export class Guest {
       });
     };
   }
+}
+
+/** The guest's architecture, from QEMU's machine (virt: arm64; q35, pc: x86), or the CPU vendor for explicit layouts. */
+export function guestArch(s: Scenario): GuestArch {
+  if (s.vm.machine === 'virt') return 'arm64';
+  if (s.vm.machine === 'q35' || s.vm.machine === 'pc') return 'x86';
+  return s.vm.cpuVendor === 'arm' ? 'arm64' : 'x86';
 }
 
 function times(a: LossProbabilities, b: LossProbabilities): LossProbabilities {

@@ -6,6 +6,8 @@ import type { ResolvedPolicy } from './policies.js';
 import type { TrialResult } from './result.js';
 import { runTrial } from './trial.js';
 import { exactLoss } from './exact.js';
+import { lossRanges } from './sensitivity.js';
+import { workloadText } from '../scenario/workload-text.js';
 import { counterfactualLabel } from './counterfactual.js';
 import { applyPoint, pointLabel } from '../scenario/params.js';
 
@@ -68,8 +70,13 @@ export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials
     }
   }
   const exact = exactLoss(scenario, policy.instance);
+  const ranges = exact && lossRanges(scenario, policy.instance);
   return {
-    row: { ...summarize(scenario.name, policy.id, results), dataLossExact: exact?.data, silentLossExact: exact?.silent, counterfactual: counterfactualLabel(scenario, policy) },
+    row: {
+      ...summarize(scenario.name, policy.id, results),
+      dataLossExact: exact?.data, silentLossExact: exact?.silent, dataLossRange: ranges?.data, silentLossRange: ranges?.silent, workload: workloadText(scenario),
+      counterfactual: counterfactualLabel(scenario, policy),
+    },
     loss: results.map((r) => (r.status === 'ok' ? trialLoss(r) : undefined)),
     hotplug: results.map((r) => (r.status === 'ok' && r.hotplugAttempts > 0 ? r.hotplugOk === r.hotplugAttempts : undefined)),
     results,

@@ -12,8 +12,9 @@
 // operations (the built-in phases' million operations).
 import type { DangerMap } from '../dma/danger-map.js';
 import { Visibility } from '../dma/outcome.js';
-import { type Placement, opsPerRound } from './working-set.js';
-import { type Density, type Ranges, combine, mass, placementDensity, split, startsTouching } from './density.js';
+import { opsPerRound } from './working-set.js';
+import type { Placement } from './placement/build.js';
+import { type Density, type Ranges, combine, mass, split, startsTouching } from './density.js';
 
 /** The two losses the exact mode follows: any lost write, and a lost write nothing records. */
 export interface LossProbabilities {
@@ -21,9 +22,9 @@ export interface LossProbabilities {
   readonly silent: number;
 }
 
-/** Start pages at which a buffer touches a range that loses data (every danger range), or an unlogged one. */
-function lossyStarts(map: DangerMap, pages: number, silentOnly: boolean): Ranges {
-  return startsTouching(map.firstPage, map.lastPage, pages, (i) => !silentOnly || map.visibility[i] === Visibility.unlogged);
+/** Start slots at which a buffer touches a range that loses data (every danger range), or an unlogged one. */
+function lossyStarts(map: DangerMap, pages: number, align: number, silentOnly: boolean): Ranges {
+  return startsTouching(map.firstPage, map.lastPage, pages, align, (i) => !silentOnly || map.visibility[i] === Visibility.unlogged);
 }
 
 export class AnalyticSet {
@@ -31,11 +32,11 @@ export class AnalyticSet {
   private data: Density = [];
   private silent: Density = [];
 
-  constructor(readonly count: number, readonly pages: number) {}
+  constructor(readonly count: number, readonly pages: number, readonly align: number) {}
 
   allocate(_rng: unknown, place: Placement): boolean {
-    this.data = this.silent = placementDensity(place);
-    return place.all.total > 0;
+    this.data = this.silent = place.density;
+    return place.density.length > 0;
   }
 
   /** The same rounds, operation split and churn as WorkingSet.runPhase. */
@@ -44,8 +45,8 @@ export class AnalyticSet {
   }
 
   runPhase(_rng: unknown, operations: number, rounds: number, churn: number, place: Placement, map: DangerMap): void {
-    this.data = this.evolve(this.data, lossyStarts(map, this.pages, false), operations, rounds, churn, place);
-    this.silent = this.evolve(this.silent, lossyStarts(map, this.pages, true), operations, rounds, churn, place);
+    this.data = this.evolve(this.data, lossyStarts(map, this.pages, this.align, false), operations, rounds, churn, place);
+    this.silent = this.evolve(this.silent, lossyStarts(map, this.pages, this.align, true), operations, rounds, churn, place);
   }
 
   /** Probability that this device's buffers have lost nothing, and nothing silently. */
@@ -55,7 +56,7 @@ export class AnalyticSet {
 
   private evolve(density: Density, lossy: Ranges, operations: number, rounds: number, churn: number, place: Placement): Density {
     for (const [r, ops] of opsPerRound(operations, rounds).entries()) {
-      if (r > 0 && churn > 0) density = combine(density, 1 - churn, placementDensity(place), churn * mass(density));
+      if (r > 0 && churn > 0) density = combine(density, 1 - churn, place.density, churn * mass(density));
       const f = this.count === 1 ? (ops > 0 ? 0 : 1) : Math.pow(1 - 1 / this.count, ops);
       if (f < 1) {
         const { inside, outside } = split(density, lossy);

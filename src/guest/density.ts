@@ -1,9 +1,10 @@
-// Piecewise-constant densities over start pages: disjoint sorted segments
-// [s, e] with value d. Shared by the exact mode (analytic-set.ts) and the
-// sampler (working-set.ts), which keeps safe buffers as a density instead
-// of positions. Every operation is a linear sweep.
+// Piecewise-constant densities over start slots: disjoint sorted segments
+// [s, e] with value d. A slot is an aligned start: slot k starts at page
+// k × align (guest/alignment.ts). Shared by the exact mode (analytic-set.ts)
+// and the sampler (working-set.ts), which keeps safe buffers as a density
+// instead of positions. Every operation is a linear sweep.
 import type { Rng } from './rng.js';
-import type { Placement, SlotSpace } from './working-set.js';
+import type { SlotSpace } from './slots.js';
 
 export type Density = ReadonlyArray<{ readonly s: number; readonly e: number; readonly d: number }>;
 export type Ranges = ReadonlyArray<{ readonly s: number; readonly e: number }>;
@@ -11,7 +12,7 @@ export type Ranges = ReadonlyArray<{ readonly s: number; readonly e: number }>;
 export function fromSlots(space: SlotSpace, weight: number): Density {
   if (space.total === 0 || weight === 0) return [];
   const per = weight / space.total;
-  return Array.from(space.firstPage, (s, i) => ({ s, e: s + space.cumulative[i]! - (i === 0 ? 0 : space.cumulative[i - 1]!) - 1, d: per }));
+  return Array.from(space.firstSlot, (s, i) => ({ s, e: s + space.cumulative[i]! - (i === 0 ? 0 : space.cumulative[i - 1]!) - 1, d: per }));
 }
 
 /** x·a + y·b. */
@@ -78,10 +79,19 @@ export function sample(rng: Rng, a: Density, total = mass(a)): number {
   throw new Error('sample from an empty density');
 }
 
-/** Sorted, merged start pages at which a buffer of `pages` pages touches one of `ranges` (page ranges). */
-export function startsTouching(first: ArrayLike<number>, last: ArrayLike<number>, pages: number, keep: (i: number) => boolean): Ranges {
+/**
+ * Sorted, merged start slots at which a buffer of `pages` pages, starting at
+ * a multiple of `align` pages, touches one of `ranges` (page ranges): slot k
+ * touches [f, l] when k·align <= l and k·align + pages - 1 >= f.
+ */
+export function startsTouching(first: ArrayLike<number>, last: ArrayLike<number>, pages: number, align: number, keep: (i: number) => boolean): Ranges {
   const raw: Array<{ s: number; e: number }> = [];
-  for (let i = 0; i < first.length; i++) if (keep(i)) raw.push({ s: first[i]! - pages + 1, e: last[i]! });
+  for (let i = 0; i < first.length; i++) {
+    if (!keep(i)) continue;
+    const s = Math.ceil((first[i]! - pages + 1) / align);
+    const e = Math.floor(last[i]! / align);
+    if (s <= e) raw.push({ s, e });
+  }
   raw.sort((p, q) => p.s - q.s);
   const out: Array<{ s: number; e: number }> = [];
   for (const x of raw) {
@@ -90,10 +100,4 @@ export function startsTouching(first: ArrayLike<number>, last: ArrayLike<number>
     else out.push({ ...x });
   }
   return out;
-}
-
-/** Where a fresh buffer starts: the placement's slot spaces, low-memory mixture included. */
-export function placementDensity(place: Placement): Density {
-  const wLow = place.lowBias > 0 && place.low.total > 0 ? place.lowBias : 0;
-  return combine(fromSlots(place.low, wLow), 1, fromSlots(place.all, 1 - wLow), 1);
 }

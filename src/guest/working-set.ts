@@ -1,75 +1,18 @@
 // A device driver's DMA working set in the guest: `buffers` buffers of
-// `bufferPages` pages, placed uniformly (seeded) over the RAM the guest
-// believes usable for DMA when the driver probes, a fraction replaced each
-// round, and DMA operations spread over them. Positions are guest page
+// `bufferPages` pages, placed (seeded) by the device's placement profile over
+// the RAM the guest believes usable for DMA when the driver probes
+// (placement/build.ts), a fraction replaced each round, and DMA operations
+// spread over them. Positions are guest page
 // numbers (exact doubles); only buffers that touch a danger range cost more
 // than one binary search.
-import { PAGE_SHIFT } from '../model/addr.js';
-import { IntervalSet } from '../model/intervals.js';
 import { type DangerMap, firstDangerAtOrAfter } from '../dma/danger-map.js';
 import { OUTCOME_COUNT, Outcome, VISIBILITY_COUNT, Visibility, isFault } from '../dma/outcome.js';
 import { binomial } from './binomial.js';
-import { type Density, type Ranges, mass, placementDensity, sample, split, startsTouching } from './density.js';
+import { type Density, type Ranges, mass, sample, split, startsTouching } from './density.js';
+import type { Placement } from './placement/build.js';
 import type { Rng } from './rng.js';
 
 export const PAGE_BYTES = 4096;
-
-/** Allowed start pages for a buffer, as cumulative slot counts over page ranges. */
-export interface SlotSpace {
-  readonly firstPage: Float64Array;
-  readonly cumulative: Float64Array;
-  readonly total: number;
-}
-
-export function slotSpace(usable: IntervalSet, bufferPages: number): SlotSpace {
-  const first: number[] = [];
-  const cum: number[] = [];
-  let total = 0;
-  for (const r of usable.ranges) {
-    const a = Number(r.start >> PAGE_SHIFT);
-    const z = Number(r.last >> PAGE_SHIFT);
-    const slots = z - a + 1 - bufferPages + 1;
-    if (slots <= 0) continue;
-    first.push(a);
-    total += slots;
-    cum.push(total);
-  }
-  return { firstPage: Float64Array.from(first), cumulative: Float64Array.from(cum), total };
-}
-
-export function drawStartPage(rng: Rng, space: SlotSpace): number {
-  const k = rng.below(space.total);
-  let lo = 0;
-  let hi = space.cumulative.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (space.cumulative[mid]! <= k) lo = mid + 1;
-    else hi = mid;
-  }
-  const before = lo === 0 ? 0 : space.cumulative[lo - 1]!;
-  return space.firstPage[lo]! + (k - before);
-}
-
-/** Where a driver may put its buffers: all usable RAM, and the part below 4 GiB. */
-export interface Placement {
-  readonly all: SlotSpace;
-  readonly low: SlotSpace;
-  /** Probability a buffer is taken from below 4 GiB (ZONE_DMA32-style drivers). */
-  readonly lowBias: number;
-}
-
-/** Trials repeat the same usable RAM: the most recent placements, by what they depend on. */
-const recent: Array<{ usable: IntervalSet; pages: number; lowBias: number; place: Placement }> = [];
-
-export function placementFor(usable: IntervalSet, bufferPages: number, lowBias: number): Placement {
-  const hit = recent.find((e) => e.pages === bufferPages && e.lowBias === lowBias && e.usable.equals(usable));
-  if (hit) return hit.place;
-  const low = usable.intersect(IntervalSet.of({ start: 0n, last: (1n << 32n) - 1n }));
-  const place = { all: slotSpace(usable, bufferPages), low: slotSpace(low, bufferPages), lowBias };
-  recent.unshift({ usable, pages: bufferPages, lowBias, place });
-  if (recent.length > 16) recent.pop();
-  return place;
-}
 
 /** What one DMA operation on a buffer turns into. Every page in a danger map loses its data. */
 export interface Hit {
@@ -146,7 +89,6 @@ interface Crowd {
   mass: number;
 }
 
-const densities = new WeakMap<Placement, Density>();
 const dangerStarts = new WeakMap<DangerMap, Map<number, Ranges>>();
 
 /**
@@ -164,11 +106,12 @@ export class WorkingSet {
   private seen: DangerMap | undefined;
   private nextId = 0;
 
-  constructor(readonly count: number, readonly pages: number, private readonly witness?: DangerWitness) {}
+  /** `align`: pages per start slot (guest/alignment.ts); positions are slots, pages = slot × align. */
+  constructor(readonly count: number, readonly pages: number, readonly align: number, private readonly witness?: DangerWitness) {}
 
   /** Driver probe: every buffer placed afresh. Returns false if no RAM fits a buffer. */
   allocate(rng: Rng, place: Placement, map: DangerMap, tally: DmaTally): boolean {
-    if (place.all.total === 0) return false;
+    if (place.density.length === 0) return false;
     this.known = [];
     this.crowds = [];
     this.seen = map;
@@ -242,8 +185,7 @@ export class WorkingSet {
 
   /** n fresh buffers: how many touch danger is one binomial draw; those get positions. */
   private place(rng: Rng, n: number, place: Placement, map: DangerMap, tally: DmaTally): void {
-    let density = densities.get(place);
-    if (!density) densities.set(place, (density = placementDensity(place)));
+    const density = place.density;
     const { inside, outside } = split(density, this.dangerStarts(map));
     const total = mass(density);
     const m = mass(inside);
@@ -256,7 +198,8 @@ export class WorkingSet {
     this.nextId += n - k;
   }
 
-  private know(page: number, map: DangerMap): void {
+  private know(slot: number, map: DangerMap): void {
+    const page = slot * this.align;
     const hit = classifyBuffer(map, page, this.pages);
     const id = this.nextId++;
     this.known.push({ id, page, hit });
@@ -266,8 +209,9 @@ export class WorkingSet {
   private dangerStarts(map: DangerMap): Ranges {
     let byPages = dangerStarts.get(map);
     if (!byPages) dangerStarts.set(map, (byPages = new Map()));
-    let r = byPages.get(this.pages);
-    if (!r) byPages.set(this.pages, (r = startsTouching(map.firstPage, map.lastPage, this.pages, () => true)));
+    const key = this.pages * 2 ** 21 + this.align;
+    let r = byPages.get(key);
+    if (!r) byPages.set(key, (r = startsTouching(map.firstPage, map.lastPage, this.pages, this.align, () => true)));
     return r;
   }
 }

@@ -6,7 +6,7 @@ import { type SummaryRow, dec } from '../results/model.js';
 import type { Comparison } from '../results/comparisons.js';
 
 export const SUMMARY_COLUMNS = [
-  'scenario', 'policy', 'point', 'trials', 'errors', 'policy_errors',
+  'scenario', 'policy', 'point', 'trials', 'errors', 'policy_errors', 'workload',
   'vm_start_ok', 'vm_start_rate', 'vm_start_lo', 'vm_start_hi',
   'start_failed_kernel', 'start_failed_vmm', 'start_failed_layout',
   'hotplug_attempts', 'hotplug_ok', 'hotplug_rate', 'hotplug_lo', 'hotplug_hi',
@@ -15,6 +15,8 @@ export const SUMMARY_COLUMNS = [
   'requests_ok', 'requests', 'requests_rate', 'requests_lo', 'requests_hi',
   'data_loss_trials', 'data_loss_rate', 'data_loss_lo', 'data_loss_hi', 'data_loss_exact',
   'silent_loss_trials', 'silent_loss_rate', 'silent_loss_lo', 'silent_loss_hi', 'silent_loss_exact',
+  'data_loss_exact_min', 'data_loss_exact_max', 'data_loss_sensitive_to',
+  'silent_loss_exact_min', 'silent_loss_exact_max', 'silent_loss_sensitive_to',
   'lost_bytes_mean', ...MECHANISMS.map((m) => `lost_bytes_${m}_mean`),
   ...VISIBILITIES.map((v) => `lost_bytes_${v}_mean`),
   'dma_faults_mean', 'refused_calls_mean', 'msi_setup_failures',
@@ -28,6 +30,7 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
     scenario: r.scenario,
     policy: r.policy,
     point: r.point,
+    workload: r.workload,
     trials: r.trials,
     errors: r.errors,
     policy_errors: r.policyErrors,
@@ -67,6 +70,12 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
     silent_loss_lo: dec(r.silentLoss.lo),
     silent_loss_hi: dec(r.silentLoss.hi),
     silent_loss_exact: r.silentLossExact === undefined ? '' : dec(r.silentLossExact),
+    data_loss_exact_min: r.dataLossRange ? dec(r.dataLossRange.lo) : '',
+    data_loss_exact_max: r.dataLossRange ? dec(r.dataLossRange.hi) : '',
+    data_loss_sensitive_to: r.dataLossRange?.sensitiveTo ?? '',
+    silent_loss_exact_min: r.silentLossRange ? dec(r.silentLossRange.lo) : '',
+    silent_loss_exact_max: r.silentLossRange ? dec(r.silentLossRange.hi) : '',
+    silent_loss_sensitive_to: r.silentLossRange?.sensitiveTo ?? '',
     lost_bytes_mean: dec(r.lostBytesMean, 1),
     dma_faults_mean: dec(r.dmaFaultsMean, 3),
     refused_calls_mean: dec(r.refusedCallsMean, 3),

@@ -8,6 +8,7 @@ import type { Comparison } from '../results/comparisons.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
 import { LOSS_DEFINITION, lossTables, pctInterval } from './loss-tables.js';
+import { WORKLOAD_DEFAULTS, lossRangeLines, workloadLines } from './loss-ranges.js';
 import { type CounterfactualLegend, LEGEND_INTRO, TIE, counterfactualLegend, untie } from './counterfactual.js';
 
 export const REPORT_WIDTH = 72;
@@ -25,6 +26,8 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
   const points = [...new Set(rows.map((r) => r.point))];
   const sweeping = (info.sweep ?? []).length > 0;
   const legend = counterfactualLegend(rows);
+  para(WORKLOAD_DEFAULTS);
+  out.push('');
   for (const s of info.scenarios) {
     const sr = rows.filter((r) => r.scenario === s.name);
     const finding = sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline, (r) => legend.name(r).replace(' [', `${TIE}[`));
@@ -53,6 +56,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     out.push('');
     para(`Source: ${s.source}`);
     out.push('', ...wrapCommand(reproduceCommand(info, s.ref)), '');
+    out.push(...workloadLines(sr, REPORT_WIDTH), '');
     if (sweeping) {
       out.push(...sweepTable(info, sr, points, legend));
       continue;
@@ -77,6 +81,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
       out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [legend.name(r), rateText(r.hotplug)])));
     }
     out.push('', ...lossTables(sr, legend.name));
+    out.push(...lossRangeLines(sr, legend.name, REPORT_WIDTH));
     const diffs = comparisons.filter((c) => c.scenario === s.name);
     if (diffs.length) {
       out.push('', 'Paired differences (first minus second, percentage points, 95%', 'Newcombe interval for paired trials; ~ = not distinguishable from 0):', '');

@@ -39,6 +39,11 @@ export interface SummaryRow {
   /** Trials with a lost write nothing records. */
   readonly silentLoss: Rate;
   readonly silentLossExact: number | undefined;
+  /** The exact figures' range over the assumption space, and the assumption that moves them most (engine/sensitivity.ts). */
+  readonly dataLossRange: ExactRange | undefined;
+  readonly silentLossRange: ExactRange | undefined;
+  /** Each device's workload as the scenario (or sweep point) sets it: `nic0 1024x64 KiB steady-state natural`. */
+  readonly workload: string;
   readonly lostBytesMean: number;
   readonly lostBytesMeanBy: Readonly<Record<Mechanism, number>>;
   readonly lostBytesMeanByVisibility: Readonly<Record<VisibilityKey, number>>;
@@ -53,6 +58,13 @@ export interface SummaryRow {
   readonly physBitsNeeded: number;
   /** Why the pair is a what-if (reasons joined by '; '), '' when it is history (engine/counterfactual.ts). */
   readonly counterfactual: string;
+}
+
+/** An exact probability's lowest and highest value over the assumption space; `none` when nothing moves it. */
+export interface ExactRange {
+  readonly lo: number;
+  readonly hi: number;
+  readonly sensitiveTo: string;
 }
 
 export function summarize(scenario: string, policy: string, results: readonly TrialResult[]): SummaryRow {
@@ -104,6 +116,9 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     dataLossExact: undefined,
     silentLoss: wilson(sum((r) => (r.silentOps > 0 ? 1 : 0)), n),
     silentLossExact: undefined,
+    dataLossRange: undefined,
+    silentLossRange: undefined,
+    workload: '',
     lostBytesMean: mean((r) => r.lostBytes),
     lostBytesMeanBy: lostBy,
     lostBytesMeanByVisibility: lostByVisibility,

@@ -33,6 +33,10 @@ export const SCENARIO_DEFAULTS = {
     buffers: 256,
     bufferBytes: 64n * 1024n,
     lowBias: 0,
+    /** The uniform model, named as the assumption it is (guest/placement/steady-state.ts). */
+    placement: 'steady-state',
+    /** Power-of-two allocations aligned to their size (guest/alignment.ts). */
+    alignment: 'natural' as 'natural' | 'page',
   },
   dma: {
     operations: 1_000_000,

@@ -12,6 +12,9 @@ import { LIMITS } from './limits.js';
 import { readFileOrFail, readHost, readRangeWith } from './load-host.js';
 import { loadRelative, readTimeline } from './load-timeline.js';
 import { versionAtLeast } from '../vmm/layout.js';
+import { ALIGNMENTS } from '../guest/alignment.js';
+import { PLACEMENT_NAMES } from '../guest/placement/registry.js';
+import { PRESET_NAMES, WORKLOAD_PRESETS } from '../guest/presets.js';
 import type { DeviceSpec, GuestProfile, Scenario, SourceFileInfo, VmSpec } from './types.js';
 
 export { LIMITS } from './limits.js';
@@ -142,15 +145,25 @@ function readDevices(c: Cursor, host: Host, hostFile: string | undefined): Devic
     const gc = f.get('group') ?? d.fail("missing 'group'", 'an IOMMU group id of the host');
     const group = gc.int(0, 1_000_000);
     if (!host.groups.some((g) => g.id === group)) gc.fail(`unknown group ${group}${hostFile ? ` in ${hostFile}` : ''}`, `one of: ${host.groups.map((g) => g.id).join(', ')}`);
-    const w = f.get('workload')?.present ? f.get('workload')!.map(['buffers', 'buffer_size', 'low_bias']) : new Map<string, Cursor>();
-    const bufferBytes = w.get('buffer_size')?.quantity() ?? D.workload.bufferBytes;
+    const w = f.get('workload')?.present ? f.get('workload')!.map(['preset', 'buffers', 'buffer_size', 'low_bias', 'placement', 'alignment']) : new Map<string, Cursor>();
+    const presetName = w.get('preset')?.enumOf(PRESET_NAMES);
+    const preset = presetName === undefined ? undefined : WORKLOAD_PRESETS.get(presetName)!;
+    const base = preset ?? D.workload;
+    const bufferBytes = w.get('buffer_size')?.quantity() ?? base.bufferBytes;
     if (bufferBytes === 0n || bufferBytes % PAGE_SIZE !== 0n || bufferBytes > 1n << 40n) {
       (w.get('buffer_size') ?? d).fail(`buffer size ${bufferBytes} is not a multiple of 4 KiB up to 1 TiB`, 'e.g. 4KiB, 64KiB, 2MiB');
     }
     return {
       name,
       group,
-      workload: { buffers: w.get('buffers')?.int(1, 1_000_000) ?? D.workload.buffers, bufferBytes, lowBias: w.get('low_bias')?.fraction() ?? D.workload.lowBias },
+      workload: {
+        buffers: w.get('buffers')?.int(1, 1_000_000) ?? base.buffers,
+        bufferBytes,
+        lowBias: w.get('low_bias')?.fraction() ?? D.workload.lowBias,
+        placement: w.get('placement')?.enumOf(PLACEMENT_NAMES) ?? base.placement,
+        alignment: w.get('alignment')?.enumOf(ALIGNMENTS) ?? base.alignment,
+        ...(presetName === undefined ? {} : { preset: presetName, ...(preset!.churn === undefined ? {} : { churn: preset!.churn }) }),
+      },
     };
   });
 }

@@ -5,8 +5,10 @@ import { InputError, didYouMean } from '../errors.js';
 import { PAGE_SIZE, U64_MAX, parseQuantity } from '../model/addr.js';
 import type { GuestProfile, Scenario, TimelineEvent } from './types.js';
 import { MAX_RANGE_VALUES, gridValues, isRange, rangeGrid } from './ranges.js';
+import { ALIGNMENTS, type Alignment } from '../guest/alignment.js';
+import { PLACEMENT_NAMES } from '../guest/placement/registry.js';
 
-type Kind = 'size' | 'count' | 'fraction' | 'version';
+type Kind = 'size' | 'count' | 'fraction' | 'version' | 'placement' | 'alignment';
 
 /**
  * Every parameter a sweep may vary, what it is, and where it goes. A value
@@ -20,6 +22,8 @@ export const SWEEP_PARAMS: Readonly<Record<string, { kind: Kind; doc: string; mi
   'workload.buffers': { kind: 'count', doc: 'buffers per device working set, every device', min: 1, max: 1_000_000n },
   'workload.buffer_size': { kind: 'size', doc: 'buffer size, every device', max: 1n << 40n },
   'workload.low_bias': { kind: 'fraction', doc: 'share of buffers allocated below 4 GiB, every device' },
+  'workload.placement': { kind: 'placement', doc: `placement profile, every device (${PLACEMENT_NAMES.join(', ')})` },
+  'workload.alignment': { kind: 'alignment', doc: `buffer start alignment, every device (${ALIGNMENTS.join(', ')})` },
   'dma.operations': { kind: 'count', doc: 'DMA writes per phase, every phase', min: 0, max: 2n ** 50n },
   'dma.churn': { kind: 'fraction', doc: 'share of buffers re-allocated between rounds, every phase' },
   'guests.runtime': { kind: 'fraction', doc: 'share of guests that honour runtime hints (the rest honour firmware tables only)' },
@@ -63,6 +67,10 @@ function checkValue(key: string, spec: (typeof SWEEP_PARAMS)[string], v: string)
     if (!/^[0-9]{1,16}$/.test(v) || BigInt(v) < BigInt(min) || BigInt(v) > max) bad(`a whole number from ${min} to ${max}`);
   } else if (kind === 'fraction') {
     if (!/^[0-9.]+$/.test(v) || !(Number(v) >= 0 && Number(v) <= 1)) bad('a number from 0 to 1');
+  } else if (kind === 'placement') {
+    if (!PLACEMENT_NAMES.includes(v)) bad(`one of: ${PLACEMENT_NAMES.join(', ')}`);
+  } else if (kind === 'alignment') {
+    if (!(ALIGNMENTS as readonly string[]).includes(v)) bad(`one of: ${ALIGNMENTS.join(', ')}`);
   } else if (!/^[0-9]+(\.[0-9]+){0,2}$/.test(v)) bad('a version such as 7.1');
 }
 
@@ -102,6 +110,12 @@ export function applyPoint(s: Scenario, point: Readonly<Record<string, string>>)
         break;
       case 'workload.low_bias':
         out = { ...out, devices: work((w) => ({ ...w, lowBias: Number(v) })) };
+        break;
+      case 'workload.placement':
+        out = { ...out, devices: work((w) => ({ ...w, placement: v })) };
+        break;
+      case 'workload.alignment':
+        out = { ...out, devices: work((w) => ({ ...w, alignment: v as Alignment })) };
         break;
       case 'dma.operations':
         out = { ...out, timeline: dma((e) => ({ ...e, operations: Number(v) })) };

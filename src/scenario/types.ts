@@ -1,4 +1,5 @@
 // A scenario after validation: every address a bigint, every default filled.
+import type { Alignment } from '../guest/alignment.js';
 import type { Host } from '../model/host.js';
 import type { CpuModel, LayoutRequest } from '../vmm/layout.js';
 
@@ -27,6 +28,14 @@ export interface Workload {
   readonly bufferBytes: bigint;
   /** Probability a buffer is allocated below 4 GiB. */
   readonly lowBias: number;
+  /** Placement profile by name (guest/placement/registry.ts). */
+  readonly placement: string;
+  /** Natural (buddy/CMA) or page (page_frag, slab) alignment of buffer starts. */
+  readonly alignment: Alignment;
+  /** The driver preset the numbers came from (guest/presets.ts), if any. */
+  readonly preset?: string;
+  /** Share re-drawn between rounds in place of each DMA phase's churn (a page_pool recycles: 0). */
+  readonly churn?: number;
 }
 
 export interface DeviceSpec {

@@ -1,0 +1,68 @@
+// Each exact loss figure with its range over the declared assumptions
+// (placement x alignment x guest mix) and the assumption that moves it most.
+import { describe, expect, it } from 'vitest';
+import { allPolicies, resolvePolicy } from '../src/engine/policies.js';
+import { exactLoss } from '../src/engine/exact.js';
+import { lossRanges } from '../src/engine/sensitivity.js';
+import { runStudy } from '../src/engine/study.js';
+import { rangeText } from '../src/render/loss-ranges.js';
+import { renderTextReport } from '../src/render/text.js';
+import type { RunInfo } from '../src/results/run-info.js';
+import { parseSummaryCsv } from '../src/results/csv-read.js';
+import { renderSummaryCsv } from '../src/render/csv.js';
+import { resolveScenario } from '../src/scenario/builtin.js';
+
+describe('loss ranges over the assumption space', () => {
+  const baseline = resolvePolicy('no-checks-2016').instance;
+
+  it('aarch64 guest on AMD: 0% when buffers start in ZONE_NORMAL, ~100% in the CMA area over 0xfee00000; placement moves it most', () => {
+    const s = resolveScenario('aarch64-guest-on-amd-host');
+    const r = lossRanges(s, baseline)!;
+    expect(r.data.lo).toBe(0);
+    expect(r.data.hi).toBeGreaterThan(0.999);
+    expect(r.data.sensitiveTo).toBe('placement');
+    expect(r.silent).toEqual({ lo: 0, hi: 0, sensitiveTo: 'none' }); // AMD logs the write: never silent
+  });
+
+  it('D05: the exact figure lies inside its range, which alignment also moves', () => {
+    const s = resolveScenario('d05-hw-msi-hotplug');
+    const r = lossRanges(s, baseline)!;
+    const e = exactLoss(s, baseline)!;
+    expect(r.data.lo).toBeLessThanOrEqual(e.data);
+    expect(r.data.hi).toBeGreaterThanOrEqual(e.data);
+    expect(r.data.hi).toBeGreaterThan(e.data * 1.5);
+    expect(r.silent.sensitiveTo).not.toBe('none');
+  });
+
+  it('names no assumption where the policy refuses every map (kernel-rejects on aarch64-on-AMD)', () => {
+    expect(lossRanges(resolveScenario('aarch64-guest-on-amd-host'), resolvePolicy('kernel-rejects').instance)!.data).toEqual({ lo: 0, hi: 0, sensitiveTo: 'none' });
+  });
+
+  it('formats as `figure (lo-hi; most sensitive to: axis)`', () => {
+    expect(rangeText(0.0289, { lo: 0.001, hi: 0.31, sensitiveTo: 'placement' })).toBe('2.89% (0.100-31.0%; most sensitive to: placement)');
+    expect(rangeText(0, { lo: 0, hi: 0, sensitiveTo: 'none' })).toBe('0% (under every assumption)');
+  });
+
+  it('reach summary.csv and back, and report.txt states the workload before any figure, within 72 columns', async () => {
+    const scenarios = ['d05-hw-msi-hotplug', 'aarch64-guest-on-amd-host'].map(resolveScenario);
+    const rows = (await runStudy({ scenarios, policies: allPolicies(), trials: 40, seed: '3' })).map((p) => p.row);
+    const csv = renderSummaryCsv(rows);
+    expect(renderSummaryCsv(parseSummaryCsv(csv))).toBe(csv);
+    expect(csv).toContain('nic0 1024 x 64 KiB steady-state natural');
+    const info = {
+      doorbell: 't', gitCommit: 't', node: 'v0', argv: [], seed: '3', trials: 40, scenarioFlags: [], policyFlags: [],
+      scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, source: s.source, description: s.description, ref: s.name, file: s.file, sha256: s.sha256, hotplugs: 0 })),
+      policies: allPolicies().map((p) => ({ id: p.id, name: p.definition.name, position: p.definition.position, heldBy: p.definition.heldBy, source: p.definition.source, kernelEra: 'x' })),
+      baseline: 'no-checks-2016', trialErrors: 0,
+    } as unknown as RunInfo;
+    const text = renderTextReport(info, rows, []);
+    const lines = text.split('\n');
+    expect(lines.filter((l) => l.length > 72)).toEqual([]);
+    expect(text.indexOf('placed steady-state')).toBeLessThan(text.indexOf('%'));
+    for (const s of scenarios) {
+      const section = text.slice(text.indexOf(`== ${s.name} ==`));
+      expect(section.indexOf('Workload (what every figure below assumes)')).toBeLessThan(section.indexOf('%'));
+    }
+    expect(text).toMatch(/data: +[0-9.]+% \(0-100(\.0)?%; most sensitive to: placement\)/);
+  });
+});
