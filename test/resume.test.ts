@@ -65,5 +65,5 @@ describe('--resume', () => {
     }
     expect(existsSync(join(dir, 'r', 'checkpoint.jsonl'))).toBe(false);
     expect(cli(...ARGS, '--resume', join(dir, 'r')).stderr).toMatch(/the run there is complete/);
-  });
+  }, 300_000); // three 120,000-trial runs: minutes on a loaded 2-core machine (a bound, not a speed target)
 });
