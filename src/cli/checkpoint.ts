@@ -51,7 +51,7 @@ export function loadCheckpoint(dir: string, fingerprint: string): Map<number, Pa
     const { index, ...piece } = JSON.parse(line, reviver) as { index: number } & PairPiece;
     // JSON writes an absent outcome (undefined: the trial does not count) as null.
     const absent = <T>(xs: readonly (T | null | undefined)[]) => xs.map((x) => (x === null ? undefined : x));
-    out.set(index, { ...piece, loss: absent(piece.loss), hotplug: absent(piece.hotplug) });
+    out.set(index, { ...piece, loss: absent(piece.loss), hotplug: absent(piece.hotplug), outcomes: absent(piece.outcomes ?? []) });
   }
   return out;
 }

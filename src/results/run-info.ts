@@ -20,6 +20,8 @@ export interface PolicyInfo {
   readonly name: string;
   readonly position: string;
   readonly heldBy: string;
+  readonly arguedAgainstBy?: string;
+  readonly status?: string;
   readonly source: string;
   readonly kernelEra: string;
 }

@@ -1,6 +1,7 @@
 // A scenario after validation: every address a bigint, every default filled.
 import type { Host } from '../model/host.js';
 import type { CpuModel, LayoutRequest } from '../vmm/layout.js';
+import type { UserspaceId } from '../userspace/types.js';
 
 /** The guest machine: QEMU's layout inputs, and the doorbells the kernel maps for it. */
 export interface VmSpec extends Omit<LayoutRequest, 'physBits' | 'hotplugMemory'> {
@@ -20,6 +21,12 @@ export interface GuestProfile {
   readonly name: string;
   readonly weight: number;
   readonly honours: readonly HintChannel[];
+}
+
+/** One userspace of the scenario's fleet (`vmm:` is a fleet of one). */
+export interface FleetMember {
+  readonly userspace: UserspaceId;
+  readonly weight: number;
 }
 
 export interface Workload {
@@ -78,6 +85,8 @@ export interface Scenario {
   readonly files: readonly SourceFileInfo[];
   readonly vm: VmSpec;
   readonly guests: readonly GuestProfile[];
+  /** The programs mapping through VFIO, drawn per trial like `guests` (default: QEMU alone). */
+  readonly vmms: readonly FleetMember[];
   readonly devices: readonly DeviceSpec[];
   readonly timeline: readonly TimelineEvent[];
 }

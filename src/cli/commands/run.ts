@@ -139,7 +139,7 @@ export default defineCommand({
       pairs = await runStudyParallel({ scenarios: loaded.map((l) => l.scenario), policies, trials, seed, points }, refs, jobs, {
         signal: abort.signal,
         ...(earlier ? { done: earlier } : {}),
-        onPairDone: (i, piece) => checkpoint.add(i, args.keepTrials ? piece : { row: piece.row, loss: piece.loss, hotplug: piece.hotplug }),
+        onPairDone: (i, piece) => checkpoint.add(i, args.keepTrials ? piece : { row: piece.row, loss: piece.loss, hotplug: piece.hotplug, outcomes: piece.outcomes }),
         ...(bar ? { onPair: (done: number, total: number) => bar.update(done, { total }) } : {}),
         ...(trialsCsv ? { onTrials: (s, p, rs, point) => trialsCsv.write(s.name, p.id, rs, point) } : {}),
       });
@@ -180,6 +180,7 @@ export default defineCommand({
       })),
       policies: policies.map((p) => ({
         id: p.id, name: p.definition.name, position: p.definition.position, heldBy: p.definition.heldBy, source: p.definition.source,
+        ...(p.definition.arguedAgainstBy ? { arguedAgainstBy: p.definition.arguedAgainstBy } : {}), ...(p.definition.status ? { status: p.definition.status } : {}),
         kernelEra: p.instance.kernel({ platform: '', arch: 'x86_64', kernel: '0', regions: () => undefined }),
       })),
       baseline: policies.some((p) => p.id === BASELINE) ? BASELINE : policies[0]!.id,
