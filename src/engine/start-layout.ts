@@ -2,7 +2,8 @@
 // plans at creation reserves in the firmware tables (RAM laid out around it).
 import { type Range, formatRange } from '../model/addr.js';
 import { IntervalSet } from '../model/intervals.js';
-import type { LayoutRequest, PolicyInstance } from '../policy.js';
+import type { HostView, LayoutRequest, PolicyInstance } from '../policy.js';
+import { hostFor } from './host-view.js';
 import type { Scenario } from '../scenario/types.js';
 import { hotplugMemoryOf } from '../vmm/device-memory.js';
 import { guestPhysBits, layoutFor, roundOut } from '../vmm/layout.js';
@@ -42,4 +43,13 @@ export function layOutAtStart(s: Scenario, hostPhysBits: number, policy: PolicyI
   }
   const mem = new MemoryMap(vm.machine, vm.vga, ram, layout.deviceMemory, reserve && roundOut(reserve));
   return { status: 'ok', ram: IntervalSet.from(ram), firmwareReserved, mem };
+}
+
+/** Every host and group the VM may meet, for a policy that plans at creation. */
+export function creationPlan(s: Scenario, policy: PolicyInstance, view: HostView, coldGroups: readonly number[]): LayoutRequest['plan'] {
+  const groupOf = (name: string) => s.devices.find((d) => d.name === name)!.group;
+  const hotplugged = s.timeline.flatMap((e) => (e.kind === 'hotplug' ? e.pool.map((p) => groupOf(p.device)) : []));
+  const groups = [...new Set([...coldGroups, ...hotplugged])];
+  const dests = s.timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.host) : []));
+  return [{ view, groups }, ...dests.map((h) => ({ view: hostFor(policy, h).view, groups }))];
 }

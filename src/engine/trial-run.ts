@@ -16,13 +16,13 @@ import { VIRTIO_MEM_BLOCK, plugRequests, plugVirtioMem } from '../vmm/device-mem
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
 import { type HostUnderPolicy, drawWeighted, hostFor } from './host-view.js';
-import { vfioMigrationBlocker } from '../model/kernel-versions.js';
+import { destinationContainers, migrationBlocker } from './migration.js';
 import { type TrialMetrics } from './result.js';
-import { layOutAtStart } from './start-layout.js';
+import { creationPlan, layOutAtStart } from './start-layout.js';
 import { type TrialInput, checkedDecision, policyCall, trialKey } from './trial-input.js';
 import { userspace } from '../userspace/registry.js';
-import type { Userspace, UserspacePhase } from '../userspace/types.js';
-import type { CallOutcome } from '../vmm/containers.js';
+import type { Userspace } from '../userspace/types.js';
+import { UserspaceSide } from './userspace-side.js';
 import { NO_TRACE, type Trace } from './trace.js';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
@@ -34,6 +34,7 @@ export class TrialRun {
   private readonly rng: Rng;
   private readonly guest: GuestProfile;
   private readonly us: Userspace;
+  private readonly side: UserspaceSide;
   /** Every assigned device has been unplugged once (cloud-hypervisor #7328). */
   private emptied = false;
   private host: Host;
@@ -46,7 +47,6 @@ export class TrialRun {
   private unmappedByVmm = IntervalSet.EMPTY;
   private readonly g: Guest;
   private step = 0;
-  private transcript = 0x811c9dc5;
   private refusals = 0;
   private readonly choose: TrialInput['choose'];
   private m = {
@@ -61,7 +61,7 @@ export class TrialRun {
     const outer = input.trace ?? NO_TRACE;
     // Kernel calls and their results go into the transcript, whoever makes them.
     this.trace = (kind, text, data) => {
-      if (kind === 'kernel') this.mix(text);
+      if (kind === 'kernel') this.side.mix(text);
       outer(kind, text, data);
     };
     this.rng = new Rng(trialKey(input.seed, this.s.name, input.trial));
@@ -76,6 +76,7 @@ export class TrialRun {
     // The fleet is drawn like the guest mix: the same userspace in trial k under every policy.
     const fleet = this.s.vmms.map((v) => v.weight);
     this.us = userspace(this.s.vmms[fleet.length > 1 ? (this.choose ? this.choose('vmm', fleet) : drawWeighted(this.rng.fork('vmm'), fleet)) : 0]!.userspace);
+    this.side = new UserspaceSide(this.us, this.trace);
     this.g = new Guest({
       scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.choose !== undefined,
       host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), msiFor: (g) => this.vfio.msiFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
@@ -118,7 +119,7 @@ export class TrialRun {
       ...this.m,
       msiSetupFailures: this.g.msiSetupFailures,
       userspace: this.us.id,
-      transcript: this.transcript,
+      transcript: this.side.transcript,
       vmCrashed: crashed,
       refusedCalls: this.refusals + this.vfio.refusals,
       ...this.g.dmaMetrics(),
@@ -130,7 +131,7 @@ export class TrialRun {
   /** VM start: layout, the policy's check, attach + map (hw/vfio/listener.c: a failure here exits QEMU). */
   private start(ev: Ev<'start'>): TrialMetrics['startFailure'] {
     const coldGroups = ev.devices.map((d) => this.device(d).group);
-    const laid = layOutAtStart(this.s, this.host.physBits, this.policy, () => this.plan(coldGroups), coldGroups, this.trace);
+    const laid = layOutAtStart(this.s, this.host.physBits, this.policy, () => creationPlan(this.s, this.policy, this.view, coldGroups), coldGroups, this.trace);
     if (laid.status === 'error') return 'layout';
     ({ ram: this.ram, firmwareReserved: this.firmwareReserved, mem: this.mem } = laid);
     const decision = this.decide({ phase: 'start', userspace: this.us.id, ram: this.ram, groups: coldGroups });
@@ -141,8 +142,8 @@ export class TrialRun {
     this.applyMapAround(decision);
     const cold = this.ramMaps('cold');
     for (const d of ev.devices) {
-      const r = this.vfio.attach(findGroup(this.host, this.device(d).group), cold, this.keeps('start'));
-      if (r.status !== 'ok' && this.reaction('start', r) !== 'treat-as-mapped') {
+      const r = this.vfio.attach(findGroup(this.host, this.device(d).group), cold, this.side.keeps('start'));
+      if (r.status !== 'ok' && this.side.reaction('start', r) !== 'treat-as-mapped') {
         this.trace('vmm', `${this.us.id}: vfio ${d}: failed to setup container; it does not start`);
         return 'kernel';
       }
@@ -167,8 +168,8 @@ export class TrialRun {
     // cloud-hypervisor #7328: once every device is gone, a new container gets no RAM mapped.
     const lost = this.emptied && !this.us.remapsAfterLastUnplug && this.vfio.attachedGroups().length === 0;
     if (lost) this.trace('vmm', `${this.us.id}: device_add ${name} after every device was unplugged: guest RAM is not mapped again`);
-    const r = this.vfio.attach(findGroup(this.host, spec.group), lost ? [] : this.ramMaps('runtime'), this.keeps('hotplug'));
-    if (r.status !== 'ok' && this.reaction('hotplug', r) !== 'treat-as-mapped') {
+    const r = this.vfio.attach(findGroup(this.host, spec.group), lost ? [] : this.ramMaps('runtime'), this.side.keeps('hotplug'));
+    if (r.status !== 'ok' && this.side.reaction('hotplug', r) !== 'treat-as-mapped') {
       this.m.hotplugRejectedKernel++;
       this.trace('vmm', `device_add ${name} failed (-${r.result.errno}); the VM keeps running`);
       return;
@@ -220,8 +221,8 @@ export class TrialRun {
         return false;
       }
     } else {
-      const mapped = this.vfio.mapEverywhere(IntervalSet.of(added).subtract(around).ranges, this.keeps('memory-hotplug'));
-      const reaction = mapped.status === 'ok' ? undefined : this.reaction('memory-hotplug', mapped);
+      const mapped = this.vfio.mapEverywhere(IntervalSet.of(added).subtract(around).ranges, this.side.keeps('memory-hotplug'));
+      const reaction = mapped.status === 'ok' ? undefined : this.side.reaction('memory-hotplug', mapped);
       if (reaction === 'crash') {
         this.trace('vmm', `${this.us.id}: hw_error("vfio: DMA mapping failed, unable to continue"): the VM aborts`);
         return true;
@@ -250,47 +251,38 @@ export class TrialRun {
    * differ. A refusal on the destination fails the migration; the VM keeps
    * running on the source. Buffers stay where they are: hints come too late.
    */
-  private migrate(dest: { host: Host; file: string }): void {
+  private migrate(to: { host: Host; file: string }): void {
     this.m.migrations++;
-    const there = hostFor(this.policy, dest.host);
+    const there = hostFor(this.policy, to.host);
     const { kernel, view } = there;
     const groups = this.g.activeGroups();
-    // QEMU refuses to migrate a VM whose assigned device cannot be migrated: the VM stays on the source.
-    const blocker = !groups.length ? undefined
-      : this.us.migratesWithVfio ? vfioMigrationBlocker(this.s.vm.qemu, this.under.version, there.version)
-        : `${this.us.id} does not migrate with an assigned device`;
+    const blocker = migrationBlocker(this.us, this.s.vm.qemu, this.under.version, there.version, groups);
     if (blocker) {
       this.m.migrationsAbortedVmm++;
-      this.trace('vmm', `migration to ${dest.file} blocked by QEMU: ${blocker}; the VM stays on the source`);
+      this.trace('vmm', `migration to ${to.file} blocked by QEMU: ${blocker}; the VM stays on the source`);
       return;
     }
     const decision = this.decideOn(view, { phase: 'migrate', userspace: this.us.id, ram: this.ram, groups });
     if (decision.action === 'abort') {
       this.m.migrationsAbortedVmm++;
-      this.trace('vmm', `migration to ${dest.file} refused by the VMM: ${decision.reason}`);
+      this.trace('vmm', `migration to ${to.file} refused by the VMM: ${decision.reason}`);
       return;
     }
-    const target = new Containers(kernel, this.trace);
     const around = roundOut(decision.mapAround ?? IntervalSet.EMPTY).intersect(this.ram);
-    const maps = this.ramMaps('cold', around);
-    for (const g of groups) {
-      const r = target.attach(findGroup(there.host, g), maps);
-      if (r.status !== 'ok') {
-        this.refusals += target.refusals;
-        this.trace('vmm', `migration to ${dest.file} failed: the destination QEMU could not set up group ${g}; the VM keeps running on the source`);
-        return;
-      }
+    const dest = destinationContainers(kernel, there.host, groups, this.ramMaps('cold', around), this.ramMaps('runtime', around), this.trace, to.file);
+    if (dest.status !== 'ok') {
+      this.refusals += dest.refusals;
+      return;
     }
-    target.follow(maps, this.ramMaps('runtime', around));
     this.refusals += this.vfio.refusals;
     this.m.migrationsOk++;
     this.host = there.host;
     this.under = there;
     this.view = view;
-    this.vfio = target;
+    this.vfio = dest.target;
     this.unmappedByVmm = this.unmappedByVmm.union(around);
     this.g.tell(decision, 'runtime');
-    this.trace('vmm', `migrated to ${dest.file} (${dest.host.platform}, kernel ${kernel.era} as ${there.version})`);
+    this.trace('vmm', `migrated to ${to.file} (${to.host.platform}, kernel ${kernel.era} as ${there.version})`);
   }
 
   /** Exact mode: the probability that this path of the scenario loses data, and loses some silently. */
@@ -304,28 +296,9 @@ export class TrialRun {
 
   private decideOn(view: HostView, req: VmmRequest): Decision {
     const d = checkedDecision(this.policy, req, policyCall(this.policy, `decide(${req.phase})`, () => this.policy.decide(req, view)));
-    this.mix(`${req.phase}:${d.action}:${d.action === 'proceed' ? [d.mapAround, d.tellGuest].map((x) => x?.ranges.map(formatRange).join(' ') ?? '').join('|') : ''}`);
+    this.side.mix(`${req.phase}:${d.action}:${d.action === 'proceed' ? [d.mapAround, d.tellGuest].map((x) => x?.ranges.map(formatRange).join(' ') ?? '').join('|') : ''}`);
     this.trace('policy', `${req.phase}: ${d.action}${d.action === 'abort' ? ` (${d.reason})` : ''}`);
     return d;
-  }
-
-  /** FNV-1a over the transcript's text. */
-  private mix(text: string): void {
-    let h = this.transcript;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-    this.transcript = h;
-  }
-
-  /** What the userspace does about a refused call in `phase`. */
-  private reaction(phase: UserspacePhase, r: CallOutcome): ReturnType<Userspace['onRefusal']> {
-    const reaction = r.status === 'refused' ? this.us.onRefusal(phase, r.result.errno) : 'fail-clean';
-    if (reaction === 'treat-as-mapped') this.trace('vmm', `${this.us.id}: ${r.status === 'refused' ? r.call : 'map'} refused; it carries on as if mapped`);
-    return reaction;
-  }
-
-  /** For the containers: keep what was mapped when the userspace carries on after a refusal. */
-  private keeps(phase: UserspacePhase): (r: CallOutcome) => boolean {
-    return (r) => r.status === 'refused' && this.us.onRefusal(phase, r.result.errno) === 'treat-as-mapped';
   }
 
   private applyMapAround(decision: Decision): void {
@@ -338,14 +311,6 @@ export class TrialRun {
   /** RAM as QEMU's listener maps it in `phase`, split around what the VMM keeps unmapped. */
   private ramMaps(phase: Phase, alsoAround = IntervalSet.EMPTY): Section[] {
     return this.mem.sections(phase, this.unmappedByVmm.union(alsoAround));
-  }
-
-  /** Every host and group the VM may meet, for a policy that plans at creation. */
-  private plan(coldGroups: readonly number[]) {
-    const hotplugged = this.s.timeline.flatMap((e) => (e.kind === 'hotplug' ? e.pool.map((p) => this.device(p.device).group) : []));
-    const groups = [...new Set([...coldGroups, ...hotplugged])];
-    const dests = this.s.timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.host) : []));
-    return [{ view: this.view, groups }, ...dests.map((h) => ({ view: hostFor(this.policy, h).view, groups }))];
   }
 
   private device(name: string): DeviceSpec {
