@@ -18,6 +18,15 @@ describe('QEMU (qemu/qemu:hw/vfio/listener.c)', () => {
   });
 });
 
+describe('QEMU >= 8.2 reads the valid IOVA ranges (hw/vfio/container.c vfio_get_info_iova_range) but does not shape RAM with them', () => {
+  it('8.1 and 8.2 lay the guest out alike and both hit hw_error on the refused pc-dimm', () => {
+    const s = loadBuiltinScenario('memory-hotplug-over-doorbell');
+    const at = (qemu: string) => trial({ ...s, vm: { ...s.vm, qemu } }, 'kernel-rejects');
+    expect(at('8.2')).toEqual(at('8.1'));
+    expect(at('8.2')).toMatchObject({ vmCrashed: true });
+  });
+});
+
 describe('cloud-hypervisor (vmm/src/device_manager.rs, issue #7328)', () => {
   it('update_memory fails the resize before notify_hotplug: no crash, the memory is not added', () => {
     const trace: string[] = [];
