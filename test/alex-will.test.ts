@@ -5,7 +5,7 @@ import { resolveScenario } from '../src/scenario/builtin.js';
 import { resolvePolicy } from '../src/engine/policies.js';
 import { runStudy } from '../src/engine/study.js';
 import { compare } from '../src/results/comparisons.js';
-import { alexWillOverall, alexWillSection } from '../src/render/alex-will.js';
+import { alexWillOverall, alexWillSection, alexWillSentence } from '../src/render/alex-will.js';
 import { over } from './helpers/scenarios.js';
 
 const N = 60;
@@ -63,5 +63,8 @@ describe('the Alex-vs-Will comparison', () => {
     expect(lines.join('\n')).toMatch(/VM crash/);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(72);
     expect(alexWillOverall(cs)).toMatch(/across 2 scenarios: identical by construction in 1/);
+    // Refused kernel calls are how the two differ (the kernel refuses, or QEMU does): shown, not scored.
+    expect(alexWillSentence(fleet)).not.toMatch(/refused calls/);
+    expect(lines.join('\n')).toMatch(/refused calls/);
   });
 });

@@ -12,6 +12,8 @@ const LABELS: Readonly<Record<string, string>> = {
 };
 /** Metrics where more is better for the guest; on every other one less is. */
 const GOOD = new Set(['vm_start', 'hotplug_ok', 'mem_hotplug_ok', 'migration_ok']);
+/** Who refused (kernel or VMM) is how the positions differ, not who is ahead: shown, never scored. */
+const NEUTRAL = new Set(['refused_calls']);
 
 export function metricLabel(m: string): string {
   const [base, u] = m.split('@') as [string, string | undefined];
@@ -29,7 +31,7 @@ export function alexWillSentence(diffs: readonly Comparison[]): string {
   const cs = alexWill(diffs);
   if (cs.length === 0) return '';
   if (cs[0]!.byConstruction) return `${ALEX} and ${WILL} make the same kernel calls and decisions in every trial: identical by construction.`;
-  const ahead = (alex: boolean) => cs.filter((c) => c.distinguishable && !c.metric.includes('@') && (GOOD.has(c.metric) === c.diff > 0) === alex)
+  const ahead = (alex: boolean) => cs.filter((c) => c.distinguishable && !c.metric.includes('@') && !NEUTRAL.has(c.metric) && (GOOD.has(c.metric) === c.diff > 0) === alex)
     .map((c) => `${metricLabel(c.metric)} (${pp(c.diff)} pp)`);
   const a = ahead(true);
   const w = ahead(false);
