@@ -2,24 +2,37 @@
 // firmware tables describe the reserved regions from boot. At VM creation the
 // VMM reserves the union of the regions of every group the VM may ever get,
 // on every host it may migrate to, and lays RAM out around it; anything
-// outside the plan falls back to the kernel's refusal. Arrived as E820 reservations (QEMU 7.1, commit
+// outside the plan falls back to the kernel's refusal. horizon=everything
+// (the default) knows every group and destination the VM will ever meet, which
+// no VMM can; horizon=creation knows only the groups present at creation on
+// the first host: anything later falls back to the kernel. Arrived as E820 reservations (QEMU 7.1, commit
 // 8504f129450b) and IORT RMR nodes.
 import { PROCEED, definePolicy, visibleConflicts } from '../src/policy.js';
 import { IntervalSet } from '../src/model/intervals.js';
 
-export default definePolicy({
+export default definePolicy<{ horizon: string }>({
   name: 'firmware-reserved-hotplug',
   position: 'reserve every region the VM may meet in firmware tables at boot',
   heldBy: 'Ben Herrenschmidt (POWER / PCI), relayed by Will Deacon',
+  arguedAgainstBy: '',
+  status: 'merged in part: QEMU 7.1 (AMD HT range in E820), IORT RMR nodes',
   source: 'linux-arm-kernel, 9 Nov 2016; QEMU 7.1 AMD HT E820 reservation',
   // hw/i386/pc.c pc_memory_init (8504f129450b) reserves the AMD HT range only (vm.qemu >= 7.1 models it under every
   // policy); OpenVMM keeps the arm64 SW_MSI window out of guest RAM (domain.md section 9).
   counterfactual: 'shipped only in part (QEMU 7.1 reserves the AMD HT range in E820 and OpenVMM keeps the arm64 SW_MSI window out of guest RAM): no VMM reserves every group\'s regions at boot',
-  params: {},
-  create: () => ({
+  params: {
+    horizon: {
+      values: ['everything', 'creation'],
+      default: 'everything',
+      doc: 'everything: every group and host the VM will meet (an oracle); creation: the groups present at creation only',
+    },
+  },
+  create: ({ horizon }) => ({
     kernel: () => 'type1',
     reserveAtCreation: (req) =>
-      req.plan.reduce((all, p) => all.union(visibleConflicts(p.view, p.groups) ?? IntervalSet.EMPTY), IntervalSet.EMPTY),
+      horizon === 'creation'
+        ? (visibleConflicts(req.plan[0]!.view, req.coldGroups) ?? IntervalSet.EMPTY)
+        : req.plan.reduce((all, p) => all.union(visibleConflicts(p.view, p.groups) ?? IntervalSet.EMPTY), IntervalSet.EMPTY),
     decide: () => PROCEED,
   }),
 });

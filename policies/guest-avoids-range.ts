@@ -8,7 +8,9 @@ import { type Decision, PROCEED, definePolicy, groupsAtStake, ramAtStake, ramCon
 export default definePolicy({
   name: 'guest-avoids-range',
   position: 'QEMU maps RAM around conflicts and tells the guest not to DMA there',
-  heldBy: 'Christoffer Dall (KVM/arm maintainer), who called it disgusting',
+  heldBy: 'an idea Christoffer Dall (KVM/arm maintainer) raised, not a position he held',
+  arguedAgainstBy: 'Christoffer Dall himself ("a disgusting idea")',
+  status: 'never implemented for guests without a vIOMMU (QEMU >= 8.2 tells virtio-iommu guests)',
   source: 'linux-arm-kernel, 9 Nov 2016',
   // QEMU >= 8.2 passes the host's valid IOVA ranges only to a virtio-iommu guest (reserved probe entries).
   counterfactual: 'never implemented: no VMM maps guest RAM around host reserved regions and tells a guest without a vIOMMU (QEMU >= 8.2 tells only virtio-iommu guests)',

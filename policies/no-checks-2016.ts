@@ -7,6 +7,8 @@ export default definePolicy({
   name: 'no-checks-2016',
   position: 'nobody checks: v4.9 maps anything, QEMU maps all RAM',
   heldBy: 'baseline (state of the art in Nov 2016)',
+  arguedAgainstBy: 'everyone in the thread',
+  status: 'merged: Linux up to 5.3',
   source: 'torvalds/linux v4.9:drivers/vfio/vfio_iommu_type1.c',
   // Shipped: v4.9 with the QEMU of its day. Rows on a newer host kernel are labelled by the engine.
   counterfactual: '',

@@ -5,11 +5,13 @@ import guestAvoidsRange from './guest-avoids-range.js';
 import kernelRejects from './kernel-rejects.js';
 import noChecks2016 from './no-checks-2016.js';
 import qemuAborts from './qemu-aborts.js';
+import qemuTolerates from './qemu-tolerates.js';
 
 export const POLICIES: readonly PolicyDefinition<Record<string, string>>[] = [
   noChecks2016,
   kernelRejects,
   qemuAborts,
+  qemuTolerates,
   guestAvoidsRange,
   firmwareReservedHotplug,
 ] as PolicyDefinition<Record<string, string>>[];

@@ -7,6 +7,7 @@ import type { Range } from './model/addr.js';
 import type { Host } from './model/host.js';
 import { IntervalSet } from './model/intervals.js';
 import type { KernelEra } from './kernel/types.js';
+import type { UserspaceId } from './userspace/types.js';
 
 /** A reserved region as /sys/kernel/iommu_groups/N/reserved_regions prints it. */
 export interface SysfsRegion extends Range {
@@ -21,7 +22,12 @@ export interface HostView {
   regions(groupId: number): readonly SysfsRegion[] | undefined;
 }
 
-export type VmmRequest =
+/** Every request names the program that makes it (src/userspace/): a check lives in one, or not. */
+interface FromUserspace {
+  readonly userspace: UserspaceId;
+}
+
+export type VmmRequest = FromUserspace & (
   | { readonly phase: 'start'; readonly ram: IntervalSet; readonly groups: readonly number[] }
   | { readonly phase: 'hotplug'; readonly ram: IntervalSet; readonly group: number; readonly attached: readonly number[] }
   | { readonly phase: 'migrate'; readonly ram: IntervalSet; readonly groups: readonly number[] }
@@ -31,7 +37,9 @@ export type VmmRequest =
       readonly added: Range;
       readonly kind: 'pc-dimm' | 'virtio-mem';
       readonly attached: readonly number[];
-    };
+      /** The kernel's valid IOVA list (VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, ≥ 5.4), when it reports one. */
+      readonly valid?: IntervalSet;
+    });
 
 export type Decision =
   | {
@@ -50,6 +58,8 @@ export interface LayoutRequest {
    * the groups the VM starts with or may hotplug or carry there.
    */
   readonly plan: readonly { readonly view: HostView; readonly groups: readonly number[] }[];
+  /** The groups present at creation (cold-plugged), on the first host of the plan. */
+  readonly coldGroups: readonly number[];
 }
 
 export interface PolicyInstance {
@@ -59,6 +69,8 @@ export interface PolicyInstance {
   /** Ranges to describe as reserved in the guest's firmware tables and lay RAM around. */
   reserveAtCreation?(req: LayoutRequest): IntervalSet;
   decide(req: VmmRequest, view: HostView): Decision;
+  /** A what-if reason that holds for these parameters only (a variant of a position that shipped). */
+  readonly counterfactual?: string;
 }
 
 export interface ParamSpec {
@@ -71,7 +83,12 @@ export interface PolicyDefinition<P extends Record<string, string> = Record<stri
   readonly name: string;
   /** The position, in one line. */
   readonly position: string;
+  /** Who proposed it. */
   readonly heldBy: string;
+  /** Who argued against it in the thread or since ('' if nobody did). */
+  readonly arguedAgainstBy?: string;
+  /** 'merged in X', 'proposed, <Message-ID>', 'never implemented' or 'counterfactual'. */
+  readonly status?: string;
   /** Mail, commit or code the rule comes from. */
   readonly source: string;
   /**

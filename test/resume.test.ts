@@ -31,7 +31,7 @@ describe('--resume', () => {
     child.kill('SIGINT');
     expect(await new Promise((r) => child.on('exit', r))).toBe(130);
     const marked = JSON.parse(readFileSync(join(dir, 'r', 'run.json'), 'utf8'));
-    expect(marked).toMatchObject({ incomplete: true, pairsTotal: 10 });
+    expect(marked).toMatchObject({ incomplete: true, pairsTotal: 12 });
     expect(marked.pairsDone).toBeGreaterThanOrEqual(1);
     expect(existsSync(join(dir, 'r', 'report.txt'))).toBe(false);
     expect(stderr).toMatch(/finished pairs kept in .* \(incomplete\); continue with --resume/);
@@ -40,7 +40,7 @@ describe('--resume', () => {
     const edits: Array<[string, (c: string, run: Record<string, unknown>) => [string, Record<string, unknown>], RegExp]> = [
       ['cut short', (c, run) => [c.slice(0, c.length - 10), run], /checkpoint\.jsonl does not match the SHA-256 in run\.json \(edited or cut short\)/],
       ['edited', (c, run) => [c.replace(/"errors":0/, '"errors":1'), run], /checkpoint\.jsonl does not match the SHA-256 in run\.json/],
-      ['a line that is not a pair', (c, run) => ['{"index": 99}\n', { ...run, checkpointSha256: createHash('sha256').update('{"index": 99}\n').digest('hex') }], /checkpoint\.jsonl:1: pair index 99 is not one of this run's 0\.\.9/],
+      ['a line that is not a pair', (c, run) => ['{"index": 99}\n', { ...run, checkpointSha256: createHash('sha256').update('{"index": 99}\n').digest('hex') }], /checkpoint\.jsonl:1: pair index 99 is not one of this run's 0\.\.11/],
       ['a count that disagrees', (c, run) => [c, { ...run, pairsDone: 42 }], /run\.json says 42 pairs are done, checkpoint\.jsonl holds \d+/],
     ];
     for (const [what, edit, message] of edits) {

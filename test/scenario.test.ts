@@ -47,7 +47,11 @@ describe('scenario loader', () => {
   });
 
   const cases: Array<[string, string, string]> = [
-    ['unknown key with did-you-mean', base({ extra: 'timelines: []' }), "bad.yaml:17:1: scenario: unknown key 'timelines' (did you mean 'timeline'?) — one of: name, title, source, description, counterfactual, host, vm, guests, devices, timeline"],
+    ['unknown key with did-you-mean', base({ extra: 'timelines: []' }), "bad.yaml:17:1: scenario: unknown key 'timelines' (did you mean 'timeline'?) — one of: name, title, source, description, counterfactual, host, vm, vmm, vmms, guests, devices, timeline"],
+    // src/userspace/: one userspace or a fleet; a userspace driver's IOVAs are its process addresses (dpdk/dpdk:lib/eal/linux/eal_vfio.c, IOVA-as-VA).
+    ['vmm and vmms together', base({ extra: 'vmm: qemu\nvmms: [{ name: crosvm }]' }), "bad.yaml:18:7: scenario.vmms: both 'vmm' and 'vmms' — one of 'vmm' (a userspace) or 'vmms' (a weighted fleet)"],
+    ['unknown userspace', base({ extra: 'vmm: kvmtool' }), "bad.yaml:17:6: scenario.vmm: 'kvmtool' is not known"],
+    ['userspace driver on a guest layout', base({ extra: 'vmm: dpdk' }), "bad.yaml:17:6: scenario.vmm: dpdk maps process addresses (IOVA-as-VA), not a 'virt' guest's RAM — vm.machine: explicit with the driver's memory as ranges"],
     ['last below start', base({ host: '  platform: p\n  arch: aarch64\n  iommu: arm-smmu-v3\n  kernel: "6.8"\n  groups:\n    - id: 1\n      regions:\n        - { start: 0x9000, last: 0x8000, type: msi }' }), 'bad.yaml:13:34: scenario.host.groups[0].regions[0].last: last [0x9000-0x8000] is below start — last >= start (inclusive end)'],
     ['address beyond 64 bits', base({ host: '  platform: p\n  arch: aarch64\n  iommu: arm-smmu-v3\n  kernel: "6.8"\n  groups:\n    - id: 1\n      regions:\n        - { start: 0x1_0000_0000_0000_0000, size: 4KiB, type: msi }' }), "bad.yaml:13:20: scenario.host.groups[0].regions[0].start: '0x1_0000_0000_0000_0000' does not fit in 64 bits — at most 0xffffffffffffffff"],
     ['unknown region type', base({ host: '  platform: p\n  arch: aarch64\n  iommu: arm-smmu-v3\n  kernel: "6.8"\n  groups:\n    - id: 1\n      regions:\n        - { start: 0x8000, size: 4KiB, type: mis }' }), "bad.yaml:13:46: scenario.host.groups[0].regions[0].type: 'mis' is not known (did you mean 'msi'?) — one of: direct, direct-relaxable, reserved, msi, sw-msi"],

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PairPiece, TrialLoss } from '../engine/study.js';
+import type { TrialOutcome } from '../results/outcomes.js';
 import { InputError } from '../errors.js';
 import type { ResultsDir } from './output.js';
 
@@ -85,16 +86,17 @@ export function loadCheckpoint(dir: string, fingerprint: string, total: number, 
     } catch {
       return bad('not valid JSON');
     }
-    const { index, row, loss, hotplug, results } = parsed;
+    const { index, row, loss, hotplug, outcomes, results } = parsed;
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= total) bad(`pair index ${String(index)} is not one of this run's 0..${total - 1}`);
     if (out.has(index as number)) bad(`pair ${String(index)} is there twice`);
     const r = row as Partial<PairPiece['row']> | undefined;
     if (!r || typeof r !== 'object' || typeof r.scenario !== 'string' || typeof r.policy !== 'string' || r.trials !== trials) bad(`not a summary row of ${trials} trials`);
     if (!isOutcomes(loss, trials, isLoss) || !isOutcomes(hotplug, trials, isBool)) bad(`loss and hotplug are not ${trials} outcomes each`);
     if (results !== undefined && (!Array.isArray(results) || results.length !== trials)) bad(`results are not ${trials} trials`);
+    if (!isOutcomes(outcomes, trials, (x) => typeof x === 'object')) bad(`outcomes are not ${trials} trial outcomes`);
     // JSON writes an absent outcome (undefined: the trial does not count) as null.
     const absent = <T>(xs: unknown) => (xs as Array<T | null>).map((x) => (x === null ? undefined : x));
-    out.set(index as number, { row: r as PairPiece['row'], loss: absent<TrialLoss>(loss), hotplug: absent<boolean>(hotplug), ...(results ? { results: results as PairPiece['results'] } : {}) } as PairPiece);
+    out.set(index as number, { row: r as PairPiece['row'], loss: absent<TrialLoss>(loss), hotplug: absent<boolean>(hotplug), outcomes: absent<TrialOutcome>(outcomes), ...(results ? { results: results as PairPiece['results'] } : {}) } as PairPiece);
   });
   if (out.size !== run.pairsDone) fail(`run.json says ${String(run.pairsDone)} pairs are done, ${FILE} holds ${out.size}`);
   return out;

@@ -23,6 +23,7 @@ export function counterfactualReasons(scenario: Scenario, policy: Pick<ResolvedP
     if (r && !out.includes(r)) out.push(r);
   };
   add(policyStatus(policy.definition));
+  add(policy.instance.counterfactual);
   add(scenario.counterfactual);
   for (const host of hostsOf(scenario)) {
     let era;

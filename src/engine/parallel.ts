@@ -34,6 +34,7 @@ export interface WorkerReply {
   readonly row: PairResult['row'];
   readonly loss: PairResult['loss'];
   readonly hotplug: PairResult['hotplug'];
+  readonly outcomes: PairResult['outcomes'];
   readonly results?: readonly TrialResult[];
 }
 
@@ -65,7 +66,7 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
     }
   };
   flush();
-  const assemble = () => pairs.map((p, i) => ({ ...p, row: { ...done[i]!.row, point: p.point }, loss: done[i]!.loss, hotplug: done[i]!.hotplug }));
+  const assemble = () => pairs.map((p, i) => ({ ...p, row: { ...done[i]!.row, point: p.point }, loss: done[i]!.loss, hotplug: done[i]!.hotplug, outcomes: done[i]!.outcomes }));
   if (todo.length === 0) return assemble();
   if (opts.signal?.aborted) throw new Interrupted('interrupted');
   const workers: Worker[] = [];
@@ -101,7 +102,7 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
             current = undefined;
             finished++;
             try {
-              opts.onPairDone?.(m.index, { row: { ...m.row, point: pairs[m.index]!.point }, loss: m.loss, hotplug: m.hotplug, ...(m.results ? { results: m.results } : {}) });
+              opts.onPairDone?.(m.index, { row: { ...m.row, point: pairs[m.index]!.point }, loss: m.loss, hotplug: m.hotplug, outcomes: m.outcomes, ...(m.results ? { results: m.results } : {}) });
               flush();
               opts.onPair?.(finished, pairs.length);
             } catch (e) {

@@ -28,6 +28,14 @@ export interface TrialMetrics {
   readonly migrations: number;
   readonly migrationsOk: number;
   readonly reboots: number;
+  /** The program that mapped through VFIO in this trial (src/userspace/). */
+  readonly userspace: string;
+  /**
+   * A hash of every kernel call with its result and every policy decision,
+   * in order: two policies with equal transcripts in every trial are the
+   * same by construction on that scenario.
+   */
+  readonly transcript: number;
   /** QEMU aborted the running VM (hw_error on a failed runtime RAM map). */
   readonly vmCrashed: boolean;
   /** Kernel calls refused (loud). */

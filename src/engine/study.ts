@@ -10,6 +10,7 @@ import { lossRanges } from './sensitivity.js';
 import { workloadText } from '../scenario/workload-text.js';
 import { counterfactualLabel } from './counterfactual.js';
 import { applyPoint, pointLabel } from '../scenario/params.js';
+import { type TrialOutcome, outcomeOf } from '../results/outcomes.js';
 
 export interface StudyPlan {
   readonly scenarios: readonly Scenario[];
@@ -29,6 +30,8 @@ export interface PairResult {
   /** Per trial, for paired comparisons: what it lost (TrialLoss), and hotplug success (undefined: no hotplug). */
   readonly loss: (TrialLoss | undefined)[];
   readonly hotplug: (boolean | undefined)[];
+  /** Per trial, the outcomes the Alex-vs-Will comparison pairs (results/outcomes.ts). */
+  readonly outcomes: (TrialOutcome | undefined)[];
 }
 
 export class Interrupted extends Error {
@@ -43,6 +46,7 @@ export interface PairPiece {
   readonly row: SummaryRow;
   readonly loss: (TrialLoss | undefined)[];
   readonly hotplug: (boolean | undefined)[];
+  readonly outcomes: (TrialOutcome | undefined)[];
   readonly results?: readonly TrialResult[];
 }
 
@@ -79,6 +83,7 @@ export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials
     },
     loss: results.map((r) => (r.status === 'ok' ? trialLoss(r) : undefined)),
     hotplug: results.map((r) => (r.status === 'ok' && r.hotplugAttempts > 0 ? r.hotplugOk === r.hotplugAttempts : undefined)),
+    outcomes: results.map((r) => (r.status === 'ok' ? outcomeOf(r) : undefined)),
     results,
   };
 }
@@ -109,7 +114,7 @@ export async function runStudy(plan: StudyPlan, opts: StudyOptions = {}): Promis
       const earlier = opts.done?.get(index);
       const piece = earlier ?? { ...(await runPair(scenario, policy, plan.trials, plan.seed, pause)) };
       const row = { ...piece.row, point };
-      out.push({ scenario, point, policy, row, loss: piece.loss, hotplug: piece.hotplug });
+      out.push({ scenario, point, policy, row, loss: piece.loss, hotplug: piece.hotplug, outcomes: piece.outcomes });
       if (!earlier) opts.onPairDone?.(index, { ...piece, row });
       if (piece.results) opts.onTrials?.(scenario, policy, piece.results, point);
       index++;

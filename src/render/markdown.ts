@@ -5,7 +5,8 @@ import { bytesText, fractionText, hex, rateText } from './format.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
 import { LOSS_DEFINITION } from './loss-tables.js';
-import type { Comparison } from '../results/comparisons.js';
+import { ALEX, type Comparison, WILL } from '../results/comparisons.js';
+import { alexWillSentence, metricLabel } from './alex-will.js';
 import { LEGEND_INTRO, counterfactualLegend } from './counterfactual.js';
 
 const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
@@ -58,6 +59,11 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
         const named = (id: string) => { const r = sr.find((x) => x.policy === id); return r ? legend.name(r) : id; };
         return [`${named(of[0]!.first)} − ${named(of[0]!.second)}`, cell(of.find((c) => c.metric === 'data_loss')), cell(of.find((c) => c.metric === 'silent_loss')), cell(of.find((c) => c.metric === 'hotplug_ok'))];
       })), '');
+      const aw = diffs.filter((c) => c.first === ALEX && c.second === WILL && c.n > 0);
+      if (aw.length) {
+        out.push(`Alex vs Will (${ALEX} − ${WILL}): ${alexWillSentence(aw)}`, '');
+        if (!aw[0]!.byConstruction) out.push(table(['metric', 'difference'], aw.map((c) => [metricLabel(c.metric), cell(c)])), '');
+      }
     }
     out.push(`![${s.name}](charts/${s.name}.png)`, '');
   }

@@ -7,6 +7,7 @@ import { asciiTable, bytesText, fractionText, hex, rateText, wrap, wrapCommand }
 import type { Comparison } from '../results/comparisons.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
+import { alexWillOverall, alexWillSection } from './alex-will.js';
 import { LOSS_DEFINITION, lossTables, pctInterval } from './loss-tables.js';
 import { WORKLOAD_DEFAULTS, lossRangeLines, workloadLines } from './loss-ranges.js';
 import { type CounterfactualLegend, LEGEND_INTRO, TIE, counterfactualLegend, untie } from './counterfactual.js';
@@ -33,6 +34,11 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     const finding = sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline, (r) => legend.name(r).replace(' [', `${TIE}[`));
     out.push(...wrap(`${s.name}: ${finding}`, REPORT_WIDTH, '- ', '  ').map(untie));
   }
+  const overall = alexWillOverall(comparisons);
+  if (overall) {
+    out.push('');
+    para(overall);
+  }
   if (legend.reasons.length) {
     out.push('');
     para(LEGEND_INTRO);
@@ -47,7 +53,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
   out.push('', 'Policies (baseline first):', '');
   for (const p of info.policies) {
     out.push(`  ${p.id}`);
-    para(`${p.position}. ${p.heldBy}; kernel ${p.kernelEra}.`, '    ');
+    para(`${p.position}. Proposed by ${p.heldBy}${p.arguedAgainstBy ? `; argued against by ${p.arguedAgainstBy}` : ''}${p.status ? `; status: ${p.status}` : ''}; kernel ${p.kernelEra}.`, '    ');
   }
   for (const s of info.scenarios) {
     const sr = rows.filter((r) => r.scenario === s.name);
@@ -95,6 +101,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
         return [[named(first), ...metrics.map(cell)], [`  - ${named(second)}`, ...metrics.map(() => '')]];
       })));
     }
+    out.push(...alexWillSection(diffs, REPORT_WIDTH));
     out.push('', 'Loud failures (refused requests; refused calls and IOMMU faults', 'per trial, a faulted write is lost data too; devices without MSIs):', '');
     out.push(...asciiTable(['policy', 'refused by', 'calls', 'faults', 'no MSI'], sr.map((r) => [
       legend.name(r),

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { pointLabel, sweepPoints } from '../scenario/params.js';
-import { type Comparison, METRICS } from './comparisons.js';
+import { ALEX_WILL_METRICS, type Comparison, METRICS } from './comparisons.js';
 import type { SummaryRow } from './model.js';
 import type { RunInfo } from './run-info.js';
 
@@ -129,7 +129,8 @@ export function checkPaired(info: RunInfo, comparisons: readonly Comparison[], f
       throw new InputError(`${file}:${i + 2}: ${what}`, want);
     };
     if (!units.has(`${c.scenario}\u0000${c.point}`) || !ids.has(c.first) || !ids.has(c.second)) fail(`${c.scenario} ${c.first} − ${c.second} is not a comparison of this run`, 'scenarios and policies run.json lists');
-    if (!METRICS.includes(c.metric)) fail(`metric '${String(c.metric)}'`, METRICS.join(', '));
+    const known = METRICS.includes(c.metric) || ALEX_WILL_METRICS.includes(c.metric) || /^(data|silent)_loss@[a-z0-9-]+$/.test(c.metric);
+    if (!known) fail(`metric '${String(c.metric)}'`, `one of ${[...METRICS, ...ALEX_WILL_METRICS].join(', ')}, or data_loss@USERSPACE / silent_loss@USERSPACE`);
     const key = `${c.scenario}\u0000${c.point}\u0000${c.metric}\u0000${c.first}\u0000${c.second}`;
     if (seen.has(key)) fail(`${c.scenario} ${c.metric} ${c.first} − ${c.second} is there twice`, 'each comparison once');
     seen.add(key);

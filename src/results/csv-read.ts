@@ -107,6 +107,7 @@ export function parsePairedCsv(text: string, file = 'paired.csv'): Comparison[] 
     metric: r['metric'] as Metric,
     first: r['first']!,
     second: r['second']!,
+    byConstruction: r['by_construction'] === 'yes',
     ...newcombePaired({ a: Number(r['both']), b: Number(r['first_only']), c: Number(r['second_only']), d: Number(r['neither']) }),
   }));
 }

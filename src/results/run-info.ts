@@ -20,6 +20,8 @@ export interface PolicyInfo {
   readonly name: string;
   readonly position: string;
   readonly heldBy: string;
+  readonly arguedAgainstBy?: string;
+  readonly status?: string;
   readonly source: string;
   readonly kernelEra: string;
   /** A policy module's file (as given to --policy) and SHA-256; absent for a built-in. */

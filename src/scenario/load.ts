@@ -15,7 +15,9 @@ import { versionAtLeast } from '../vmm/layout.js';
 import { ALIGNMENTS } from '../guest/alignment.js';
 import { PLACEMENT_NAMES } from '../guest/placement/registry.js';
 import { PRESET_NAMES, WORKLOAD_PRESETS } from '../guest/presets.js';
-import type { DeviceSpec, GuestProfile, Scenario, SourceFileInfo, VmSpec } from './types.js';
+import type { DeviceSpec, FleetMember, GuestProfile, Scenario, SourceFileInfo, VmSpec } from './types.js';
+import { USERSPACES } from '../userspace/registry.js';
+import { USERSPACE_IDS } from '../userspace/types.js';
 
 export { LIMITS } from './limits.js';
 
@@ -29,7 +31,7 @@ export function loadScenarioFile(path: string, displayName = path): Scenario {
 export function parseScenario(text: string, file: string, path = file): Scenario {
   const sha256 = createHash('sha256').update(text).digest('hex');
   const root = openYaml(text, file, 'scenario');
-  const f = root.map(['name', 'title', 'source', 'description', 'counterfactual', 'host', 'vm', 'guests', 'devices', 'timeline']);
+  const f = root.map(['name', 'title', 'source', 'description', 'counterfactual', 'host', 'vm', 'vmm', 'vmms', 'guests', 'devices', 'timeline']);
   const need = (k: string) => f.get(k) ?? root.fail(`missing '${k}'`, `a '${k}' field`);
   const name = need('name').string();
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) need('name').fail(`'${name}' is not a scenario name`, 'lowercase letters, digits, . _ -');
@@ -47,6 +49,7 @@ export function parseScenario(text: string, file: string, path = file): Scenario
   } else host = readHost(hostCursor);
   const vm = readVm(need('vm'), host);
   const guests = f.get('guests')?.present ? readGuests(f.get('guests')!) : D.guests;
+  const vmms = readFleet(f.get('vmm'), f.get('vmms'), vm);
   const devices = readDevices(need('devices'), host, hostFile);
   const timeline = readTimeline(need('timeline'), { devices, ...ctx });
   return {
@@ -62,6 +65,7 @@ export function parseScenario(text: string, file: string, path = file): Scenario
     files,
     vm,
     guests,
+    vmms,
     devices,
     timeline,
   };
@@ -133,6 +137,28 @@ function readGuests(c: Cursor): GuestProfile[] {
     const honours = (f.get('honours')?.present ? f.get('honours')!.seq() : []).map((h) => h.enumOf(['firmware', 'runtime'] as const));
     return { name: (f.get('name') ?? g.fail("missing 'name'", 'a profile name')).string(), weight: f.get('weight')?.positive() ?? 1, honours };
   });
+}
+
+/** `vmm: NAME` or `vmms: [{ name, weight }]`; a userspace driver's IOVAs are process addresses, listed as ranges. */
+function readFleet(one: Cursor | undefined, many: Cursor | undefined, vm: VmSpec): FleetMember[] {
+  if (one?.present && many?.present) many.fail("both 'vmm' and 'vmms'", "one of 'vmm' (a userspace) or 'vmms' (a weighted fleet)");
+  const read = (c: Cursor) => c.enumOf(USERSPACE_IDS);
+  let fleet: { c: Cursor; member: FleetMember }[];
+  if (many?.present) {
+    const list = many.seq();
+    if (list.length === 0) many.fail('is empty', 'at least one userspace');
+    fleet = list.map((m) => {
+      const f = m.map(['name', 'weight']);
+      return { c: m, member: { userspace: read(f.get('name') ?? m.fail("missing 'name'", `one of: ${USERSPACE_IDS.join(', ')}`)), weight: f.get('weight')?.positive() ?? 1 } };
+    });
+  } else if (one?.present) fleet = [{ c: one, member: { userspace: read(one), weight: 1 } }];
+  else return D.vmms;
+  for (const { c, member } of fleet) {
+    if (USERSPACES[member.userspace].iova === 'process-va' && vm.machine !== 'explicit') {
+      c.fail(`${member.userspace} maps process addresses (IOVA-as-VA), not a '${vm.machine}' guest's RAM`, "vm.machine: explicit with the driver's memory as ranges");
+    }
+  }
+  return fleet.map((x) => x.member);
 }
 
 function readDevices(c: Cursor, host: Host, hostFile: string | undefined): DeviceSpec[] {

@@ -2,6 +2,7 @@
 import type { Alignment } from '../guest/alignment.js';
 import type { Host } from '../model/host.js';
 import type { CpuModel, LayoutRequest } from '../vmm/layout.js';
+import type { UserspaceId } from '../userspace/types.js';
 
 /** The guest machine: QEMU's layout inputs, and the doorbells the kernel maps for it. */
 export interface VmSpec extends Omit<LayoutRequest, 'physBits' | 'hotplugMemory'> {
@@ -21,6 +22,12 @@ export interface GuestProfile {
   readonly name: string;
   readonly weight: number;
   readonly honours: readonly HintChannel[];
+}
+
+/** One userspace of the scenario's fleet (`vmm:` is a fleet of one). */
+export interface FleetMember {
+  readonly userspace: UserspaceId;
+  readonly weight: number;
 }
 
 export interface Workload {
@@ -87,6 +94,8 @@ export interface Scenario {
   readonly files: readonly SourceFileInfo[];
   readonly vm: VmSpec;
   readonly guests: readonly GuestProfile[];
+  /** The programs mapping through VFIO, drawn per trial like `guests` (default: QEMU alone). */
+  readonly vmms: readonly FleetMember[];
   readonly devices: readonly DeviceSpec[];
   readonly timeline: readonly TimelineEvent[];
 }

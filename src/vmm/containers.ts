@@ -20,7 +20,11 @@ export class Containers {
 
   constructor(private readonly kernel: KernelModel, private readonly trace: Trace) {}
 
-  attach(group: IommuGroup, sections: readonly Section[]): CallOutcome {
+  /**
+   * `keep`: the userspace carries on after this refused map (DPDK's EEXIST,
+   * dpdk/dpdk:lib/eal/linux/eal_vfio.c): the container stays with what it mapped.
+   */
+  attach(group: IommuGroup, sections: readonly Section[], keep: (r: CallOutcome) => boolean = () => false): CallOutcome {
     let last: CallOutcome | undefined;
     for (const c of this.list) {
       last = this.call(`attach group ${group.id} to container ${this.list.indexOf(c)}`, () => c.attach(group));
@@ -41,10 +45,10 @@ export class Containers {
       const m = this.mapSection(fresh, s);
       if (m.status !== 'ok') first ??= m;
     }
-    if (first) return first;
+    if (first && !keep(first)) return first;
     this.list.push(fresh);
     this.home.set(group.id, fresh);
-    return { status: 'ok' };
+    return first ?? { status: 'ok' };
   }
 
   /**
@@ -97,20 +101,39 @@ export class Containers {
     if (c.attachedGroups().length === 0) this.list = this.list.filter((x) => x !== c);
   }
 
-  /** Maps `ranges` in every container; on failure undoes what it mapped and reports. */
-  mapEverywhere(ranges: readonly Section[]): CallOutcome {
+  /**
+   * Maps `ranges` in every container; on failure undoes what it mapped and
+   * reports, unless `keep` says the userspace carries on (then it maps the rest).
+   */
+  mapEverywhere(ranges: readonly Section[], keep: (r: CallOutcome) => boolean = () => false): CallOutcome {
     const done: Array<[Container, Range]> = [];
+    let kept: CallOutcome | undefined;
     for (const c of this.list) {
       for (const r of ranges) {
         const m = this.mapSection(c, r);
         if (m.status !== 'ok') {
+          if (keep(m)) {
+            kept ??= m;
+            continue;
+          }
           for (const [cc, rr] of done) cc.unmap(rr);
           return m;
         }
         done.push([c, r]);
       }
     }
-    return { status: 'ok' };
+    return kept ?? { status: 'ok' };
+  }
+
+  /** The valid IOVA list as the kernel reports it for every container (undefined where none is reported). */
+  validRanges(): IntervalSet | undefined {
+    let out: IntervalSet | undefined;
+    for (const c of this.list) {
+      const v = c.validRanges();
+      if (v === undefined) return undefined;
+      out = out ? out.intersect(v) : v;
+    }
+    return out;
   }
 
   /**

@@ -17,6 +17,8 @@ export default defineCommand({
         name: p.name,
         position: p.position,
         heldBy: p.heldBy,
+        arguedAgainstBy: p.arguedAgainstBy ?? '',
+        status: p.status ?? '',
         source: p.source,
         // '' when the position shipped; rows on a kernel the era never ran on are labelled too (doorbell explain).
         counterfactual: policyStatus(p),
@@ -27,6 +29,8 @@ export default defineCommand({
         for (const p of items) {
           process.stdout.write(`${p.name}\n    ${p.position}\n    held by: ${p.heldBy}\n    source: ${p.source}\n`);
           process.stdout.write(`    status: ${p.counterfactual ? `counterfactual: ${p.counterfactual}` : 'shipped'}\n`);
+          if (p.arguedAgainstBy) process.stdout.write(`    argued against by: ${p.arguedAgainstBy}\n`);
+          if (p.status) process.stdout.write(`    history: ${p.status}\n`);
           for (const [k, v] of Object.entries(p.params)) process.stdout.write(`    --policy ${p.name}:${k}=${v.values.join('|')} (default ${v.default}): ${v.doc}\n`);
         }
       }

@@ -111,7 +111,7 @@ export default defineCommand({
       const pairs = await runStudyParallel(plan, refs, jobs, {
         signal: stop.signal,
         ...(earlier ? { done: earlier } : {}),
-        onPairDone: (i, piece) => checkpoint.add(i, args.keepTrials ? piece : { row: piece.row, loss: piece.loss, hotplug: piece.hotplug }),
+        onPairDone: (i, piece) => checkpoint.add(i, args.keepTrials ? piece : { row: piece.row, loss: piece.loss, hotplug: piece.hotplug, outcomes: piece.outcomes }),
         ...(bar ? { onPair: (done: number, all: number) => bar.update(done, { total: all }) } : {}),
         ...(trialsCsv ? { onTrials: (s, p, rs, point) => trialsCsv.write(s.name, p.id, rs, point) } : {}),
       });

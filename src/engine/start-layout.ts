@@ -1,0 +1,55 @@
+// Guest RAM at VM creation: the machine's layout, then what a policy that
+// plans at creation reserves in the firmware tables (RAM laid out around it).
+import { type Range, formatRange } from '../model/addr.js';
+import { IntervalSet } from '../model/intervals.js';
+import type { HostView, LayoutRequest, PolicyInstance } from '../policy.js';
+import { hostFor } from './host-view.js';
+import type { Scenario } from '../scenario/types.js';
+import { hotplugMemoryOf } from '../vmm/device-memory.js';
+import { guestPhysBits, layoutFor, roundOut } from '../vmm/layout.js';
+import { MemoryMap } from '../vmm/memory-map.js';
+import { reserveAround } from '../vmm/reserve.js';
+import { PolicyError } from './result.js';
+import type { Trace } from './trace.js';
+import { policyCall } from './trial-input.js';
+
+export type StartLayout =
+  | { readonly status: 'error' }
+  | { readonly status: 'ok'; readonly ram: IntervalSet; readonly firmwareReserved: IntervalSet; readonly mem: MemoryMap };
+
+export function layOutAtStart(s: Scenario, hostPhysBits: number, policy: PolicyInstance, plan: () => LayoutRequest['plan'], coldGroups: readonly number[], trace: Trace): StartLayout {
+  const vm = s.vm;
+  const physBits = guestPhysBits(vm.cpuModel, vm.physBits, hostPhysBits);
+  const layout = layoutFor({ ...vm, physBits, hotplugMemory: hotplugMemoryOf(s.timeline) });
+  if (layout.status === 'error') {
+    trace('vmm', `qemu: ${layout.message}; the VM does not start`);
+    return { status: 'error' };
+  }
+  let ram: readonly Range[] = layout.ram;
+  let firmwareReserved = IntervalSet.from(layout.firmwareReserved);
+  // Only a policy that plans at creation needs every host and group the VM may meet.
+  const reserveAtCreation = policy.reserveAtCreation?.bind(policy);
+  const reserve = reserveAtCreation ? policyCall(policy, 'reserveAtCreation', () => reserveAtCreation({ ram: IntervalSet.from(ram), plan: plan(), coldGroups })) : undefined;
+  if (reserve !== undefined && !(reserve instanceof IntervalSet)) throw new PolicyError(`policy ${policy.id}: reserveAtCreation returned ${typeof reserve}, expected an IntervalSet`);
+  if (reserve && !reserve.isEmpty) {
+    const laid = reserveAround(vm.machine, ram, reserve);
+    if (laid.status === 'error') {
+      trace('vmm', `firmware tables reserve ${reserve.ranges.map(formatRange).join(' ')}: ${laid.message}; the guest cannot boot`);
+      return { status: 'error' };
+    }
+    ram = laid.ram;
+    firmwareReserved = firmwareReserved.union(roundOut(reserve));
+    trace('vmm', `firmware tables reserve ${reserve.ranges.map(formatRange).join(' ')}; RAM laid out as ${ram.map(formatRange).join(' ')}`);
+  }
+  const mem = new MemoryMap(vm.machine, vm.vga, ram, layout.deviceMemory, reserve && roundOut(reserve));
+  return { status: 'ok', ram: IntervalSet.from(ram), firmwareReserved, mem };
+}
+
+/** Every host and group the VM may meet, for a policy that plans at creation. */
+export function creationPlan(s: Scenario, policy: PolicyInstance, view: HostView, coldGroups: readonly number[]): LayoutRequest['plan'] {
+  const groupOf = (name: string) => s.devices.find((d) => d.name === name)!.group;
+  const hotplugged = s.timeline.flatMap((e) => (e.kind === 'hotplug' ? e.pool.map((p) => groupOf(p.device)) : []));
+  const groups = [...new Set([...coldGroups, ...hotplugged])];
+  const dests = s.timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.host) : []));
+  return [{ view, groups }, ...dests.map((h) => ({ view: hostFor(policy, h).view, groups }))];
+}

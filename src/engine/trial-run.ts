@@ -1,0 +1,321 @@
+// One trial: a scenario's timeline played under one policy with one seed.
+// The engine owns the kernel, the containers and the guest; the policy only
+// decides, and the trial's userspace (src/userspace/) only says how its
+// program reacts to what the kernel answers.
+import { type Range, formatRange } from '../model/addr.js';
+import { type Host, findGroup } from '../model/host.js';
+import { IntervalSet } from '../model/intervals.js';
+import type { LossProbabilities } from '../guest/analytic-set.js';
+import { Rng } from '../guest/rng.js';
+import { Guest } from './guest.js';
+import { Containers } from '../vmm/containers.js';
+import { roundOut } from '../vmm/layout.js';
+import type { Phase, Section } from '../vmm/listener.js';
+import { MemoryMap } from '../vmm/memory-map.js';
+import { VIRTIO_MEM_BLOCK, plugRequests, plugVirtioMem } from '../vmm/device-memory.js';
+import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
+import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
+import { type HostUnderPolicy, drawWeighted, hostFor } from './host-view.js';
+import { destinationContainers, migrationBlocker } from './migration.js';
+import { type TrialMetrics } from './result.js';
+import { creationPlan, layOutAtStart } from './start-layout.js';
+import { type TrialInput, checkedDecision, policyCall, trialKey } from './trial-input.js';
+import { userspace } from '../userspace/registry.js';
+import type { Userspace } from '../userspace/types.js';
+import { UserspaceSide } from './userspace-side.js';
+import { NO_TRACE, type Trace } from './trace.js';
+
+type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
+
+export class TrialRun {
+  private readonly s: Scenario;
+  private readonly policy: PolicyInstance;
+  private readonly trace: Trace;
+  private readonly rng: Rng;
+  private readonly guest: GuestProfile;
+  private readonly us: Userspace;
+  private readonly side: UserspaceSide;
+  /** Every assigned device has been unplugged once (cloud-hypervisor #7328). */
+  private emptied = false;
+  private host: Host;
+  private view: HostView;
+  private under: HostUnderPolicy;
+  private vfio: Containers;
+  private ram = IntervalSet.EMPTY;
+  private mem = new MemoryMap('explicit', false, [], undefined);
+  private firmwareReserved = IntervalSet.EMPTY;
+  private unmappedByVmm = IntervalSet.EMPTY;
+  private readonly g: Guest;
+  private step = 0;
+  private refusals = 0;
+  private readonly choose: TrialInput['choose'];
+  private m = {
+    hotplugAttempts: 0, hotplugOk: 0, hotplugRejectedKernel: 0, hotplugAbortedVmm: 0,
+    memHotplugAttempts: 0, memHotplugOk: 0, memHotplugAbortedVmm: 0,
+    migrations: 0, migrationsOk: 0, migrationsAbortedVmm: 0, reboots: 0,
+  };
+
+  constructor(input: TrialInput) {
+    this.s = input.scenario;
+    this.policy = input.policy;
+    const outer = input.trace ?? NO_TRACE;
+    // Kernel calls and their results go into the transcript, whoever makes them.
+    this.trace = (kind, text, data) => {
+      if (kind === 'kernel') this.side.mix(text);
+      outer(kind, text, data);
+    };
+    this.rng = new Rng(trialKey(input.seed, this.s.name, input.trial));
+    this.under = hostFor(this.policy, this.s.host);
+    const { kernel, view } = this.under;
+    this.host = this.under.host;
+    this.view = view;
+    this.vfio = new Containers(kernel, this.trace);
+    this.choose = input.choose;
+    const weights = this.s.guests.map((g) => g.weight);
+    this.guest = this.s.guests[this.choose ? this.choose('guest', weights) : drawWeighted(this.rng.fork('guest'), weights)]!;
+    // The fleet is drawn like the guest mix: the same userspace in trial k under every policy.
+    const fleet = this.s.vmms.map((v) => v.weight);
+    this.us = userspace(this.s.vmms[fleet.length > 1 ? (this.choose ? this.choose('vmm', fleet) : drawWeighted(this.rng.fork('vmm'), fleet)) : 0]!.userspace);
+    this.side = new UserspaceSide(this.us, this.trace);
+    this.g = new Guest({
+      scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.choose !== undefined,
+      host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), msiFor: (g) => this.vfio.msiFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
+      msiUnavailable: (g) => this.under.msiUnavailable(g),
+    });
+    outer('policy', `${this.policy.id}: kernel ${kernel.era} as ${this.under.version} on ${this.host.platform}${this.under.whatIf ? ` (which runs ${this.s.host.kernel})` : ''}; guest '${this.guest.name}' honours [${this.guest.honours.join(', ')}]; userspace ${this.us.id}`);
+  }
+
+  run(): TrialMetrics {
+    const started = this.start(this.s.timeline[0] as Ev<'start'>);
+    if (started === undefined) this.g.observeFirmwareExposure();
+    let crashed = false;
+    for (const [i, ev] of this.s.timeline.entries()) {
+      if (i === 0 || started !== undefined || crashed) continue;
+      this.step = i;
+      // Declared randomness: one stream per event, so every policy sees the same draws.
+      const draw = this.rng.fork(`event/${i}`);
+      const pick = (weights: readonly number[]) => (this.choose ? this.choose(`pool/${i}`, weights) : drawWeighted(draw, weights));
+      if ('chance' in ev && ev.chance < 1) {
+        const happens = this.choose ? this.choose(`chance/${i}`, [ev.chance, 1 - ev.chance]) === 0 : draw.float() < ev.chance;
+        if (!happens) {
+          this.trace('vmm', `event ${i} (${ev.kind}) does not happen in this trial`);
+          continue;
+        }
+      }
+      if (ev.kind === 'hotplug') this.hotplug(ev.pool[pick(ev.pool.map((p) => p.weight))]!.device);
+      else if (ev.kind === 'unplug') this.unplug(ev.device);
+      else if (ev.kind === 'memory-hotplug') crashed = this.memoryHotplug(ev);
+      else if (ev.kind === 'dma') this.g.dma(ev, this.step);
+      else if (ev.kind === 'migrate') this.migrate(ev.pool[pick(ev.pool.map((p) => p.weight))]!);
+      else if (ev.kind === 'reboot') {
+        this.m.reboots++;
+        this.g.reboot(this.step);
+      }
+      if (!crashed) this.g.observeFirmwareExposure();
+    }
+    return {
+      vmStarted: started === undefined,
+      startFailure: started,
+      ...this.m,
+      msiSetupFailures: this.g.msiSetupFailures,
+      userspace: this.us.id,
+      transcript: this.side.transcript,
+      vmCrashed: crashed,
+      refusedCalls: this.refusals + this.vfio.refusals,
+      ...this.g.dmaMetrics(),
+      ramUnusableBytes: this.ram.intersect(this.unmappedByVmm.union(this.g.toldGuest)).measure(),
+      maxGpa: this.ram.max() ?? 0n,
+    };
+  }
+
+  /** VM start: layout, the policy's check, attach + map (hw/vfio/listener.c: a failure here exits QEMU). */
+  private start(ev: Ev<'start'>): TrialMetrics['startFailure'] {
+    const coldGroups = ev.devices.map((d) => this.device(d).group);
+    const laid = layOutAtStart(this.s, this.host.physBits, this.policy, () => creationPlan(this.s, this.policy, this.view, coldGroups), coldGroups, this.trace);
+    if (laid.status === 'error') return 'layout';
+    ({ ram: this.ram, firmwareReserved: this.firmwareReserved, mem: this.mem } = laid);
+    const decision = this.decide({ phase: 'start', userspace: this.us.id, ram: this.ram, groups: coldGroups });
+    if (decision.action === 'abort') {
+      this.trace('vmm', `${this.us.id} refuses to start: ${decision.reason}`);
+      return 'vmm';
+    }
+    this.applyMapAround(decision);
+    const cold = this.ramMaps('cold');
+    for (const d of ev.devices) {
+      const r = this.vfio.attach(findGroup(this.host, this.device(d).group), cold, this.side.keeps('start'));
+      if (r.status !== 'ok' && this.side.reaction('start', r) !== 'treat-as-mapped') {
+        this.trace('vmm', `${this.us.id}: vfio ${d}: failed to setup container; it does not start`);
+        return 'kernel';
+      }
+    }
+    if (ev.devices.length > 0) this.vfio.follow(cold, this.ramMaps('runtime'));
+    this.g.tell(decision, 'firmware');
+    for (const d of ev.devices) this.g.probe(this.device(d), this.step);
+    return undefined;
+  }
+
+  /** device_add: a refusal fails the hotplug cleanly, the VM keeps running. */
+  private hotplug(name: string): void {
+    const spec = this.device(name);
+    this.m.hotplugAttempts++;
+    const decision = this.decide({ phase: 'hotplug', userspace: this.us.id, ram: this.ram, group: spec.group, attached: this.vfio.attachedGroups() });
+    if (decision.action === 'abort') {
+      this.m.hotplugAbortedVmm++;
+      this.trace('vmm', `device_add ${name}: aborted by the VMM: ${decision.reason}`);
+      return;
+    }
+    this.applyMapAround(decision);
+    // cloud-hypervisor #7328: once every device is gone, a new container gets no RAM mapped.
+    const lost = this.emptied && !this.us.remapsAfterLastUnplug && this.vfio.attachedGroups().length === 0;
+    if (lost) this.trace('vmm', `${this.us.id}: device_add ${name} after every device was unplugged: guest RAM is not mapped again`);
+    const r = this.vfio.attach(findGroup(this.host, spec.group), lost ? [] : this.ramMaps('runtime'), this.side.keeps('hotplug'));
+    if (r.status !== 'ok' && this.side.reaction('hotplug', r) !== 'treat-as-mapped') {
+      this.m.hotplugRejectedKernel++;
+      this.trace('vmm', `device_add ${name} failed (-${r.result.errno}); the VM keeps running`);
+      return;
+    }
+    this.m.hotplugOk++;
+    this.g.tell(decision, 'runtime');
+    this.g.probe(spec, this.step);
+  }
+
+  private unplug(name: string): void {
+    const spec = this.g.retire(name);
+    if (!spec) return; // never came up (its hotplug failed or was not drawn)
+    if (!this.g.activeGroups().includes(spec.group)) this.vfio.detach(spec.group);
+    if (this.vfio.attachedGroups().length === 0) this.emptied = true;
+    this.trace('vmm', `device_del ${name}`);
+  }
+
+  /**
+   * A memory device goes where the guest machine puts it (vmm/device-memory.ts).
+   * Returns true if the VM crashed: a pc-dimm whose map fails ends in hw_error
+   * (hw/vfio/listener.c); virtio-mem keeps what it plugged before a refusal.
+   */
+  private memoryHotplug(ev: Ev<'memory-hotplug'>): boolean {
+    if (!this.us.memoryHotplug) {
+      this.trace('vmm', `${this.us.id} has no ${ev.memKind} memory hotplug beside an assigned device; nothing happens`);
+      return false;
+    }
+    this.m.memHotplugAttempts++;
+    const at = ev.at ?? this.mem.place(ev.size, ev.memKind, this.ram.union(this.firmwareReserved));
+    if (at === undefined) {
+      this.trace('vmm', `${ev.memKind}: could not find position in guest address space for memory device; device_add fails, the VM keeps running`);
+      return false;
+    }
+    const added = { start: at, last: at + ev.size - 1n };
+    if (this.ram.overlaps(added)) throw new Error(`memory-hotplug at ${formatRange(added)} overlaps guest RAM`);
+    const valid = this.vfio.validRanges();
+    const decision = this.decide({ phase: 'memory-hotplug', userspace: this.us.id, ram: this.ram, added, kind: ev.memKind, attached: this.vfio.attachedGroups(), ...(valid ? { valid } : {}) });
+    if (decision.action === 'abort') {
+      this.m.memHotplugAbortedVmm++;
+      this.trace('vmm', `${ev.memKind} ${formatRange(added)} refused by the VMM: ${decision.reason}`);
+      return false;
+    }
+    const around = roundOut(decision.mapAround ?? IntervalSet.EMPTY).intersect(IntervalSet.of(added));
+    if (ev.memKind === 'virtio-mem') {
+      const { plugged, busy } = plugVirtioMem(this.vfio, added, around);
+      if (plugged.length > 0) this.addMemory(plugged, around, decision, VIRTIO_MEM_BLOCK);
+      if (busy) {
+        this.trace('vmm', `virtio-mem ${formatRange(added)}: request ${formatRange(busy)} rolled back, VIRTIO_MEM_RESP_BUSY; ${plugged.length} of ${plugRequests(added).length} requests plugged stay; the guest retries that block, the VM keeps running`);
+        return false;
+      }
+    } else {
+      const mapped = this.vfio.mapEverywhere(IntervalSet.of(added).subtract(around).ranges, this.side.keeps('memory-hotplug'));
+      const reaction = mapped.status === 'ok' ? undefined : this.side.reaction('memory-hotplug', mapped);
+      if (reaction === 'crash') {
+        this.trace('vmm', `${this.us.id}: hw_error("vfio: DMA mapping failed, unable to continue"): the VM aborts`);
+        return true;
+      }
+      if (reaction === 'fail-clean' || reaction === 'no-start') {
+        this.trace('vmm', `${this.us.id}: ${ev.memKind} ${formatRange(added)} not added: its map was refused; it keeps running`);
+        return false;
+      }
+      this.addMemory([added], around, decision);
+    }
+    this.m.memHotplugOk++;
+    this.trace('vmm', `${ev.memKind} ${formatRange(added)} plugged`);
+    return false;
+  }
+
+  /** Plugged memory becomes guest RAM, and sections the listener maps for later containers. */
+  private addMemory(ranges: readonly Range[], around: IntervalSet, decision: Decision, granularity?: bigint): void {
+    this.mem.add(ranges, granularity);
+    this.ram = this.ram.union(IntervalSet.from(ranges));
+    this.unmappedByVmm = this.unmappedByVmm.union(around.intersect(IntervalSet.from(ranges)));
+    this.g.tell(decision, 'runtime');
+  }
+
+  /**
+   * Migration: the guest layout stays, the destination's kernel and regions
+   * differ. A refusal on the destination fails the migration; the VM keeps
+   * running on the source. Buffers stay where they are: hints come too late.
+   */
+  private migrate(to: { host: Host; file: string }): void {
+    this.m.migrations++;
+    const there = hostFor(this.policy, to.host);
+    const { kernel, view } = there;
+    const groups = this.g.activeGroups();
+    const blocker = migrationBlocker(this.us, this.s.vm.qemu, this.under.version, there.version, groups);
+    if (blocker) {
+      this.m.migrationsAbortedVmm++;
+      this.trace('vmm', `migration to ${to.file} blocked by QEMU: ${blocker}; the VM stays on the source`);
+      return;
+    }
+    const decision = this.decideOn(view, { phase: 'migrate', userspace: this.us.id, ram: this.ram, groups });
+    if (decision.action === 'abort') {
+      this.m.migrationsAbortedVmm++;
+      this.trace('vmm', `migration to ${to.file} refused by the VMM: ${decision.reason}`);
+      return;
+    }
+    const around = roundOut(decision.mapAround ?? IntervalSet.EMPTY).intersect(this.ram);
+    const dest = destinationContainers(kernel, there.host, groups, this.ramMaps('cold', around), this.ramMaps('runtime', around), this.trace, to.file);
+    if (dest.status !== 'ok') {
+      this.refusals += dest.refusals;
+      return;
+    }
+    this.refusals += this.vfio.refusals;
+    this.m.migrationsOk++;
+    this.host = there.host;
+    this.under = there;
+    this.view = view;
+    this.vfio = dest.target;
+    this.unmappedByVmm = this.unmappedByVmm.union(around);
+    this.g.tell(decision, 'runtime');
+    this.trace('vmm', `migrated to ${to.file} (${to.host.platform}, kernel ${kernel.era} as ${there.version})`);
+  }
+
+  /** Exact mode: the probability that this path of the scenario loses data, and loses some silently. */
+  lossProbability(): LossProbabilities {
+    return this.g.lossProbability();
+  }
+
+  private decide(req: VmmRequest): Decision {
+    return this.decideOn(this.view, req);
+  }
+
+  private decideOn(view: HostView, req: VmmRequest): Decision {
+    const d = checkedDecision(this.policy, req, policyCall(this.policy, `decide(${req.phase})`, () => this.policy.decide(req, view)));
+    this.side.mix(`${req.phase}:${d.action}:${d.action === 'proceed' ? [d.mapAround, d.tellGuest].map((x) => x?.ranges.map(formatRange).join(' ') ?? '').join('|') : ''}`);
+    this.trace('policy', `${req.phase}: ${d.action}${d.action === 'abort' ? ` (${d.reason})` : ''}`);
+    return d;
+  }
+
+  private applyMapAround(decision: Decision): void {
+    if (decision.action !== 'proceed' || !decision.mapAround || decision.mapAround.isEmpty) return;
+    const around = roundOut(decision.mapAround).intersect(this.ram);
+    this.unmappedByVmm = this.unmappedByVmm.union(around);
+    this.vfio.remapAround(around);
+  }
+
+  /** RAM as QEMU's listener maps it in `phase`, split around what the VMM keeps unmapped. */
+  private ramMaps(phase: Phase, alsoAround = IntervalSet.EMPTY): Section[] {
+    return this.mem.sections(phase, this.unmappedByVmm.union(alsoAround));
+  }
+
+  private device(name: string): DeviceSpec {
+    const d = this.s.devices.find((x) => x.name === name);
+    if (!d) throw new Error(`unknown device ${name}`);
+    return d;
+  }
+}

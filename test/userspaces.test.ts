@@ -1,0 +1,101 @@
+// Each userspace reacts to the kernel as its own source shows (src/userspace/).
+import { describe, expect, it } from 'vitest';
+import { d05, over, trial } from './helpers/scenarios.js';
+import { resolveScenario as loadBuiltinScenario } from '../src/scenario/builtin.js';
+
+const memOver = (vmm: string, kind = 'pc-dimm') => d05({
+  start: ['nic0'], hotplug: false, ram: '2GiB', guests: `vmm: ${vmm}`,
+  extra: `  - memory-hotplug: { kind: ${kind}, size: 1GiB, at: 0xc0000000 }\n  - dma: { rounds: 8, churn: 0.5 }`,
+});
+
+describe('QEMU (qemu/qemu:hw/vfio/listener.c)', () => {
+  it('a refused runtime pc-dimm map is hw_error; kernel-rejects:qemu=reads-ranges refuses it cleanly from the valid IOVA list', () => {
+    expect(trial(memOver('qemu'), 'kernel-rejects')).toMatchObject({ vmCrashed: true, memHotplugOk: 0 });
+    const trace: string[] = [];
+    const m = trial(memOver('qemu'), 'kernel-rejects:qemu=reads-ranges', 0, trace);
+    expect(m).toMatchObject({ vmCrashed: false, memHotplugOk: 0, memHotplugAbortedVmm: 1 });
+    expect(trace.join('\n')).toMatch(/not inside one valid IOVA range/);
+  });
+});
+
+describe('QEMU >= 8.2 reads the valid IOVA ranges (hw/vfio/container.c vfio_get_info_iova_range) but does not shape RAM with them', () => {
+  it('8.1 and 8.2 lay the guest out alike and both hit hw_error on the refused pc-dimm', () => {
+    const s = loadBuiltinScenario('memory-hotplug-over-doorbell');
+    const at = (qemu: string) => trial({ ...s, vm: { ...s.vm, qemu } }, 'kernel-rejects');
+    expect(at('8.2')).toEqual(at('8.1'));
+    expect(at('8.2')).toMatchObject({ vmCrashed: true });
+  });
+});
+
+describe('cloud-hypervisor (vmm/src/device_manager.rs, issue #7328)', () => {
+  it('update_memory fails the resize before notify_hotplug: no crash, the memory is not added', () => {
+    const trace: string[] = [];
+    expect(trial(memOver('cloud-hypervisor'), 'kernel-rejects', 0, trace)).toMatchObject({ vmCrashed: false, memHotplugAttempts: 1, memHotplugOk: 0, memHotplugAbortedVmm: 0 });
+    expect(trace.join('\n')).not.toMatch(/hw_error/);
+  });
+
+  it('after every device is unplugged a hot-added device gets no RAM mapped: its DMA faults; QEMU maps again', () => {
+    const s = (vmm: string) => d05({ start: ['nic0'], hotplug: false, ram: '2GiB', guests: `vmm: ${vmm}`, extra: '  - unplug: nic0\n  - hotplug: nic0\n  - dma: {}' });
+    const ch = trial(s('cloud-hypervisor'), 'kernel-rejects');
+    expect(ch).toMatchObject({ hotplugOk: 1 });
+    expect(ch.lostOps).toBeGreaterThan(0);
+    expect(ch.faultOps).toBe(ch.lostOps);
+    expect(trial(s('qemu'), 'kernel-rejects')).toMatchObject({ hotplugOk: 1, lostOps: 0 });
+  });
+
+});
+
+describe('DPDK EAL (dpdk/dpdk:lib/eal/linux/eal_vfio.c)', () => {
+  it('vfio_mem_event_callback drops a refused map: the heap grows unmapped and the device loses data', () => {
+    const s = loadBuiltinScenario('dpdk-iova-va-sw-msi');
+    const m = trial(s, 'kernel-rejects');
+    expect(m).toMatchObject({ vmStarted: true, vmCrashed: false, memHotplugOk: 1 });
+    expect(over(s, 'kernel-rejects', 20, (x) => x.lostOps)).toBeGreaterThan(0);
+  });
+
+  it('EEXIST is "already mapped"; EINVAL at setup fails the device', async () => {
+    const { dpdk } = await import('../src/userspace/eal-driver.js');
+    expect(dpdk.onRefusal('hotplug', 'EEXIST')).toBe('treat-as-mapped');
+    expect(dpdk.onRefusal('start', 'EINVAL')).toBe('no-start');
+    expect(dpdk.onRefusal('memory-hotplug', 'EINVAL')).toBe('treat-as-mapped');
+  });
+});
+
+describe("Will's check lives in each userspace (policies/qemu-aborts.ts)", () => {
+  it('as proposed only QEMU checks: cloud-hypervisor maps over the doorbell; checkers=every stops it', () => {
+    const blind = trial(memOver('cloud-hypervisor'), 'qemu-aborts');
+    expect(blind).toMatchObject({ memHotplugOk: 1, memHotplugAbortedVmm: 0 });
+    expect(trial(memOver('cloud-hypervisor'), 'qemu-aborts:checkers=every')).toMatchObject({ memHotplugOk: 0, memHotplugAbortedVmm: 1 });
+    expect(trial(memOver('qemu'), 'qemu-aborts')).toMatchObject({ memHotplugOk: 0, memHotplugAbortedVmm: 1 });
+  });
+
+  it('qemu-tolerates tells the guest at start (firmware tables exist) and aborts a hotplug (no channel after boot)', () => {
+    const atStart = trial(d05({ start: ['nic0'], hotplug: false }), 'qemu-tolerates');
+    expect(atStart).toMatchObject({ vmStarted: true });
+    expect(atStart.ramUnusableBytes).toBeGreaterThan(0n);
+    expect(trial(d05({ start: [] }), 'qemu-tolerates')).toMatchObject({ hotplugOk: 0, hotplugAbortedVmm: 1 });
+  });
+});
+
+describe('a fleet is drawn per trial with common random numbers', () => {
+  it('trial k runs the same userspace under every policy, and the weights show', () => {
+    const s = loadBuiltinScenario('mixed-fleet-d05');
+    const who = (policy: string, t: number) => {
+      const trace: string[] = [];
+      trial(s, policy, t, trace);
+      return /userspace (\S+)/.exec(trace.join('\n'))![1];
+    };
+    const a = Array.from({ length: 40 }, (_, t) => who('kernel-rejects', t));
+    const b = Array.from({ length: 40 }, (_, t) => who('qemu-aborts', t));
+    expect(a).toEqual(b);
+    expect(new Set(a)).toEqual(new Set(['qemu', 'cloud-hypervisor', 'dpdk']));
+    expect(a.filter((x) => x === 'qemu').length).toBeGreaterThan(10);
+  });
+});
+
+describe('firmware-reserved-hotplug horizon', () => {
+  it('horizon=creation reserves only what is there at creation: a later hotplug falls back to the kernel', () => {
+    expect(trial(d05({ start: [] }), 'firmware-reserved-hotplug')).toMatchObject({ hotplugOk: 1 });
+    expect(trial(d05({ start: [] }), 'firmware-reserved-hotplug:horizon=creation')).toMatchObject({ hotplugOk: 0, hotplugRejectedKernel: 1 });
+  });
+});
