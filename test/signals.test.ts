@@ -6,10 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { POLICIES } from '../policies/registry.js';
 import { POL, checkpointLines, cli, oneLine, partials, snapshot, start, tmp, until } from './helpers/cli.js';
 
 const ARGS = ['run', '--scenario', 'd05-hw-msi-hotplug', '--scenario', 'p2p-bridge-window', '--trials', '3000', '--keep-trials', '--quiet'];
-const PAIRS = 10;
+// Two scenarios × every built-in policy.
+const PAIRS = 2 * POLICIES.length;
 let reference: Record<string, string>;
 
 beforeAll(() => {
