@@ -45,6 +45,40 @@ describe('cloud-hypervisor (vmm/src/device_manager.rs, issue #7328)', () => {
 
 });
 
+describe('OpenVMM (microsoft/openvmm 5a26d4458, vfio_assigned_device/src/manager.rs)', () => {
+  const s = loadBuiltinScenario('openvmm-uefi-sw-msi');
+  const linux = { ...s, vm: { ...s.vm, machine: 'openvmm-linux' as const } };
+
+  it('lays aarch64 RAM out itself: from 1 GiB for Linux direct boot (ram_start_address), from 0 under UEFI, stopping at the 512 MiB low MMIO window', async () => {
+    const { layoutFor } = await import('../src/vmm/layout.js');
+    const at = (machine: 'openvmm-linux' | 'openvmm-uefi', ram: bigint) => layoutFor({ machine, ram, qemu: '9.2', cpuVendor: 'arm', physBits: 48 });
+    expect(at('openvmm-linux', 2n << 30n)).toMatchObject({ status: 'ok', ram: [{ start: 0x40000000n, last: 0xbfffffffn }] });
+    expect(at('openvmm-uefi', 2n << 30n)).toMatchObject({ status: 'ok', ram: [{ start: 0n, last: 0x7fffffffn }] });
+    expect(at('openvmm-linux', 4n << 30n)).toMatchObject({ ram: [{ start: 0x40000000n, last: 0xdfffffffn }, { start: 0x100000000n, last: 0x15fffffffn }] });
+  });
+
+  it('UEFI: RAM over the SW_MSI window; the kernel refuses (5.4+) and the device is not created, the VM does not start', () => {
+    expect(trial(s, 'kernel-rejects')).toMatchObject({ vmStarted: false, startFailure: 'kernel' });
+  });
+
+  it('UEFI under Will: OpenVMM reads no ranges and does not check; the window is mapped and the kernel cannot map its doorbell', () => {
+    expect(trial(s, 'qemu-aborts')).toMatchObject({ vmStarted: true, msiSetupFailures: 1 });
+    expect(trial(s, 'qemu-aborts:checkers=every')).toMatchObject({ vmStarted: false, startFailure: 'vmm' });
+  });
+
+  it('Linux direct boot avoids the window by construction: both positions start and lose nothing', () => {
+    for (const p of ['kernel-rejects', 'qemu-aborts']) expect(trial(linux, p)).toMatchObject({ vmStarted: true, msiSetupFailures: 0, lostOps: 0 });
+  });
+
+  it('a refused hot-add fails the device (add_dyn_device(...).await?); no memory hotplug or migration beside a device (assumed)', async () => {
+    const { openvmm } = await import('../src/userspace/openvmm.js');
+    expect(openvmm.onRefusal('hotplug', 'EINVAL')).toBe('fail-clean');
+    expect(openvmm.onRefusal('start', 'EINVAL')).toBe('no-start');
+    expect(openvmm.readsValidRanges).toBe('');
+    expect([openvmm.memoryHotplug, openvmm.migratesWithVfio]).toEqual([false, false]);
+  });
+});
+
 describe('DPDK EAL (dpdk/dpdk:lib/eal/linux/eal_vfio.c)', () => {
   it('vfio_mem_event_callback drops a refused map: the heap grows unmapped and the device loses data', () => {
     const s = loadBuiltinScenario('dpdk-iova-va-sw-msi');

@@ -213,9 +213,9 @@ export class Guest {
   }
 }
 
-/** The guest's architecture, from QEMU's machine (virt: arm64; q35, pc: x86), or the CPU vendor for explicit layouts. */
+/** The guest's architecture, from the machine (virt, OpenVMM's: arm64; q35, pc: x86), or the CPU vendor for explicit layouts. */
 export function guestArch(s: Scenario): GuestArch {
-  if (s.vm.machine === 'virt') return 'arm64';
+  if (s.vm.machine === 'virt' || s.vm.machine === 'openvmm-linux' || s.vm.machine === 'openvmm-uefi') return 'arm64';
   if (s.vm.machine === 'q35' || s.vm.machine === 'pc') return 'x86';
   return s.vm.cpuVendor === 'arm' ? 'arm64' : 'x86';
 }

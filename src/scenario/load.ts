@@ -84,7 +84,7 @@ export function withHost(s: Scenario, host: Host, hostFile: string, sha256: stri
 
 function readVm(c: Cursor, host: Host): VmSpec {
   const f = c.map(['machine', 'ram', 'qemu', 'machine_version', 'cpu_vendor', 'cpu_model', 'phys_bits', 'pci_hole64', 'vga', 'ranges', 'sw_msi_doorbells']);
-  const machine = (f.get('machine') ?? c.fail("missing 'machine'", 'virt, q35, pc or explicit')).enumOf(['virt', 'q35', 'pc', 'explicit'] as const);
+  const machine = (f.get('machine') ?? c.fail("missing 'machine'", 'virt, q35, pc, explicit, openvmm-linux or openvmm-uefi')).enumOf(['virt', 'q35', 'pc', 'explicit', 'openvmm-linux', 'openvmm-uefi'] as const);
   const rangeCursors = f.get('ranges')?.present ? f.get('ranges')!.seq() : undefined;
   const ranges = rangeCursors?.map((x) => readRangeWith(x, []).range);
   if (machine === 'explicit' && !ranges) c.fail("machine 'explicit' without 'ranges'", 'a list of RAM ranges');
@@ -104,7 +104,8 @@ function readVm(c: Cursor, host: Host): VmSpec {
   const ram = ranges ? ranges.reduce((s, r) => s + r.last - r.start + 1n, 0n) : (ramCursor ?? c.fail("missing 'ram'", 'a size such as 4GiB')).quantity();
   if (ram === 0n || ram % PAGE_SIZE !== 0n) (ramCursor ?? c).fail(`RAM size ${ram} is not a positive multiple of 4 KiB`, 'a size such as 4GiB');
   if (ram > 1n << 52n) (ramCursor ?? c).fail(`RAM size ${ram} is absurd`, 'at most 4 PiB');
-  const cpuDefault = host.arch === 'aarch64' ? 'arm' : host.iommu === 'amd' ? 'amd' : 'intel';
+  // OpenVMM's machines are aarch64 guests (vmm/layout.ts openvmmLayout).
+  const cpuDefault = host.arch === 'aarch64' || machine.startsWith('openvmm') ? 'arm' : host.iommu === 'amd' ? 'amd' : 'intel';
   const pciHole = f.get('pci_hole64')?.quantity();
   const physBits = f.get('phys_bits')?.int(32, 64);
   const qemu = f.get('qemu')?.string() ?? D.vm.qemu;
@@ -156,6 +157,11 @@ function readFleet(one: Cursor | undefined, many: Cursor | undefined, vm: VmSpec
   for (const { c, member } of fleet) {
     if (USERSPACES[member.userspace].iova === 'process-va' && vm.machine !== 'explicit') {
       c.fail(`${member.userspace} maps process addresses (IOVA-as-VA), not a '${vm.machine}' guest's RAM`, "vm.machine: explicit with the driver's memory as ranges");
+    }
+    // A VMM with its own layout builds only its machines; theirs belong to no other VMM.
+    const own = USERSPACES[member.userspace].machines;
+    if (own ? !own.includes(vm.machine) : vm.machine.startsWith('openvmm')) {
+      c.fail(`${member.userspace} does not build the '${vm.machine}' machine`, own ? `vm.machine: ${own.join(' or ')}` : 'vm.machine: virt, q35, pc or explicit');
     }
   }
   return fleet.map((x) => x.member);
