@@ -132,4 +132,21 @@ describe('firmware-reserved-hotplug horizon', () => {
     expect(trial(d05({ start: [] }), 'firmware-reserved-hotplug')).toMatchObject({ hotplugOk: 1 });
     expect(trial(d05({ start: [] }), 'firmware-reserved-hotplug:horizon=creation')).toMatchObject({ hotplugOk: 0, hotplugRejectedKernel: 1 });
   });
+
+  it('horizon=creation also reserves for the declared_at_creation list: a declared later hotplug is protected, an undeclared one falls back', () => {
+    const declared = (devices: string) => d05({ start: [], guests: `declared_at_creation: { devices: [${devices}] }` });
+    expect(trial(declared('nic0'), 'firmware-reserved-hotplug:horizon=creation')).toMatchObject({ hotplugOk: 1, hotplugRejectedKernel: 0 });
+    expect(trial(declared('disk0'), 'firmware-reserved-hotplug:horizon=creation')).toMatchObject({ hotplugOk: 0, hotplugRejectedKernel: 1 });
+    // The oracle horizon ignores the list: it knows everything anyway.
+    expect(trial(declared('disk0'), 'firmware-reserved-hotplug')).toMatchObject({ hotplugOk: 1 });
+  });
+
+  it('a declared destination is reserved for at creation; an undeclared one is not', () => {
+    const s = loadBuiltinScenario('migrate-to-d05');
+    const dest = s.timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.file) : []))[0]!;
+    const plain = trial(s, 'firmware-reserved-hotplug:horizon=creation');
+    const told = trial({ ...s, declaredAtCreation: { devices: [], hosts: [dest] } }, 'firmware-reserved-hotplug:horizon=creation');
+    expect(told.migrationsOk).toBeGreaterThan(plain.migrationsOk);
+    expect(told).toMatchObject(trial(s, 'firmware-reserved-hotplug'));
+  });
 });

@@ -15,7 +15,7 @@ import { versionAtLeast } from '../vmm/layout.js';
 import { ALIGNMENTS } from '../guest/alignment.js';
 import { PLACEMENT_NAMES } from '../guest/placement/registry.js';
 import { PRESET_NAMES, WORKLOAD_PRESETS } from '../guest/presets.js';
-import type { DeviceSpec, FleetMember, GuestProfile, Scenario, SourceFileInfo, VmSpec } from './types.js';
+import type { DeclaredAtCreation, DeviceSpec, FleetMember, GuestProfile, Scenario, SourceFileInfo, TimelineEvent, VmSpec } from './types.js';
 import { USERSPACES } from '../userspace/registry.js';
 import { USERSPACE_IDS } from '../userspace/types.js';
 
@@ -31,7 +31,7 @@ export function loadScenarioFile(path: string, displayName = path): Scenario {
 export function parseScenario(text: string, file: string, path = file): Scenario {
   const sha256 = createHash('sha256').update(text).digest('hex');
   const root = openYaml(text, file, 'scenario');
-  const f = root.map(['name', 'title', 'source', 'description', 'counterfactual', 'host', 'vm', 'vmm', 'vmms', 'guests', 'devices', 'timeline']);
+  const f = root.map(['name', 'title', 'source', 'description', 'counterfactual', 'host', 'vm', 'vmm', 'vmms', 'guests', 'devices', 'timeline', 'declared_at_creation']);
   const need = (k: string) => f.get(k) ?? root.fail(`missing '${k}'`, `a '${k}' field`);
   const name = need('name').string();
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) need('name').fail(`'${name}' is not a scenario name`, 'lowercase letters, digits, . _ -');
@@ -52,6 +52,7 @@ export function parseScenario(text: string, file: string, path = file): Scenario
   const vmms = readFleet(f.get('vmm'), f.get('vmms'), vm);
   const devices = readDevices(need('devices'), host, hostFile);
   const timeline = readTimeline(need('timeline'), { devices, ...ctx });
+  const declaredAtCreation = f.get('declared_at_creation')?.present ? readDeclared(f.get('declared_at_creation')!, devices, timeline, ctx) : D.declaredAtCreation;
   return {
     name,
     title: need('title').string(),
@@ -68,7 +69,25 @@ export function parseScenario(text: string, file: string, path = file): Scenario
     vmms,
     devices,
     timeline,
+    declaredAtCreation,
   };
+}
+
+/** `declared_at_creation: { devices: [NAME], hosts: [FILE] }`: devices of the scenario, destinations its migrate events name. */
+function readDeclared(c: Cursor, devices: readonly DeviceSpec[], timeline: readonly TimelineEvent[], ctx: Parameters<typeof loadRelative>[1]): DeclaredAtCreation {
+  const f = c.map(['devices', 'hosts']);
+  const names = f.get('devices')?.present ? f.get('devices')!.seq().map((d) => {
+    const name = d.string();
+    if (!devices.some((x) => x.name === name)) d.fail(`unknown device '${name}'`, `one of: ${devices.map((x) => x.name).join(', ')}`);
+    return name;
+  }) : [];
+  const destinations = timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.file) : []));
+  const hosts = f.get('hosts')?.present ? f.get('hosts')!.seq().map((h) => {
+    const file = loadRelative(h.string(), ctx, h).file;
+    if (!destinations.includes(file)) h.fail(`host ${h.string()} is not a migration destination of the timeline`, destinations.length ? `one of: ${[...new Set(destinations)].join(', ')}` : 'a host file named by a migrate event');
+    return file;
+  }) : [];
+  return { devices: names, hosts };
 }
 
 /** `doorbell run --host FILE`: the same scenario on another host. */
