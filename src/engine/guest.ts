@@ -36,6 +36,8 @@ export interface GuestContext {
   ram(): IntervalSet;
   /** Why the host kernel gives this group's devices no MSIs at all (model/kernel-versions.ts), if it does not. */
   msiUnavailable?(group: number): string | undefined;
+  /** The kernel maps the group's doorbell pages as its MSIs are set up (Container.mapDoorbells). */
+  mapDoorbells?(group: number, pages: IntervalSet): void;
 }
 
 interface ActiveDevice {
@@ -85,6 +87,8 @@ export class Guest {
     } else if (!this.c.mappedFor(spec.group).intersect(this.doorbellPages(spec.group)).isEmpty) {
       this.msiSetupFailures++;
       this.c.trace('kernel', `${spec.name}: SW_MSI doorbell IOVA already mapped by userspace: MSI setup fails`);
+    } else if (msi.kind === 'doorbell') {
+      this.c.mapDoorbells?.(spec.group, this.doorbellPages(spec.group));
     }
     const before = this.tally.dangerousPlacements;
     const ok = set.allocate(this.c.rng.fork(`place/${spec.name}/${step}`), this.placement(spec), this.dangerMapFor(spec), this.tally);

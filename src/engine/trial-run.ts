@@ -80,7 +80,7 @@ export class TrialRun {
     this.g = new Guest({
       scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.choose !== undefined,
       host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), msiFor: (g) => this.vfio.msiFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
-      msiUnavailable: (g) => this.under.msiUnavailable(g),
+      msiUnavailable: (g) => this.under.msiUnavailable(g), mapDoorbells: (g, pages) => this.vfio.mapDoorbells(g, pages),
     });
     outer('policy', `${this.policy.id}: kernel ${kernel.era} as ${this.under.version} on ${this.host.platform}${this.under.whatIf ? ` (which runs ${this.s.host.kernel})` : ''}; guest '${this.guest.name}' honours [${this.guest.honours.join(', ')}]; userspace ${this.us.id}`);
   }

@@ -159,6 +159,11 @@ export class Containers {
     return [...this.home.keys()];
   }
 
+  /** The kernel maps the group's doorbell pages in its container's domain. */
+  mapDoorbells(groupId: number, pages: IntervalSet): void {
+    this.home.get(groupId)?.mapDoorbells?.(pages);
+  }
+
   /** How the group's MSIs reach their doorbell, as its container's kernel decided at attach. */
   msiFor(groupId: number): MsiSetup {
     return this.home.get(groupId)?.msi(groupId) ?? { kind: 'untranslated' };
