@@ -79,6 +79,21 @@ describe('OpenVMM (microsoft/openvmm 5a26d4458, vfio_assigned_device/src/manager
   });
 });
 
+describe('crosvm (google/crosvm:devices/src/vfio.rs VfioContainerManager::get_container)', () => {
+  it('one container for every group: a hot-added group the kernel refuses to attach is not retried in a new container, as QEMU does', () => {
+    const s = (vmm: string) => d05({ start: ['disk0'], guests: `vmm: ${vmm}` });
+    const qt: string[] = [];
+    const ct: string[] = [];
+    const q = trial(s('qemu'), 'kernel-rejects', 0, qt);
+    const c = trial(s('crosvm'), 'kernel-rejects', 0, ct);
+    expect(q).toMatchObject({ hotplugOk: 0, hotplugRejectedKernel: 1 });
+    expect(c).toMatchObject({ hotplugOk: 0, hotplugRejectedKernel: 1 });
+    expect(qt.join('\n')).toMatch(/attach group 3 to new container 1/);
+    expect(ct.join('\n')).not.toMatch(/new container 1/);
+    expect(c.refusedCalls).toBeLessThan(q.refusedCalls);
+  });
+});
+
 describe('DPDK EAL (dpdk/dpdk:lib/eal/linux/eal_vfio.c)', () => {
   it('vfio_mem_event_callback drops a refused map: the heap grows unmapped and the device loses data', () => {
     const s = loadBuiltinScenario('dpdk-iova-va-sw-msi');

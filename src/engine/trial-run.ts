@@ -142,7 +142,7 @@ export class TrialRun {
     this.applyMapAround(decision);
     const cold = this.ramMaps('cold');
     for (const d of ev.devices) {
-      const r = this.vfio.attach(findGroup(this.host, this.device(d).group), cold, this.side.keeps('start'));
+      const r = this.vfio.attach(findGroup(this.host, this.device(d).group), cold, this.side.keeps('start'), this.us.oneContainer);
       if (r.status !== 'ok' && this.side.reaction('start', r) !== 'treat-as-mapped') {
         this.trace('vmm', `${this.us.id}: vfio ${d}: failed to setup container; it does not start`);
         return 'kernel';
@@ -168,7 +168,7 @@ export class TrialRun {
     // cloud-hypervisor #7328: once every device is gone, a new container gets no RAM mapped.
     const lost = this.emptied && !this.us.remapsAfterLastUnplug && this.vfio.attachedGroups().length === 0;
     if (lost) this.trace('vmm', `${this.us.id}: device_add ${name} after every device was unplugged: guest RAM is not mapped again`);
-    const r = this.vfio.attach(findGroup(this.host, spec.group), lost ? [] : this.ramMaps('runtime'), this.side.keeps('hotplug'));
+    const r = this.vfio.attach(findGroup(this.host, spec.group), lost ? [] : this.ramMaps('runtime'), this.side.keeps('hotplug'), this.us.oneContainer);
     if (r.status !== 'ok' && this.side.reaction('hotplug', r) !== 'treat-as-mapped') {
       this.m.hotplugRejectedKernel++;
       this.trace('vmm', `device_add ${name} failed (-${r.result.errno}); the VM keeps running`);

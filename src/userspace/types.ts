@@ -47,4 +47,10 @@ export interface Userspace {
    * explicit), which such a machine-specific layout never accepts.
    */
   readonly machines?: readonly MachineType[];
+  /**
+   * true: every group joins one container and a group the kernel refuses to
+   * attach fails (crosvm); otherwise a refused group is retried in a new
+   * container, which maps guest RAM itself (QEMU's vfio_connect_container).
+   */
+  readonly oneContainer?: boolean;
 }
