@@ -60,6 +60,12 @@ export interface LayoutRequest {
   readonly plan: readonly { readonly view: HostView; readonly groups: readonly number[] }[];
   /** The groups present at creation (cold-plugged), on the first host of the plan. */
   readonly coldGroups: readonly number[];
+  /**
+   * What the VMM knows at creation: the first host with the cold-plugged
+   * groups plus the scenario's `declared_at_creation` devices, and each
+   * declared destination with the same groups. A subset of `plan`.
+   */
+  readonly declared: readonly { readonly view: HostView; readonly groups: readonly number[] }[];
 }
 
 export interface PolicyInstance {

@@ -9,6 +9,8 @@ import { type IommuGroup, type ReservedRegion, groupResvRegions } from '../src/m
 import { parseScenario } from '../src/scenario/load.js';
 import { HW_MSI_D05, SW_MSI, X86_MSI, group, host } from './helpers/hosts.js';
 import { trial } from './helpers/scenarios.js';
+import { IntervalSet } from '../src/model/intervals.js';
+import { resolveScenario } from '../src/scenario/builtin.js';
 
 const errno = (r: KernelResult) => (r.status === 'ok' ? 'ok' : r.errno);
 const reason = (r: KernelResult) => (r.status === 'ok' ? '' : r.reason);
@@ -268,5 +270,40 @@ timeline:
     const trace: string[] = [];
     expect(trial(s, 'qemu-aborts:tolerate=true', 0, trace).msiSetupFailures).toBe(1);
     expect(trace.join('\n')).toMatch(/b: MSIs are translated but the domain has no MSI cookie.*its MSIs fault/);
+  });
+});
+
+describe('4.11-5.3: who maps the SW_MSI doorbell IOVA first keeps it (dma-iommu.c iommu_dma_get_msi_page, io-pgtable-arm.c arm_lpae_init_pte)', () => {
+  const h = host([group(3, SW_MSI)], { kernel: '5.3' });
+  const doorbell = { start: 0x8000000n, last: 0x8000fffn };
+  const heap = { start: 0x8000000n, last: 0xbffffffn };
+
+  it('doorbell first (the MSIs were set up): a MAP_DMA over its page fails with EEXIST and nothing of it stays mapped', () => {
+    const c = kernelFor('v4.11', h).newContainer();
+    expect(errno(c.attach(h.groups[0]!))).toBe('ok');
+    c.mapDoorbells!(IntervalSet.of(doorbell));
+    const r = c.map(heap);
+    expect(errno(r)).toBe('EEXIST');
+    expect(reason(r)).toMatch(/arm_lpae_init_pte/);
+    expect(c.mapped().isEmpty).toBe(true);
+    // Beside the page the map goes through: vfio_find_dma knows only the user's mappings.
+    expect(errno(c.map({ start: 0x8001000n, last: 0xbffffffn }))).toBe('ok');
+  });
+
+  it('the domain freed with its last group takes the doorbell page with it (iommu_put_dma_cookie)', () => {
+    const c = kernelFor('v4.11', h).newContainer();
+    c.attach(h.groups[0]!);
+    c.mapDoorbells!(IntervalSet.of(doorbell));
+    c.detach(3);
+    c.attach(h.groups[0]!);
+    expect(errno(c.map(heap))).toBe('ok');
+  });
+
+  it('in a trial: DPDK\'s heap grows over the doorbell after the device probed; the map fails with EEXIST, which the EAL takes for "already mapped"', () => {
+    const trace: string[] = [];
+    const m = trial(resolveScenario('dpdk-iova-va-sw-msi'), 'qemu-aborts', 0, trace);
+    expect(trace.join('\n')).toMatch(/vfio_dma_map\(iova=0x8000000, size=0x4000000\) = -EEXIST/);
+    expect(m).toMatchObject({ memHotplugOk: 1, msiSetupFailures: 0 });
+    expect(m.faultOps).toBeGreaterThan(0);
   });
 });

@@ -45,6 +45,55 @@ describe('cloud-hypervisor (vmm/src/device_manager.rs, issue #7328)', () => {
 
 });
 
+describe('OpenVMM (microsoft/openvmm 5a26d4458, vfio_assigned_device/src/manager.rs)', () => {
+  const s = loadBuiltinScenario('openvmm-uefi-sw-msi');
+  const linux = { ...s, vm: { ...s.vm, machine: 'openvmm-linux' as const } };
+
+  it('lays aarch64 RAM out itself: from 1 GiB for Linux direct boot (ram_start_address), from 0 under UEFI, stopping at the 512 MiB low MMIO window', async () => {
+    const { layoutFor } = await import('../src/vmm/layout.js');
+    const at = (machine: 'openvmm-linux' | 'openvmm-uefi', ram: bigint) => layoutFor({ machine, ram, qemu: '9.2', cpuVendor: 'arm', physBits: 48 });
+    expect(at('openvmm-linux', 2n << 30n)).toMatchObject({ status: 'ok', ram: [{ start: 0x40000000n, last: 0xbfffffffn }] });
+    expect(at('openvmm-uefi', 2n << 30n)).toMatchObject({ status: 'ok', ram: [{ start: 0n, last: 0x7fffffffn }] });
+    expect(at('openvmm-linux', 4n << 30n)).toMatchObject({ ram: [{ start: 0x40000000n, last: 0xdfffffffn }, { start: 0x100000000n, last: 0x15fffffffn }] });
+  });
+
+  it('UEFI: RAM over the SW_MSI window; the kernel refuses (5.4+) and the device is not created, the VM does not start', () => {
+    expect(trial(s, 'kernel-rejects')).toMatchObject({ vmStarted: false, startFailure: 'kernel' });
+  });
+
+  it('UEFI under Will: OpenVMM reads no ranges and does not check; the window is mapped and the kernel cannot map its doorbell', () => {
+    expect(trial(s, 'qemu-aborts')).toMatchObject({ vmStarted: true, msiSetupFailures: 1 });
+    expect(trial(s, 'qemu-aborts:checkers=every')).toMatchObject({ vmStarted: false, startFailure: 'vmm' });
+  });
+
+  it('Linux direct boot avoids the window by construction: both positions start and lose nothing', () => {
+    for (const p of ['kernel-rejects', 'qemu-aborts']) expect(trial(linux, p)).toMatchObject({ vmStarted: true, msiSetupFailures: 0, lostOps: 0 });
+  });
+
+  it('a refused hot-add fails the device (add_dyn_device(...).await?); no memory hotplug or migration beside a device (assumed)', async () => {
+    const { openvmm } = await import('../src/userspace/openvmm.js');
+    expect(openvmm.onRefusal('hotplug', 'EINVAL')).toBe('fail-clean');
+    expect(openvmm.onRefusal('start', 'EINVAL')).toBe('no-start');
+    expect(openvmm.readsValidRanges).toBe('');
+    expect([openvmm.memoryHotplug, openvmm.migratesWithVfio]).toEqual([false, false]);
+  });
+});
+
+describe('crosvm (google/crosvm:devices/src/vfio.rs VfioContainerManager::get_container)', () => {
+  it('one container for every group: a hot-added group the kernel refuses to attach is not retried in a new container, as QEMU does', () => {
+    const s = (vmm: string) => d05({ start: ['disk0'], guests: `vmm: ${vmm}` });
+    const qt: string[] = [];
+    const ct: string[] = [];
+    const q = trial(s('qemu'), 'kernel-rejects', 0, qt);
+    const c = trial(s('crosvm'), 'kernel-rejects', 0, ct);
+    expect(q).toMatchObject({ hotplugOk: 0, hotplugRejectedKernel: 1 });
+    expect(c).toMatchObject({ hotplugOk: 0, hotplugRejectedKernel: 1 });
+    expect(qt.join('\n')).toMatch(/attach group 3 to new container 1/);
+    expect(ct.join('\n')).not.toMatch(/new container 1/);
+    expect(c.refusedCalls).toBeLessThan(q.refusedCalls);
+  });
+});
+
 describe('DPDK EAL (dpdk/dpdk:lib/eal/linux/eal_vfio.c)', () => {
   it('vfio_mem_event_callback drops a refused map: the heap grows unmapped and the device loses data', () => {
     const s = loadBuiltinScenario('dpdk-iova-va-sw-msi');
@@ -97,5 +146,22 @@ describe('firmware-reserved-hotplug horizon', () => {
   it('horizon=creation reserves only what is there at creation: a later hotplug falls back to the kernel', () => {
     expect(trial(d05({ start: [] }), 'firmware-reserved-hotplug')).toMatchObject({ hotplugOk: 1 });
     expect(trial(d05({ start: [] }), 'firmware-reserved-hotplug:horizon=creation')).toMatchObject({ hotplugOk: 0, hotplugRejectedKernel: 1 });
+  });
+
+  it('horizon=creation also reserves for the declared_at_creation list: a declared later hotplug is protected, an undeclared one falls back', () => {
+    const declared = (devices: string) => d05({ start: [], guests: `declared_at_creation: { devices: [${devices}] }` });
+    expect(trial(declared('nic0'), 'firmware-reserved-hotplug:horizon=creation')).toMatchObject({ hotplugOk: 1, hotplugRejectedKernel: 0 });
+    expect(trial(declared('disk0'), 'firmware-reserved-hotplug:horizon=creation')).toMatchObject({ hotplugOk: 0, hotplugRejectedKernel: 1 });
+    // The oracle horizon ignores the list: it knows everything anyway.
+    expect(trial(declared('disk0'), 'firmware-reserved-hotplug')).toMatchObject({ hotplugOk: 1 });
+  });
+
+  it('a declared destination is reserved for at creation; an undeclared one is not', () => {
+    const s = loadBuiltinScenario('migrate-to-d05');
+    const dest = s.timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.file) : []))[0]!;
+    const plain = trial(s, 'firmware-reserved-hotplug:horizon=creation');
+    const told = trial({ ...s, declaredAtCreation: { devices: [], hosts: [dest] } }, 'firmware-reserved-hotplug:horizon=creation');
+    expect(told.migrationsOk).toBeGreaterThan(plain.migrationsOk);
+    expect(told).toMatchObject(trial(s, 'firmware-reserved-hotplug'));
   });
 });

@@ -40,7 +40,7 @@ export function checkScenario(plan: CheckPlan): Scenario {
   timeline.push({ kind: 'dma', operations: D.dma.operations, rounds: D.dma.rounds, churn: D.dma.churn });
   return {
     name: 'check', title: `doorbell check ${plan.file}`, source: plan.file, description: 'a VM as its owner runs it', file: plan.file, sha256: '',
-    host: plan.host, files: [], vm: plan.vm.spec, guests: D.guests, vmms: D.vmms, // check runs the VM as QEMU runs it
+    host: plan.host, files: [], vm: plan.vm.spec, guests: D.guests, vmms: D.vmms, declaredAtCreation: D.declaredAtCreation, // check runs the VM as QEMU runs it
     devices: plan.devices.map((d) => ({ name: d.name, group: d.group, workload: D.workload })), timeline,
   };
 }

@@ -36,6 +36,8 @@ export interface GuestContext {
   ram(): IntervalSet;
   /** Why the host kernel gives this group's devices no MSIs at all (model/kernel-versions.ts), if it does not. */
   msiUnavailable?(group: number): string | undefined;
+  /** The kernel maps the group's doorbell pages as its MSIs are set up (Container.mapDoorbells). */
+  mapDoorbells?(group: number, pages: IntervalSet): void;
 }
 
 interface ActiveDevice {
@@ -85,6 +87,8 @@ export class Guest {
     } else if (!this.c.mappedFor(spec.group).intersect(this.doorbellPages(spec.group)).isEmpty) {
       this.msiSetupFailures++;
       this.c.trace('kernel', `${spec.name}: SW_MSI doorbell IOVA already mapped by userspace: MSI setup fails`);
+    } else if (msi.kind === 'doorbell') {
+      this.c.mapDoorbells?.(spec.group, this.doorbellPages(spec.group));
     }
     const before = this.tally.dangerousPlacements;
     const ok = set.allocate(this.c.rng.fork(`place/${spec.name}/${step}`), this.placement(spec), this.dangerMapFor(spec), this.tally);
@@ -213,9 +217,9 @@ export class Guest {
   }
 }
 
-/** The guest's architecture, from QEMU's machine (virt: arm64; q35, pc: x86), or the CPU vendor for explicit layouts. */
+/** The guest's architecture, from the machine (virt, OpenVMM's: arm64; q35, pc: x86), or the CPU vendor for explicit layouts. */
 export function guestArch(s: Scenario): GuestArch {
-  if (s.vm.machine === 'virt') return 'arm64';
+  if (s.vm.machine === 'virt' || s.vm.machine === 'openvmm-linux' || s.vm.machine === 'openvmm-uefi') return 'arm64';
   if (s.vm.machine === 'q35' || s.vm.machine === 'pc') return 'x86';
   return s.vm.cpuVendor === 'arm' ? 'arm64' : 'x86';
 }

@@ -78,8 +78,9 @@ export function guardInstance(create: (p: Record<string, string>) => Made, param
     ...(reserve === undefined ? {} : {
       reserveAtCreation: (req: LayoutRequest) => {
         if (typeof reserve !== 'function') throw new Error('reserveAtCreation is not a function');
-        const plan = Object.freeze(req.plan.map((p) => Object.freeze({ view: frozenView(p.view), groups: Object.freeze([...p.groups]) })));
-        return bounded(() => checkedSet(reserve.call(made, Object.freeze({ ram: req.ram, plan })), 'reserveAtCreation')) as IntervalSet;
+        const frozen = (list: LayoutRequest['plan']) => Object.freeze(list.map((p) => Object.freeze({ view: frozenView(p.view), groups: Object.freeze([...p.groups]) })));
+        const frozenReq = Object.freeze({ ram: req.ram, plan: frozen(req.plan), coldGroups: Object.freeze([...req.coldGroups]), declared: frozen(req.declared) });
+        return bounded(() => checkedSet(reserve.call(made, frozenReq), 'reserveAtCreation')) as IntervalSet;
       },
     }),
     decide: (req, view) => bounded(() => snapshot(made.decide(frozenRequest(req), frozenView(view)))),

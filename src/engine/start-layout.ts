@@ -17,7 +17,7 @@ export type StartLayout =
   | { readonly status: 'error' }
   | { readonly status: 'ok'; readonly ram: IntervalSet; readonly firmwareReserved: IntervalSet; readonly mem: MemoryMap };
 
-export function layOutAtStart(s: Scenario, hostPhysBits: number, policy: PolicyInstance, plan: () => LayoutRequest['plan'], coldGroups: readonly number[], trace: Trace): StartLayout {
+export function layOutAtStart(s: Scenario, hostPhysBits: number, policy: PolicyInstance, plan: () => Pick<LayoutRequest, 'plan' | 'declared'>, coldGroups: readonly number[], trace: Trace): StartLayout {
   const vm = s.vm;
   const physBits = guestPhysBits(vm.cpuModel, vm.physBits, hostPhysBits);
   const layout = layoutFor({ ...vm, physBits, hotplugMemory: hotplugMemoryOf(s.timeline) });
@@ -29,7 +29,7 @@ export function layOutAtStart(s: Scenario, hostPhysBits: number, policy: PolicyI
   let firmwareReserved = IntervalSet.from(layout.firmwareReserved);
   // Only a policy that plans at creation needs every host and group the VM may meet.
   const reserveAtCreation = policy.reserveAtCreation?.bind(policy);
-  const reserve = reserveAtCreation ? policyCall(policy, 'reserveAtCreation', () => reserveAtCreation({ ram: IntervalSet.from(ram), plan: plan(), coldGroups })) : undefined;
+  const reserve = reserveAtCreation ? policyCall(policy, 'reserveAtCreation', () => reserveAtCreation({ ram: IntervalSet.from(ram), ...plan(), coldGroups })) : undefined;
   if (reserve !== undefined && !(reserve instanceof IntervalSet)) throw new PolicyError(`policy ${policy.id}: reserveAtCreation returned ${typeof reserve}, expected an IntervalSet`);
   if (reserve && !reserve.isEmpty) {
     const laid = reserveAround(vm.machine, ram, reserve);
@@ -45,11 +45,20 @@ export function layOutAtStart(s: Scenario, hostPhysBits: number, policy: PolicyI
   return { status: 'ok', ram: IntervalSet.from(ram), firmwareReserved, mem };
 }
 
-/** Every host and group the VM may meet, for a policy that plans at creation. */
-export function creationPlan(s: Scenario, policy: PolicyInstance, view: HostView, coldGroups: readonly number[]): LayoutRequest['plan'] {
+/**
+ * For a policy that plans at creation: every host and group the VM may meet
+ * (`plan`), and what the VMM is told at creation (`declared`: the cold
+ * groups, the scenario's declared_at_creation devices and destinations).
+ */
+export function creationPlan(s: Scenario, policy: PolicyInstance, view: HostView, coldGroups: readonly number[]): Pick<LayoutRequest, 'plan' | 'declared'> {
   const groupOf = (name: string) => s.devices.find((d) => d.name === name)!.group;
   const hotplugged = s.timeline.flatMap((e) => (e.kind === 'hotplug' ? e.pool.map((p) => groupOf(p.device)) : []));
   const groups = [...new Set([...coldGroups, ...hotplugged])];
-  const dests = s.timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.host) : []));
-  return [{ view, groups }, ...dests.map((h) => ({ view: hostFor(policy, h).view, groups }))];
+  const dests = s.timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool : []));
+  const known = [...new Set([...coldGroups, ...s.declaredAtCreation.devices.map(groupOf)])];
+  const declaredDests = [...new Map(dests.filter((d) => s.declaredAtCreation.hosts.includes(d.file)).map((d) => [d.file, d.host])).values()];
+  return {
+    plan: [{ view, groups }, ...dests.map((d) => ({ view: hostFor(policy, d.host).view, groups }))],
+    declared: [{ view, groups: known }, ...declaredDests.map((h) => ({ view: hostFor(policy, h).view, groups: known }))],
+  };
 }

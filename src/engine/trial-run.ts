@@ -12,11 +12,11 @@ import { Containers } from '../vmm/containers.js';
 import { roundOut } from '../vmm/layout.js';
 import type { Phase, Section } from '../vmm/listener.js';
 import { MemoryMap } from '../vmm/memory-map.js';
-import { VIRTIO_MEM_BLOCK, plugRequests, plugVirtioMem } from '../vmm/device-memory.js';
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
 import { type HostUnderPolicy, drawWeighted, hostFor } from './host-view.js';
 import { destinationContainers, migrationBlocker } from './migration.js';
+import { placeMemory, plugMemory } from './memory-plug.js';
 import { type TrialMetrics } from './result.js';
 import { creationPlan, layOutAtStart } from './start-layout.js';
 import { type TrialInput, checkedDecision, policyCall, trialKey } from './trial-input.js';
@@ -80,7 +80,7 @@ export class TrialRun {
     this.g = new Guest({
       scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.choose !== undefined,
       host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), msiFor: (g) => this.vfio.msiFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
-      msiUnavailable: (g) => this.under.msiUnavailable(g),
+      msiUnavailable: (g) => this.under.msiUnavailable(g), mapDoorbells: (g, pages) => this.vfio.mapDoorbells(g, pages),
     });
     outer('policy', `${this.policy.id}: kernel ${kernel.era} as ${this.under.version} on ${this.host.platform}${this.under.whatIf ? ` (which runs ${this.s.host.kernel})` : ''}; guest '${this.guest.name}' honours [${this.guest.honours.join(', ')}]; userspace ${this.us.id}`);
   }
@@ -142,7 +142,7 @@ export class TrialRun {
     this.applyMapAround(decision);
     const cold = this.ramMaps('cold');
     for (const d of ev.devices) {
-      const r = this.vfio.attach(findGroup(this.host, this.device(d).group), cold, this.side.keeps('start'));
+      const r = this.vfio.attach(findGroup(this.host, this.device(d).group), cold, this.side.keeps('start'), this.us.oneContainer);
       if (r.status !== 'ok' && this.side.reaction('start', r) !== 'treat-as-mapped') {
         this.trace('vmm', `${this.us.id}: vfio ${d}: failed to setup container; it does not start`);
         return 'kernel';
@@ -168,7 +168,7 @@ export class TrialRun {
     // cloud-hypervisor #7328: once every device is gone, a new container gets no RAM mapped.
     const lost = this.emptied && !this.us.remapsAfterLastUnplug && this.vfio.attachedGroups().length === 0;
     if (lost) this.trace('vmm', `${this.us.id}: device_add ${name} after every device was unplugged: guest RAM is not mapped again`);
-    const r = this.vfio.attach(findGroup(this.host, spec.group), lost ? [] : this.ramMaps('runtime'), this.side.keeps('hotplug'));
+    const r = this.vfio.attach(findGroup(this.host, spec.group), lost ? [] : this.ramMaps('runtime'), this.side.keeps('hotplug'), this.us.oneContainer);
     if (r.status !== 'ok' && this.side.reaction('hotplug', r) !== 'treat-as-mapped') {
       this.m.hotplugRejectedKernel++;
       this.trace('vmm', `device_add ${name} failed (-${r.result.errno}); the VM keeps running`);
@@ -188,9 +188,8 @@ export class TrialRun {
   }
 
   /**
-   * A memory device goes where the guest machine puts it (vmm/device-memory.ts).
-   * Returns true if the VM crashed: a pc-dimm whose map fails ends in hw_error
-   * (hw/vfio/listener.c); virtio-mem keeps what it plugged before a refusal.
+   * A memory device goes where the guest machine puts it (vmm/device-memory.ts)
+   * and is mapped as memory-plug.ts says. Returns true if the VM crashed.
    */
   private memoryHotplug(ev: Ev<'memory-hotplug'>): boolean {
     if (!this.us.memoryHotplug) {
@@ -198,13 +197,8 @@ export class TrialRun {
       return false;
     }
     this.m.memHotplugAttempts++;
-    const at = ev.at ?? this.mem.place(ev.size, ev.memKind, this.ram.union(this.firmwareReserved));
-    if (at === undefined) {
-      this.trace('vmm', `${ev.memKind}: could not find position in guest address space for memory device; device_add fails, the VM keeps running`);
-      return false;
-    }
-    const added = { start: at, last: at + ev.size - 1n };
-    if (this.ram.overlaps(added)) throw new Error(`memory-hotplug at ${formatRange(added)} overlaps guest RAM`);
+    const added = placeMemory(ev, this.mem, this.ram, this.firmwareReserved, this.trace);
+    if (!added) return false;
     const valid = this.vfio.validRanges();
     const decision = this.decide({ phase: 'memory-hotplug', userspace: this.us.id, ram: this.ram, added, kind: ev.memKind, attached: this.vfio.attachedGroups(), ...(valid ? { valid } : {}) });
     if (decision.action === 'abort') {
@@ -213,26 +207,9 @@ export class TrialRun {
       return false;
     }
     const around = roundOut(decision.mapAround ?? IntervalSet.EMPTY).intersect(IntervalSet.of(added));
-    if (ev.memKind === 'virtio-mem') {
-      const { plugged, busy } = plugVirtioMem(this.vfio, added, around);
-      if (plugged.length > 0) this.addMemory(plugged, around, decision, VIRTIO_MEM_BLOCK);
-      if (busy) {
-        this.trace('vmm', `virtio-mem ${formatRange(added)}: request ${formatRange(busy)} rolled back, VIRTIO_MEM_RESP_BUSY; ${plugged.length} of ${plugRequests(added).length} requests plugged stay; the guest retries that block, the VM keeps running`);
-        return false;
-      }
-    } else {
-      const mapped = this.vfio.mapEverywhere(IntervalSet.of(added).subtract(around).ranges, this.side.keeps('memory-hotplug'));
-      const reaction = mapped.status === 'ok' ? undefined : this.side.reaction('memory-hotplug', mapped);
-      if (reaction === 'crash') {
-        this.trace('vmm', `${this.us.id}: hw_error("vfio: DMA mapping failed, unable to continue"): the VM aborts`);
-        return true;
-      }
-      if (reaction === 'fail-clean' || reaction === 'no-start') {
-        this.trace('vmm', `${this.us.id}: ${ev.memKind} ${formatRange(added)} not added: its map was refused; it keeps running`);
-        return false;
-      }
-      this.addMemory([added], around, decision);
-    }
+    const add = (ranges: readonly Range[], granularity?: bigint) => this.addMemory(ranges, around, decision, granularity);
+    const plugged = plugMemory({ kind: ev.memKind, added, around, vfio: this.vfio, side: this.side, trace: this.trace, add });
+    if (plugged !== 'plugged') return plugged === 'crash';
     this.m.memHotplugOk++;
     this.trace('vmm', `${ev.memKind} ${formatRange(added)} plugged`);
     return false;

@@ -48,6 +48,8 @@ export abstract class ContainerBase {
   protected groups: IommuGroup[] = [];
   /** The SW_MSI window of the domain's cookie, taken by the group that created the domain. */
   private cookie: ReservedRegion | undefined;
+  /** Doorbell pages the kernel mapped in the cookie's window (the cookie's msi_page_list). */
+  protected doorbells = IntervalSet.EMPTY;
 
   constructor(protected readonly host: Host) {}
 
@@ -59,7 +61,15 @@ export abstract class ContainerBase {
 
   detach(groupId: number): void {
     this.groups = this.groups.filter((g) => g.id !== groupId);
-    if (this.groups.length === 0) this.cookie = undefined;
+    // The last group gone frees the domain, its cookie and its doorbell pages (iommu_put_dma_cookie).
+    if (this.groups.length === 0) {
+      this.cookie = undefined;
+      this.doorbells = IntervalSet.EMPTY;
+    }
+  }
+
+  mapDoorbells(pages: IntervalSet): void {
+    this.doorbells = this.doorbells.union(pages);
   }
 
   msi(groupId: number): MsiSetup {

@@ -1,6 +1,10 @@
 // ≤ v5.3 (the 2016 kernel, v4.9, and 4.11–5.3): VFIO_IOMMU_MAP_DMA checks
 // only shape and overlap with an existing mapping; reserved regions are not
 // enforced (torvalds/linux v4.9:drivers/vfio/vfio_iommu_type1.c, vfio_dma_do_map).
+// From 4.11 the kernel maps an MSI doorbell page into the SW_MSI window when a
+// device's MSIs are set up; whichever maps that IOVA first keeps it: user RAM
+// first, the doorbell map fails (engine/guest.ts probe: no MSIs); doorbell
+// first, the user's MAP_DMA fails with EEXIST (map below).
 import type { Range } from '../model/addr.js';
 import { type Host, type IommuGroup, pageSizeOf } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
@@ -28,6 +32,13 @@ class PermissiveContainer extends ContainerBase implements Container {
     if (shape.status !== 'ok') return shape;
     const clash = this.maps.overlapping(iova);
     if (clash) return refused('EEXIST', 'overlaps an existing mapping', clash);
+    // vfio_find_dma knows only the user's mappings; the doorbell page the kernel
+    // mapped for an MSI is a valid PTE, so iommu_map fails there
+    // (io-pgtable-arm.c arm_lpae_init_pte: "We require an unmap first",
+    // WARN, -EEXIST), and vfio_pin_map_dma undoes the whole call
+    // (vfio_remove_dma): MAP_DMA returns EEXIST, nothing of it stays mapped.
+    const doorbell = this.doorbells.intersect(IntervalSet.of(iova)).ranges[0];
+    if (doorbell) return refused('EEXIST', 'iommu_map: the MSI doorbell page the kernel mapped there is a valid PTE (arm_lpae_init_pte, WARN)', doorbell);
     // No entry limit: dma_entry_limit (ENOSPC) arrived in v5.1, late in this era.
     this.maps.add(iova);
     return OK;

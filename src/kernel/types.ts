@@ -64,6 +64,12 @@ export interface Container {
   attachedGroups(): readonly number[];
   /** How the attached group's MSIs reach their doorbell (decided at attach). */
   msi(groupId: number): MsiSetup;
+  /**
+   * The kernel maps a device's doorbell pages into the domain when the
+   * device's MSIs are set up (dma-iommu.c iommu_dma_get_msi_page, lazily:
+   * when the user enables MSIs); they stay until the domain is freed.
+   */
+  mapDoorbells?(pages: IntervalSet): void;
 }
 
 export interface KernelModel {

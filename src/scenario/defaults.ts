@@ -1,6 +1,6 @@
 // Every default a scenario may omit, in one place (documented in
 // scenarios/REFERENCE.yaml, which the tests check against this file).
-import type { FleetMember, GuestProfile } from './types.js';
+import type { DeclaredAtCreation, FleetMember, GuestProfile } from './types.js';
 
 export const SCENARIO_DEFAULTS = {
   host: {
@@ -26,6 +26,8 @@ export const SCENARIO_DEFAULTS = {
     /** One MSI controller (one ITS) per SW_MSI window: one doorbell page. */
     swMsiDoorbells: 1,
   },
+  /** Nothing declared at creation beyond the cold-plugged devices. */
+  declaredAtCreation: { devices: [], hosts: [] } as DeclaredAtCreation,
   /** QEMU alone: every scenario written before userspaces were declared meant QEMU. */
   vmms: [{ userspace: 'qemu', weight: 1 }] as FleetMember[],
   /** A guest that honours boot firmware tables and runtime hints. */

@@ -15,7 +15,7 @@ import { versionAtLeast } from '../vmm/layout.js';
 import { ALIGNMENTS } from '../guest/alignment.js';
 import { PLACEMENT_NAMES } from '../guest/placement/registry.js';
 import { PRESET_NAMES, WORKLOAD_PRESETS } from '../guest/presets.js';
-import type { DeviceSpec, FleetMember, GuestProfile, Scenario, SourceFileInfo, VmSpec } from './types.js';
+import type { DeclaredAtCreation, DeviceSpec, FleetMember, GuestProfile, Scenario, SourceFileInfo, TimelineEvent, VmSpec } from './types.js';
 import { USERSPACES } from '../userspace/registry.js';
 import { USERSPACE_IDS } from '../userspace/types.js';
 
@@ -31,7 +31,7 @@ export function loadScenarioFile(path: string, displayName = path): Scenario {
 export function parseScenario(text: string, file: string, path = file): Scenario {
   const sha256 = createHash('sha256').update(text).digest('hex');
   const root = openYaml(text, file, 'scenario');
-  const f = root.map(['name', 'title', 'source', 'description', 'counterfactual', 'host', 'vm', 'vmm', 'vmms', 'guests', 'devices', 'timeline']);
+  const f = root.map(['name', 'title', 'source', 'description', 'counterfactual', 'host', 'vm', 'vmm', 'vmms', 'guests', 'devices', 'timeline', 'declared_at_creation']);
   const need = (k: string) => f.get(k) ?? root.fail(`missing '${k}'`, `a '${k}' field`);
   const name = need('name').string();
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) need('name').fail(`'${name}' is not a scenario name`, 'lowercase letters, digits, . _ -');
@@ -52,6 +52,7 @@ export function parseScenario(text: string, file: string, path = file): Scenario
   const vmms = readFleet(f.get('vmm'), f.get('vmms'), vm);
   const devices = readDevices(need('devices'), host, hostFile);
   const timeline = readTimeline(need('timeline'), { devices, ...ctx });
+  const declaredAtCreation = f.get('declared_at_creation')?.present ? readDeclared(f.get('declared_at_creation')!, devices, timeline, ctx) : D.declaredAtCreation;
   return {
     name,
     title: need('title').string(),
@@ -68,7 +69,25 @@ export function parseScenario(text: string, file: string, path = file): Scenario
     vmms,
     devices,
     timeline,
+    declaredAtCreation,
   };
+}
+
+/** `declared_at_creation: { devices: [NAME], hosts: [FILE] }`: devices of the scenario, destinations its migrate events name. */
+function readDeclared(c: Cursor, devices: readonly DeviceSpec[], timeline: readonly TimelineEvent[], ctx: Parameters<typeof loadRelative>[1]): DeclaredAtCreation {
+  const f = c.map(['devices', 'hosts']);
+  const names = f.get('devices')?.present ? f.get('devices')!.seq().map((d) => {
+    const name = d.string();
+    if (!devices.some((x) => x.name === name)) d.fail(`unknown device '${name}'`, `one of: ${devices.map((x) => x.name).join(', ')}`);
+    return name;
+  }) : [];
+  const destinations = timeline.flatMap((e) => (e.kind === 'migrate' ? e.pool.map((p) => p.file) : []));
+  const hosts = f.get('hosts')?.present ? f.get('hosts')!.seq().map((h) => {
+    const file = loadRelative(h.string(), ctx, h).file;
+    if (!destinations.includes(file)) h.fail(`host ${h.string()} is not a migration destination of the timeline`, destinations.length ? `one of: ${[...new Set(destinations)].join(', ')}` : 'a host file named by a migrate event');
+    return file;
+  }) : [];
+  return { devices: names, hosts };
 }
 
 /** `doorbell run --host FILE`: the same scenario on another host. */
@@ -84,7 +103,7 @@ export function withHost(s: Scenario, host: Host, hostFile: string, sha256: stri
 
 function readVm(c: Cursor, host: Host): VmSpec {
   const f = c.map(['machine', 'ram', 'qemu', 'machine_version', 'cpu_vendor', 'cpu_model', 'phys_bits', 'pci_hole64', 'vga', 'ranges', 'sw_msi_doorbells']);
-  const machine = (f.get('machine') ?? c.fail("missing 'machine'", 'virt, q35, pc or explicit')).enumOf(['virt', 'q35', 'pc', 'explicit'] as const);
+  const machine = (f.get('machine') ?? c.fail("missing 'machine'", 'virt, q35, pc, explicit, openvmm-linux or openvmm-uefi')).enumOf(['virt', 'q35', 'pc', 'explicit', 'openvmm-linux', 'openvmm-uefi'] as const);
   const rangeCursors = f.get('ranges')?.present ? f.get('ranges')!.seq() : undefined;
   const ranges = rangeCursors?.map((x) => readRangeWith(x, []).range);
   if (machine === 'explicit' && !ranges) c.fail("machine 'explicit' without 'ranges'", 'a list of RAM ranges');
@@ -104,7 +123,8 @@ function readVm(c: Cursor, host: Host): VmSpec {
   const ram = ranges ? ranges.reduce((s, r) => s + r.last - r.start + 1n, 0n) : (ramCursor ?? c.fail("missing 'ram'", 'a size such as 4GiB')).quantity();
   if (ram === 0n || ram % PAGE_SIZE !== 0n) (ramCursor ?? c).fail(`RAM size ${ram} is not a positive multiple of 4 KiB`, 'a size such as 4GiB');
   if (ram > 1n << 52n) (ramCursor ?? c).fail(`RAM size ${ram} is absurd`, 'at most 4 PiB');
-  const cpuDefault = host.arch === 'aarch64' ? 'arm' : host.iommu === 'amd' ? 'amd' : 'intel';
+  // OpenVMM's machines are aarch64 guests (vmm/layout.ts openvmmLayout).
+  const cpuDefault = host.arch === 'aarch64' || machine.startsWith('openvmm') ? 'arm' : host.iommu === 'amd' ? 'amd' : 'intel';
   const pciHole = f.get('pci_hole64')?.quantity();
   const physBits = f.get('phys_bits')?.int(32, 64);
   const qemu = f.get('qemu')?.string() ?? D.vm.qemu;
@@ -156,6 +176,11 @@ function readFleet(one: Cursor | undefined, many: Cursor | undefined, vm: VmSpec
   for (const { c, member } of fleet) {
     if (USERSPACES[member.userspace].iova === 'process-va' && vm.machine !== 'explicit') {
       c.fail(`${member.userspace} maps process addresses (IOVA-as-VA), not a '${vm.machine}' guest's RAM`, "vm.machine: explicit with the driver's memory as ranges");
+    }
+    // A VMM with its own layout builds only its machines; theirs belong to no other VMM.
+    const own = USERSPACES[member.userspace].machines;
+    if (own ? !own.includes(vm.machine) : vm.machine.startsWith('openvmm')) {
+      c.fail(`${member.userspace} does not build the '${vm.machine}' machine`, own ? `vm.machine: ${own.join(' or ')}` : 'vm.machine: virt, q35, pc or explicit');
     }
   }
   return fleet.map((x) => x.member);

@@ -77,6 +77,18 @@ export interface SourceFileInfo {
   readonly sha256: string;
 }
 
+/**
+ * What the VMM is told when the VM is created beyond the cold-plugged
+ * devices: devices a later hotplug may add, and migration destinations
+ * (their host files, as the migrate events name them). A planner with a
+ * realistic horizon (firmware-reserved-hotplug:horizon=creation) reserves
+ * for these and nothing else.
+ */
+export interface DeclaredAtCreation {
+  readonly devices: readonly string[];
+  readonly hosts: readonly string[];
+}
+
 export interface Scenario {
   readonly name: string;
   readonly title: string;
@@ -98,4 +110,6 @@ export interface Scenario {
   readonly vmms: readonly FleetMember[];
   readonly devices: readonly DeviceSpec[];
   readonly timeline: readonly TimelineEvent[];
+  /** `declared_at_creation:`; default: nothing beyond the cold-plugged devices. */
+  readonly declaredAtCreation: DeclaredAtCreation;
 }

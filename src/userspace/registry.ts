@@ -2,6 +2,7 @@
 import { cloudHypervisor } from './cloud-hypervisor.js';
 import { crosvm } from './crosvm.js';
 import { dpdk, spdk } from './eal-driver.js';
+import { openvmm } from './openvmm.js';
 import { qemu } from './qemu.js';
 import type { Userspace, UserspaceId } from './types.js';
 
@@ -11,6 +12,7 @@ export const USERSPACES: Readonly<Record<UserspaceId, Userspace>> = {
   crosvm,
   dpdk,
   spdk,
+  openvmm,
 };
 
 export function userspace(id: UserspaceId): Userspace {

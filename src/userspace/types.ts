@@ -3,8 +3,9 @@
 // The engine owns the kernel, the containers and the guest; a userspace
 // module only says how its program reacts to what the kernel answers.
 import type { Errno } from '../kernel/types.js';
+import type { MachineType } from '../vmm/layout.js';
 
-export const USERSPACE_IDS = ['qemu', 'cloud-hypervisor', 'crosvm', 'dpdk', 'spdk'] as const;
+export const USERSPACE_IDS = ['qemu', 'cloud-hypervisor', 'crosvm', 'openvmm', 'dpdk', 'spdk'] as const;
 export type UserspaceId = (typeof USERSPACE_IDS)[number];
 
 /** Where a refused VFIO call happens. */
@@ -40,4 +41,16 @@ export interface Userspace {
   readonly memoryHotplug: boolean;
   /** false: it cannot migrate with an assigned device; a migration is refused by the program. */
   readonly migratesWithVfio: boolean;
+  /**
+   * The guest machines it builds, for a VMM that lays out guest RAM itself
+   * (OpenVMM); undefined: the scenario's QEMU-style machine (virt, q35, pc,
+   * explicit), which such a machine-specific layout never accepts.
+   */
+  readonly machines?: readonly MachineType[];
+  /**
+   * true: every group joins one container and a group the kernel refuses to
+   * attach fails (crosvm); otherwise a refused group is retried in a new
+   * container, which maps guest RAM itself (QEMU's vfio_connect_container).
+   */
+  readonly oneContainer?: boolean;
 }

@@ -23,8 +23,9 @@ export class Containers {
   /**
    * `keep`: the userspace carries on after this refused map (DPDK's EEXIST,
    * dpdk/dpdk:lib/eal/linux/eal_vfio.c): the container stays with what it mapped.
+   * `oneContainer`: a refused attach to the existing container is final.
    */
-  attach(group: IommuGroup, sections: readonly Section[], keep: (r: CallOutcome) => boolean = () => false): CallOutcome {
+  attach(group: IommuGroup, sections: readonly Section[], keep: (r: CallOutcome) => boolean = () => false, oneContainer = false): CallOutcome {
     let last: CallOutcome | undefined;
     for (const c of this.list) {
       last = this.call(`attach group ${group.id} to container ${this.list.indexOf(c)}`, () => c.attach(group));
@@ -33,6 +34,8 @@ export class Containers {
         return last;
       }
     }
+    // A userspace with one container for every group does not try another (userspace/crosvm.ts).
+    if (last && oneContainer) return last;
     // A conflicting group is retried in a new container, whose maps then decide.
     const fresh = this.kernel.newContainer();
     const attached = this.call(`attach group ${group.id} to new container ${this.list.length}`, () => fresh.attach(group));
@@ -157,6 +160,11 @@ export class Containers {
 
   attachedGroups(): number[] {
     return [...this.home.keys()];
+  }
+
+  /** The kernel maps the group's doorbell pages in its container's domain. */
+  mapDoorbells(groupId: number, pages: IntervalSet): void {
+    this.home.get(groupId)?.mapDoorbells?.(pages);
   }
 
   /** How the group's MSIs reach their doorbell, as its container's kernel decided at attach. */

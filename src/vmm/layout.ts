@@ -5,7 +5,8 @@
 import { type Range, PAGE_SIZE, hex, rangeOfSize } from '../model/addr.js';
 import { IntervalSet } from '../model/intervals.js';
 
-export type MachineType = 'virt' | 'q35' | 'pc' | 'explicit';
+/** QEMU machines, explicit RAM ranges, and OpenVMM's own aarch64 layout (Linux direct boot / UEFI). */
+export type MachineType = 'virt' | 'q35' | 'pc' | 'explicit' | 'openvmm-linux' | 'openvmm-uefi';
 
 /**
  * `-cpu host` and `-cpu max` under KVM turn host-phys-bits on; a named model
@@ -101,7 +102,32 @@ export function layoutFor(req: LayoutRequest): Layout {
     case 'q35':
     case 'pc':
       return x86Layout(req);
+    case 'openvmm-linux':
+    case 'openvmm-uefi':
+      return openvmmLayout(req.machine, req.ram, (top) => deviceRegion(req, roundUp(top + 1n, GiB)));
   }
+}
+
+/**
+ * OpenVMM's aarch64 layout (microsoft/openvmm openvmm_core/src/worker/
+ * dispatch.rs ram_start_address, commit 5a26d4458 / PR #3559): Linux direct
+ * boot reserves 0..1 GiB ("low-ram-gap") so RAM clears the 128-129 MiB SW_MSI
+ * window; UEFI boot starts RAM at 0 ("UEFI cannot only boot from low
+ * memory", a FUTURE note there), so RAM covers the window. RAM stops at the
+ * chipset low MMIO window, 512 MiB below 4 GiB on aarch64
+ * (vmm_core/vm_manifest_builder layout_config; memory_layout.rs
+ * chipset-low-mmio pinned to end at 4 GiB). Assumption: the rest of RAM
+ * continues at 4 GiB (the allocator may place high MMIO first).
+ */
+export const OPENVMM_LINUX_RAM_BASE = 0x40000000n;
+export const OPENVMM_LOW_MMIO: Range = { start: FOUR_GiB - 512n * 1024n * 1024n, last: FOUR_GiB - 1n };
+function openvmmLayout(machine: 'openvmm-linux' | 'openvmm-uefi', bytes: bigint, device: (top: bigint) => Range | undefined): Layout {
+  const base = machine === 'openvmm-linux' ? OPENVMM_LINUX_RAM_BASE : 0n;
+  const below = bytes < OPENVMM_LOW_MMIO.start - base ? bytes : OPENVMM_LOW_MMIO.start - base;
+  const ram = [rangeOfSize(base, below)];
+  if (bytes > below) ram.push(rangeOfSize(FOUR_GiB, bytes - below));
+  const top = ram[ram.length - 1]!.last;
+  return { status: 'ok', ram, deviceMemory: device(top), firmwareReserved: [], maxUsedGpa: top };
 }
 
 function x86Layout(req: LayoutRequest): Layout {
