@@ -6,7 +6,7 @@ import { wrap } from './format.js';
 import { exactText } from './loss-tables.js';
 
 /** The assumption space, as the report names it. */
-export const ASSUMPTION_SPACE = 'placement x alignment x guest mix';
+export const ASSUMPTION_SPACE = 'placement x alignment x guest mix x workload preset';
 
 /** The defaults every scenario assumes unless its section says otherwise, stated before the first figure. */
 export const WORKLOAD_DEFAULTS =
