@@ -44,3 +44,15 @@ export function lossRangeLines(sr: readonly SummaryRow[], name: (r: SummaryRow) 
   }
   return out;
 }
+
+/** Which channel told the guest, per policy that told it anything (a hypothetical channel is labelled so). */
+export function hintChannelLines(sr: readonly SummaryRow[], name: (r: SummaryRow) => string, width: number): string[] {
+  const rows = sr.filter((r) => r.hintChannels !== '' || r.hintRefusals > 0);
+  if (rows.length === 0) return [];
+  const out = ['', ...wrap('How the VMM told the guest (channel, trials; src/guest/channels/):', width), ''];
+  for (const r of rows) {
+    const refusals = r.hintRefusals > 0 ? `; ${r.hintRefusals} refused by the guest` : '';
+    out.push(...wrap(`${name(r)}: ${r.hintChannels || 'none'}${refusals}`, width, '  ', '      '));
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { LOSS_DEFINITION } from './loss-tables.js';
 import { ALEX, type Comparison, WILL } from '../results/comparisons.js';
 import { alexWillSentence, metricLabel } from './alex-will.js';
 import { LEGEND_INTRO, counterfactualLegend } from './counterfactual.js';
-import { ASSUMPTION_SPACE, WORKLOAD_DEFAULTS, rangeText, workloadLines } from './loss-ranges.js';
+import { ASSUMPTION_SPACE, WORKLOAD_DEFAULTS, hintChannelLines, rangeText, workloadLines } from './loss-ranges.js';
 
 const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
 const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
@@ -52,6 +52,8 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
       out.push(`Exact loss, and its range over ${ASSUMPTION_SPACE}:`, '');
       out.push(table(['policy', 'data loss (exact)', 'silent loss (exact)'], exact.map((r) => [legend.name(r), rangeText(r.dataLossExact!, r.dataLossRange), rangeText(r.silentLossExact!, r.silentLossRange)])), '');
     }
+    const hints = hintChannelLines(sr, legend.name, Infinity).filter(Boolean);
+    if (hints.length) out.push(hints[0]!, '', ...hints.slice(1).map((l) => `- ${l.trim()}`), '');
     if (sr.some((r) => r.firmwareExposed.k > 0)) {
       out.push('Guest RAM mapped over a live firmware DIRECT range (the firmware agent may overwrite it at any time):', '');
       out.push(table(['policy', 'trials exposed', 'mean per trial'], sr.map((r) => [r.policy, fractionText(r.firmwareExposed.k, r.firmwareExposed.n), bytesText(r.firmwareExposedBytesMean)])), '');
