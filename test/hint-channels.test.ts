@@ -15,6 +15,8 @@ import { resolvePolicy } from '../src/engine/policies.js';
 import { runStudy } from '../src/engine/study.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { resolveScenario } from '../src/scenario/builtin.js';
+import { exactLoss } from '../src/engine/exact.js';
+import { applyPoint } from '../src/scenario/params.js';
 import { hintChannelLines } from '../src/render/loss-ranges.js';
 import { renderSummaryCsv } from '../src/render/csv.js';
 import { parseSummaryCsv } from '../src/results/csv-read.js';
@@ -80,6 +82,13 @@ describe('hint channels', () => {
     expect(atBoot).toEqual(IntervalSet.of({ start: 4n * GiB - 32n * MiB, last: 4n * GiB - 1n }));
     // only firmware tables at the next boot move it
     expect(cmaArea({ usable: hinted, boot: hinted, arch: 'arm64', workingSetBytes: 0n })!.max()).toBe(0xfe000000n - 1n);
+  });
+
+  it('nor does memory hot-added after boot: a DIMM over 0xfee00000 never holds the CMA area (aarch64-guest-dimm-on-x86-host, coherent)', () => {
+    const s = resolveScenario('aarch64-guest-dimm-on-x86-host');
+    const baseline = resolvePolicy('no-checks-2016').instance;
+    expect(exactLoss(applyPoint(s, { 'workload.placement': 'coherent' }), baseline)!.data).toBe(0);
+    expect(exactLoss(applyPoint(s, { 'workload.placement': 'steady-state' }), baseline)!.data).toBeGreaterThan(0.05);
   });
 });
 

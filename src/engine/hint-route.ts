@@ -2,6 +2,7 @@
 // happens when none can: a policy that accepts only channels that exist
 // (tellVia: 'existing') has its request aborted by the VMM, with the reason
 // each channel gave. The engine owns this: the policy only decided.
+import { formatRange } from '../model/addr.js';
 import { IntervalSet } from '../model/intervals.js';
 import type { Decision } from '../policy.js';
 import { type ChannelRequest, type HintChannel, channelLabel } from '../guest/channels/channel.js';
@@ -38,3 +39,18 @@ export function routeHint(d: Decision, req: Omit<ChannelRequest, 'ranges'>, fail
   return { decision: { action: 'abort', reason: `no channel that exists reaches the guest (${why.join('; ')})` }, ...(refused ? { refused } : {}) };
 }
 
+
+/** The decision the VMM applies: RAM a channel takes away (a block never plugged, a DIMM ejected) is not mapped either. */
+export function routedDecision(r: Routed): Decision {
+  const via = r.via;
+  if (!via || via.channel.guestHonours || r.decision.action !== 'proceed') return r.decision;
+  return { ...r.decision, mapAround: (r.decision.mapAround ?? IntervalSet.EMPTY).union(via.taken) };
+}
+
+/** What the trace says about the route: a refusal, and the channel (labelled when hypothetical). */
+export function routeTrace(r: Routed): Array<['guest' | 'vmm', string]> {
+  const out: Array<['guest' | 'vmm', string]> = [];
+  if (r.refused) out.push(['guest', `hint refused: ${r.refused}`]);
+  if (r.via) out.push(['vmm', `tells the guest via ${channelLabel(r.via.channel)}: ${r.via.taken.ranges.map(formatRange).join(' ') || 'no RAM taken'}`]);
+  return out;
+}

@@ -24,7 +24,7 @@ import { userspace } from '../userspace/registry.js';
 import type { Userspace } from '../userspace/types.js';
 import { UserspaceSide } from './userspace-side.js';
 import { NO_TRACE, type Trace } from './trace.js';
-import { type Routed, routeHint } from './hint-route.js';
+import { type Routed, routeHint, routeTrace, routedDecision } from './hint-route.js';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
 
@@ -310,14 +310,9 @@ export class TrialRun {
     const draw = this.rng.fork(`channel/${this.step}`);
     this.route = routeHint(decided, { phase: req.phase, ...added, dimms: this.dimms, vIommu: false, qemu: this.s.vm.qemu },
       (p) => (this.choose ? this.choose(`channel/${this.step}`, [1 - p, p]) === 1 : draw.float() < p));
-    const via = this.route.via;
-    if (this.route.refused) this.trace('guest', `hint refused: ${this.route.refused}`);
-    if (via) this.trace('vmm', `tells the guest via ${via.channel.name}${via.channel.status === 'hypothetical' ? ' (hypothetical)' : ''}: ${via.taken.ranges.map(formatRange).join(' ') || 'no RAM taken'}`);
-    // RAM a channel takes away (a block never plugged, a DIMM ejected) is not mapped either.
-    const d: Decision = via && !via.channel.guestHonours && this.route.decision.action === 'proceed'
-      ? { ...this.route.decision, mapAround: (this.route.decision.mapAround ?? IntervalSet.EMPTY).union(via.taken) }
-      : this.route.decision;
-    this.side.mix(`${req.phase}:${d.action}:${d.action === 'proceed' ? [d.mapAround, d.tellGuest].map((x) => x?.ranges.map(formatRange).join(' ') ?? '').join('|') : ''}${via ? `:${via.channel.name}` : ''}`);
+    for (const [kind, text] of routeTrace(this.route)) this.trace(kind, text);
+    const d = routedDecision(this.route);
+    this.side.mix(`${req.phase}:${d.action}:${d.action === 'proceed' ? [d.mapAround, d.tellGuest].map((x) => x?.ranges.map(formatRange).join(' ') ?? '').join('|') : ''}${this.route.via ? `:${this.route.via.channel.name}` : ''}`);
     this.trace('policy', `${req.phase}: ${d.action}${d.action === 'abort' ? ` (${d.reason})` : ''}`);
     return d;
   }
