@@ -5,9 +5,10 @@
 // being plugged the VMM can keep its guest off any range of it, a whole
 // block (VIRTIO_MEM_BLOCK, 2 MiB) at a time. Once plugged, the VMM can only
 // lower the requested size: the guest driver picks which blocks it unplugs
-// (torvalds/linux:drivers/virtio/virtio_mem.c virtio_mem_sbm_unplug_request
-// walks its memory blocks from the last one) and fails on blocks holding
-// unmovable pages, so no range of already plugged RAM can be named.
+// (torvalds/linux:drivers/virtio/virtio_mem.c virtio_mem_sbm_unplug_request:
+// offline blocks, then ZONE_MOVABLE, then kernel ones, last block first)
+// and skips sub-blocks it cannot unplug (-EBUSY, unmovable pages), so no
+// range of already plugged RAM can be named.
 import { IntervalSet } from '../../model/intervals.js';
 import { VIRTIO_MEM_BLOCK } from '../../vmm/device-memory.js';
 import type { HintChannel } from './channel.js';
