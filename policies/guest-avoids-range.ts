@@ -1,8 +1,11 @@
 // Christoffer Dall: "letting QEMU place RAM wherever it wants but tell the
 // guest to never use a particular subset of its RAM for DMA ... a disgusting
 // idea" (seed mail). The kernel (4.11–5.3) maps anything; QEMU maps around
-// each conflict it can see in sysfs and tells the guest. Loss comes from
-// guests that do not honour the channel, or hear after allocating.
+// each conflict it can see in sysfs and tells the guest: through a channel
+// that exists where one reaches it (src/guest/channels/), else through the
+// hypothetical runtime message (tellVia: 'any'), labelled so in the outputs.
+// Loss comes from guests that do not honour the channel, or hear after
+// allocating.
 import { type Decision, PROCEED, definePolicy, groupsAtStake, ramAtStake, ramConflicts } from '../src/policy.js';
 
 export default definePolicy({
@@ -20,7 +23,7 @@ export default definePolicy({
     decide(req, view): Decision {
       const overlap = ramConflicts(view, ramAtStake(req), groupsAtStake(req));
       if (overlap.isEmpty) return PROCEED;
-      return { action: 'proceed', mapAround: overlap, tellGuest: overlap };
+      return { action: 'proceed', mapAround: overlap, tellGuest: overlap, tellVia: 'any' };
     },
   }),
 });

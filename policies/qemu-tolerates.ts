@@ -1,14 +1,14 @@
 // Will Deacon's whole position: "there may be ways in which a guest can
 // tolerate the overlapping region (e.g. by avoiding that range of memory for
 // DMA)" — Christoffer Dall's mechanism ("Disgusting, yes"), without mapping
-// around. The kernel (4.11–5.3) maps what it is asked; QEMU reads sysfs and,
-// where a channel to the guest exists, maps anyway and tells it: at VM start
-// the firmware tables it writes (reserved memory). After boot a guest
-// without a vIOMMU has no channel (QEMU >= 8.2 forwards host ranges only to
-// a virtio-iommu), so a conflicting hotplug, memory hotplug or migration is
-// aborted. Other userspaces map blindly, as under qemu-aborts.
+// around. The kernel (4.11–5.3) maps what it is asked; QEMU reads sysfs and
+// proceeds where the guest can be told through a channel that exists
+// (src/guest/channels/: the firmware tables at VM start; a virtio-mem block
+// left unplugged; an ejected pc-dimm; virtio-iommu reserved entries), and
+// aborts where none reaches it (tellVia: 'existing', engine/hint-route.ts):
+// after boot, boot RAM of a guest without a vIOMMU can be named by none.
+// Other userspaces map blindly, as under qemu-aborts.
 import { type Decision, PROCEED, definePolicy, groupsAtStake, ramAtStake, ramConflicts } from '../src/policy.js';
-import { formatRange } from '../src/model/addr.js';
 
 export default definePolicy({
   name: 'qemu-tolerates',
@@ -25,8 +25,7 @@ export default definePolicy({
       if (req.userspace !== 'qemu') return PROCEED;
       const overlap = ramConflicts(view, ramAtStake(req), groupsAtStake(req));
       if (overlap.isEmpty) return PROCEED;
-      if (req.phase === 'start') return { action: 'proceed', tellGuest: overlap };
-      return { action: 'abort', reason: `guest RAM overlaps reserved ${overlap.ranges.map(formatRange).join(' ')} and the guest has no channel to hear it after boot` };
+      return { action: 'proceed', tellGuest: overlap, tellVia: 'existing' };
     },
   }),
 });

@@ -48,6 +48,13 @@ export type Decision =
       readonly mapAround?: IntervalSet;
       /** Guest RAM the VMM tells the guest never to use for DMA. */
       readonly tellGuest?: IntervalSet;
+      /**
+       * Which hint channels (src/guest/channels/) may carry tellGuest:
+       * `existing` (default `any`) makes the engine abort the request when
+       * no channel that exists reaches the guest, or the guest refuses it;
+       * `any` falls back to the hypothetical runtime message.
+       */
+      readonly tellVia?: 'existing' | 'any';
     }
   | { readonly action: 'abort'; readonly reason: string };
 

@@ -1,5 +1,5 @@
 // Each exact loss figure with its range over the declared assumptions
-// (placement x alignment x guest mix) and the assumption that moves it most.
+// (placement x alignment x guest mix x workload preset) and the assumption that moves it most.
 import { describe, expect, it } from 'vitest';
 import { allPolicies, resolvePolicy } from '../src/engine/policies.js';
 import { exactLoss } from '../src/engine/exact.js';
@@ -11,6 +11,8 @@ import type { RunInfo } from '../src/results/run-info.js';
 import { parseSummaryCsv } from '../src/results/csv-read.js';
 import { renderSummaryCsv } from '../src/render/csv.js';
 import { resolveScenario } from '../src/scenario/builtin.js';
+import { applyPoint } from '../src/scenario/params.js';
+import { renderMarkdownReport } from '../src/render/markdown.js';
 
 describe('loss ranges over the assumption space', () => {
   const baseline = resolvePolicy('no-checks-2016').instance;
@@ -32,6 +34,19 @@ describe('loss ranges over the assumption space', () => {
     expect(r.data.hi).toBeGreaterThanOrEqual(e.data);
     expect(r.data.hi).toBeGreaterThan(e.data * 1.5);
     expect(r.silent.sensitiveTo).not.toBe('none');
+  });
+
+  it('the workload presets are part of the space (issue 12: placement profiles x workload presets x guest mix): each preset\'s figure lies inside the range', () => {
+    const s = resolveScenario('d05-hw-msi-hotplug');
+    const r = lossRanges(s, baseline)!;
+    for (const preset of ['mlx5-rx', 'nvme-io', 'amdgpu-ih']) {
+      const e = exactLoss(applyPoint(s, { 'workload.preset': preset }), baseline)!.data;
+      expect(r.data.lo).toBeLessThanOrEqual(e + 1e-12);
+      expect(r.data.hi).toBeGreaterThanOrEqual(e - 1e-12);
+    }
+    // a preset's own placement gives way to the point's (the workload applies first)
+    const both = applyPoint(s, { 'workload.preset': 'amdgpu-ih', 'workload.placement': 'dma32' });
+    expect(both.devices[0]!.workload).toMatchObject({ preset: 'amdgpu-ih', placement: 'dma32', buffers: 1 });
   });
 
   it('names no assumption where the policy refuses every map (kernel-rejects on aarch64-on-AMD)', () => {
@@ -64,5 +79,12 @@ describe('loss ranges over the assumption space', () => {
       expect(section.indexOf('Workload (what every figure below assumes)')).toBeLessThan(section.indexOf('%'));
     }
     expect(text).toMatch(/data: +[0-9.]+% \(0-100(\.0)?%; most sensitive to: placement\)/);
+    // report.md carries the same ranges, and the workload before any figure
+    const md = renderMarkdownReport(info, rows, []);
+    expect(md).toMatch(/\| [0-9.]+% \(0-100(\.0)?%; most sensitive to: placement\) \|/);
+    expect(md).toContain('Exact loss, and its range over placement x alignment x guest mix x workload preset');
+    expect(md.indexOf('placed steady-state')).toBeLessThan(md.indexOf('%'));
+    const mdSection = md.slice(md.indexOf('## d05-hw-msi-hotplug'));
+    expect(mdSection.indexOf('Workload (what every figure below assumes)')).toBeLessThan(mdSection.indexOf('| policy |'));
   });
 });

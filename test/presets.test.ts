@@ -23,6 +23,10 @@ describe('driver workload presets', () => {
     expect(d05With('{ preset: nvme-io }').devices[0]!.workload).toMatchObject({ buffers: 1024, bufferBytes: 4096n, churn: 1 });
   });
 
+  it('amdgpu-ih: Vega10 IH ring, IH_RING_SIZE 256 KiB + 8 bytes from dma_alloc_coherent (drivers/gpu/drm/amd/amdgpu/amdgpu_ih.c), 65 pages on a 128-page boundary, coherent, allocated once', () => {
+    expect(d05With('{ preset: amdgpu-ih }').devices[0]!.workload).toEqual({ preset: 'amdgpu-ih', buffers: 1, bufferBytes: 65n * 4096n, lowBias: 0, placement: 'coherent', alignment: 'natural', churn: 0 });
+  });
+
   it('recycling matters: the same 1024 pages lose less when the pool re-posts them than when each phase re-draws 1/8 of them, and less than a fresh page per request', () => {
     const baseline = resolvePolicy('no-checks-2016').instance;
     const recycled = exactLoss(d05With('{ preset: mlx5-rx }'), baseline)!.data;
@@ -44,6 +48,6 @@ describe('driver workload presets', () => {
   });
 
   it('an unknown preset is one line', () => {
-    expect(() => d05With('{ preset: e1000 }')).toThrow(/workload\.preset: 'e1000' is not known — one of: mlx5-rx, nvme-io/);
+    expect(() => d05With('{ preset: e1000 }')).toThrow(/workload\.preset: 'e1000' is not known — one of: mlx5-rx, nvme-io, amdgpu-ih/);
   });
 });

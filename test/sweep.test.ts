@@ -58,7 +58,7 @@ describe('doorbell run --param', () => {
   });
 
   const bad: Array<[string[], string]> = [
-    [['--param', 'vm.rom=2GiB'], "doorbell: --param: unknown parameter 'vm.rom' (did you mean 'vm.ram'?) — one of: vm.ram, vm.qemu, host.kernel, workload.buffers, workload.buffer_size, workload.low_bias, workload.placement, workload.alignment, dma.operations, dma.churn, guests.runtime\n"],
+    [['--param', 'vm.rom=2GiB'], "doorbell: --param: unknown parameter 'vm.rom' (did you mean 'vm.ram'?) — one of: vm.ram, vm.qemu, host.kernel, workload.buffers, workload.buffer_size, workload.low_bias, workload.preset, workload.placement, workload.alignment, dma.operations, dma.churn, guests.runtime\n"],
     [['--param', 'dma.churn=2'], "doorbell: --param dma.churn: '2' is not a number from 0 to 1 — a number from 0 to 1\n"],
     [['--param', 'vm.ram='], 'doorbell: --param vm.ram: no values — vm.ram=V1,V2,...\n'],
     [['--scenario', 'arm64-ram-at-zero', '--param', 'vm.ram=4GiB'], 'doorbell: --param vm.ram: scenario arm64-ram-at-zero lays RAM out explicitly — a scenario with machine virt, q35 or pc\n'],

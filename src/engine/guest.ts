@@ -14,7 +14,8 @@ import { type Placement, placementFor } from '../guest/placement/build.js';
 import { alignmentPages } from '../guest/alignment.js';
 import type { GuestArch } from '../guest/placement/profile.js';
 import { AnalyticSet, type LossProbabilities } from '../guest/analytic-set.js';
-import type { Decision } from '../policy.js';
+import type { Routed } from './hint-route.js';
+import { channelLabel } from '../guest/channels/channel.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
 import type { Trace } from './trace.js';
 import { MECHANISMS, type Mechanism, type TrialMetrics, type VisibilityKey } from './result.js';
@@ -53,6 +54,11 @@ export class Guest {
   /** What the guest heard and honours: it shapes every allocation from then on, never one already made. */
   private firmwareHints = IntervalSet.EMPTY;
   private runtimeHints = IntervalSet.EMPTY;
+  /** RAM usable when the guest last booted: where boot-time reservations (the CMA area) were made. */
+  private bootUsable: IntervalSet | undefined;
+  /** The channels that carried a hint in this trial (labels: a hypothetical one says so), and refusals. */
+  readonly hintsVia = new Set<string>();
+  hintRefusals = 0;
   private devices = new Map<string, ActiveDevice>();
   private survivalOfRetired = { data: 1, silent: 1 };
   /** Guest RAM mapped over a live firmware DIRECT range, at the worst moment so far. */
@@ -108,6 +114,7 @@ export class Guest {
   /** Reboot: the VMM's tables at this boot carry every range it has told the guest about. */
   reboot(step: number): void {
     if (this.c.profile.honours.includes('firmware')) this.firmwareHints = this.firmwareHints.union(this.toldGuest);
+    this.booted();
     this.c.trace('guest', 'reboot: firmware tables re-read, every driver probes again');
     for (const name of [...this.devices.keys()]) this.probe(this.retire(name)!, step);
   }
@@ -129,13 +136,27 @@ export class Guest {
     }
   }
 
-  /** Hints reach the guest through a channel; a guest that does not honour it never hears. */
-  tell(decision: Decision, channel: 'firmware' | 'runtime'): void {
-    if (decision.action !== 'proceed' || !decision.tellGuest) return;
-    this.toldGuest = this.toldGuest.union(decision.tellGuest);
-    if (!this.c.profile.honours.includes(channel)) return;
-    if (channel === 'firmware') this.firmwareHints = this.firmwareHints.union(decision.tellGuest);
-    else this.runtimeHints = this.runtimeHints.union(decision.tellGuest);
+  /** The guest boots: boot-time reservations are made from what it may use now (call after the firmware tables). */
+  booted(): void {
+    this.bootUsable = this.usable();
+  }
+
+  /**
+   * A hint reaches the guest through its channel (engine/hint-route.ts). A
+   * channel that describes RAM (firmware tables, the hypothetical runtime
+   * message) reaches only a guest that honours it; one that takes RAM away
+   * (a virtio-mem block never plugged, an ejected DIMM) needs no consent.
+   */
+  tell(route: Routed): void {
+    if (route.refused) this.hintRefusals++;
+    const via = route.via;
+    if (route.decision.action !== 'proceed' || !via) return;
+    this.hintsVia.add(channelLabel(via.channel));
+    this.toldGuest = this.toldGuest.union(via.taken);
+    const needs = via.channel.guestHonours;
+    if (needs && !this.c.profile.honours.includes(needs)) return;
+    if (needs === 'firmware') this.firmwareHints = this.firmwareHints.union(via.taken);
+    else this.runtimeHints = this.runtimeHints.union(via.taken);
   }
 
   /** Exact mode: the probability that this path of the scenario loses data, and loses some silently. */
@@ -181,7 +202,7 @@ export class Guest {
   private placement(spec: DeviceSpec): Placement {
     const w = spec.workload;
     const pages = Number(w.bufferBytes / 4096n);
-    return placementFor(this.usable(), { arch: guestArch(this.c.scenario), buffers: w.buffers, pages, profile: w.placement, alignment: w.alignment, lowBias: w.lowBias });
+    return placementFor(this.usable(), { arch: guestArch(this.c.scenario), buffers: w.buffers, pages, profile: w.placement, alignment: w.alignment, lowBias: w.lowBias }, this.bootUsable);
   }
 
   private usable(): IntervalSet {

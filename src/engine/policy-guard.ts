@@ -61,7 +61,8 @@ function snapshot(d: unknown): Decision {
   if (x && x['action'] === 'proceed') {
     const mapAround = checkedSet(x['mapAround'], 'mapAround');
     const tellGuest = checkedSet(x['tellGuest'], 'tellGuest');
-    return { action: 'proceed', ...(mapAround !== undefined ? { mapAround } : {}), ...(tellGuest !== undefined ? { tellGuest } : {}) } as Decision;
+    const tellVia = x['tellVia'];
+    return { action: 'proceed', ...(mapAround !== undefined ? { mapAround } : {}), ...(tellGuest !== undefined ? { tellGuest } : {}), ...(tellVia !== undefined ? { tellVia } : {}) } as Decision;
   }
   return d as Decision;
 }

@@ -60,6 +60,10 @@ export interface TrialMetrics {
   readonly dangerousPlacements: number;
   /** Guest RAM the VMM did not map or told the guest to avoid. */
   readonly ramUnusableBytes: bigint;
+  /** The hint channels that carried a range to the guest (src/guest/channels/; a hypothetical one labelled so). */
+  readonly hintsVia: readonly string[];
+  /** Hints the guest refused (an ACPI eject whose block held unmovable pages). */
+  readonly hintRefusals: number;
   /** Highest guest-physical RAM address (inclusive). */
   readonly maxGpa: bigint;
 }

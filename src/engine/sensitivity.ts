@@ -1,9 +1,11 @@
 // How far each exact loss figure moves over the declared assumption space:
-// every placement profile × buffer alignment × guest mix, computed exactly
+// every workload (the scenario's, then each driver preset) × placement
+// profile × buffer alignment × guest mix, computed exactly
 // (engine/exact.ts, cheap), and which single assumption, varied alone from
 // the scenario's own choice, moves it most.
 import { ALIGNMENTS } from '../guest/alignment.js';
 import { PLACEMENT_NAMES } from '../guest/placement/registry.js';
+import { PRESET_NAMES } from '../guest/presets.js';
 import type { PolicyInstance } from '../policy.js';
 import type { ExactRange } from '../results/model.js';
 import { applyPoint } from '../scenario/params.js';
@@ -16,6 +18,8 @@ export const ASSUMPTION_AXES: ReadonlyArray<{ readonly name: string; readonly va
   { name: 'alignment', values: ALIGNMENTS.map((v) => ({ 'workload.alignment': v })) },
   // The scenario's own guests, then every guest deaf to runtime hints, then every guest hearing them.
   { name: 'guest mix', values: [{}, { 'guests.runtime': '0' }, { 'guests.runtime': '1' }] },
+  // The scenario's own workload, then each driver preset (guest/presets.ts).
+  { name: 'workload', values: [{}, ...PRESET_NAMES.map((v) => ({ 'workload.preset': v }))] },
 ];
 
 /** Below this, a spread is round-off: no assumption moves the figure. */
@@ -30,7 +34,8 @@ export function lossRanges(scenario: Scenario, policy: PolicyInstance): { data: 
   };
   // The full product, for the range.
   let points: Array<Record<string, string>> = [{}];
-  for (const axis of ASSUMPTION_AXES) points = points.flatMap((p) => axis.values.map((v) => ({ ...p, ...v })));
+  // The workload's keys first: applyPoint goes in key order, so a point's placement and alignment apply over the preset's.
+  for (const axis of ASSUMPTION_AXES) points = points.flatMap((p) => axis.values.map((v) => (axis.name === 'workload' ? { ...v, ...p } : { ...p, ...v })));
   const all = points.map(at);
   if (all.some((x) => x === undefined)) return undefined;
   const range = (metric: 'data' | 'silent'): ExactRange => {

@@ -24,6 +24,7 @@ import { userspace } from '../userspace/registry.js';
 import type { Userspace } from '../userspace/types.js';
 import { UserspaceSide } from './userspace-side.js';
 import { NO_TRACE, type Trace } from './trace.js';
+import { type Routed, routeHint, routeTrace, routedDecision } from './hint-route.js';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
 
@@ -45,6 +46,10 @@ export class TrialRun {
   private mem = new MemoryMap('explicit', false, [], undefined);
   private firmwareReserved = IntervalSet.EMPTY;
   private unmappedByVmm = IntervalSet.EMPTY;
+  /** pc-dimms plugged so far: the RAM an ACPI eject can take back. */
+  private dimms: Range[] = [];
+  /** The channel chosen for the last decision's tellGuest; applied once the request succeeds. */
+  private route: Routed = { decision: { action: 'proceed' } };
   private readonly g: Guest;
   private step = 0;
   private refusals = 0;
@@ -124,6 +129,8 @@ export class TrialRun {
       refusedCalls: this.refusals + this.vfio.refusals,
       ...this.g.dmaMetrics(),
       ramUnusableBytes: this.ram.intersect(this.unmappedByVmm.union(this.g.toldGuest)).measure(),
+      hintsVia: [...this.g.hintsVia],
+      hintRefusals: this.g.hintRefusals,
       maxGpa: this.ram.max() ?? 0n,
     };
   }
@@ -149,7 +156,8 @@ export class TrialRun {
       }
     }
     if (ev.devices.length > 0) this.vfio.follow(cold, this.ramMaps('runtime'));
-    this.g.tell(decision, 'firmware');
+    this.g.tell(this.route);
+    this.g.booted();
     for (const d of ev.devices) this.g.probe(this.device(d), this.step);
     return undefined;
   }
@@ -175,7 +183,7 @@ export class TrialRun {
       return;
     }
     this.m.hotplugOk++;
-    this.g.tell(decision, 'runtime');
+    this.g.tell(this.route);
     this.g.probe(spec, this.step);
   }
 
@@ -207,20 +215,21 @@ export class TrialRun {
       return false;
     }
     const around = roundOut(decision.mapAround ?? IntervalSet.EMPTY).intersect(IntervalSet.of(added));
-    const add = (ranges: readonly Range[], granularity?: bigint) => this.addMemory(ranges, around, decision, granularity);
+    const add = (ranges: readonly Range[], granularity?: bigint) => this.addMemory(ranges, around, granularity);
     const plugged = plugMemory({ kind: ev.memKind, added, around, vfio: this.vfio, side: this.side, trace: this.trace, add });
     if (plugged !== 'plugged') return plugged === 'crash';
+    if (ev.memKind === 'pc-dimm') this.dimms.push(added);
     this.m.memHotplugOk++;
     this.trace('vmm', `${ev.memKind} ${formatRange(added)} plugged`);
     return false;
   }
 
   /** Plugged memory becomes guest RAM, and sections the listener maps for later containers. */
-  private addMemory(ranges: readonly Range[], around: IntervalSet, decision: Decision, granularity?: bigint): void {
+  private addMemory(ranges: readonly Range[], around: IntervalSet, granularity?: bigint): void {
     this.mem.add(ranges, granularity);
     this.ram = this.ram.union(IntervalSet.from(ranges));
     this.unmappedByVmm = this.unmappedByVmm.union(around.intersect(IntervalSet.from(ranges)));
-    this.g.tell(decision, 'runtime');
+    this.g.tell(this.route);
   }
 
   /**
@@ -258,7 +267,7 @@ export class TrialRun {
     this.view = view;
     this.vfio = dest.target;
     this.unmappedByVmm = this.unmappedByVmm.union(around);
-    this.g.tell(decision, 'runtime');
+    this.g.tell(this.route);
     this.trace('vmm', `migrated to ${to.file} (${to.host.platform}, kernel ${kernel.era} as ${there.version})`);
   }
 
@@ -272,8 +281,15 @@ export class TrialRun {
   }
 
   private decideOn(view: HostView, req: VmmRequest): Decision {
-    const d = checkedDecision(this.policy, req, policyCall(this.policy, `decide(${req.phase})`, () => this.policy.decide(req, view)));
-    this.side.mix(`${req.phase}:${d.action}:${d.action === 'proceed' ? [d.mapAround, d.tellGuest].map((x) => x?.ranges.map(formatRange).join(' ') ?? '').join('|') : ''}`);
+    const decided = checkedDecision(this.policy, req, policyCall(this.policy, `decide(${req.phase})`, () => this.policy.decide(req, view)));
+    // The VMM tells the guest through a channel that reaches it, or (tellVia: existing) gives up (hint-route.ts).
+    const added = req.phase === 'memory-hotplug' ? { added: { range: req.added, kind: req.kind } } : {};
+    const draw = this.rng.fork(`channel/${this.step}`);
+    this.route = routeHint(decided, { phase: req.phase, ...added, dimms: this.dimms, vIommu: false, qemu: this.s.vm.qemu },
+      (p) => (this.choose ? this.choose(`channel/${this.step}`, [1 - p, p]) === 1 : draw.float() < p));
+    for (const [kind, text] of routeTrace(this.route)) this.trace(kind, text);
+    const d = routedDecision(this.route);
+    this.side.mix(`${req.phase}:${d.action}:${d.action === 'proceed' ? [d.mapAround, d.tellGuest].map((x) => x?.ranges.map(formatRange).join(' ') ?? '').join('|') : ''}${this.route.via ? `:${this.route.via.channel.name}` : ''}`);
     this.trace('policy', `${req.phase}: ${d.action}${d.action === 'abort' ? ` (${d.reason})` : ''}`);
     return d;
   }

@@ -33,6 +33,19 @@ export const WORKLOAD_PRESETS: ReadonlyMap<string, WorkloadPreset> = new Map<str
       source: 'torvalds/linux:drivers/nvme/host/pci.c (io_queue_depth = 1024)',
     },
   ],
+  [
+    // A GPU's interrupt ring: Vega10 allocates its IH ring with a bus address
+    // (vega10_ih_sw_init: amdgpu_ih_ring_init(..., IH_RING_SIZE, true)), so
+    // amdgpu_ih_ring_init takes dma_alloc_coherent(ring_size + 8): 256 KiB of
+    // ring and the wptr/rptr shadows, 65 pages once page-aligned, on a
+    // 128-page boundary (get_order), from the CMA area where there is one.
+    // Allocated once at init and written by the GPU for every interrupt.
+    'amdgpu-ih',
+    {
+      buffers: 1, bufferBytes: 65n * 4096n, alignment: 'natural', placement: 'coherent', churn: 0,
+      source: 'torvalds/linux:drivers/gpu/drm/amd/amdgpu/amdgpu_ih.c (amdgpu_ih_ring_init, dma_alloc_coherent), amdgpu_ih.h (IH_RING_SIZE 256 KiB), vega10_ih.c (vega10_ih_sw_init)',
+    },
+  ],
 ]);
 
 export const PRESET_NAMES: readonly string[] = [...WORKLOAD_PRESETS.keys()];

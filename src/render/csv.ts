@@ -21,7 +21,7 @@ export const SUMMARY_COLUMNS = [
   ...VISIBILITIES.map((v) => `lost_bytes_${v}_mean`),
   'dma_faults_mean', 'refused_calls_mean', 'msi_setup_failures',
   'firmware_exposed_trials', 'firmware_exposed_bytes_mean',
-  'ram_unusable_bytes', 'max_gpa', 'phys_bits_needed', 'first_error',
+  'ram_unusable_bytes', 'hint_channels', 'hint_refusals', 'max_gpa', 'phys_bits_needed', 'first_error',
   'counterfactual',
 ] as const;
 
@@ -83,6 +83,8 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
     firmware_exposed_trials: r.firmwareExposed.k,
     firmware_exposed_bytes_mean: dec(r.firmwareExposedBytesMean, 1),
     ram_unusable_bytes: r.ramUnusableBytes.toString(),
+    hint_channels: r.hintChannels,
+    hint_refusals: r.hintRefusals,
     max_gpa: hex(r.maxGpa),
     phys_bits_needed: r.physBitsNeeded,
     first_error: r.firstError ?? '',

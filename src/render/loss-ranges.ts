@@ -6,7 +6,7 @@ import { wrap } from './format.js';
 import { exactText } from './loss-tables.js';
 
 /** The assumption space, as the report names it. */
-export const ASSUMPTION_SPACE = 'placement x alignment x guest mix';
+export const ASSUMPTION_SPACE = 'placement x alignment x guest mix x workload preset';
 
 /** The defaults every scenario assumes unless its section says otherwise, stated before the first figure. */
 export const WORKLOAD_DEFAULTS =
@@ -41,6 +41,18 @@ export function lossRangeLines(sr: readonly SummaryRow[], name: (r: SummaryRow) 
     out.push(`  ${name(r)}`);
     out.push(...wrap(`data:   ${rangeText(r.dataLossExact!, r.dataLossRange)}`, width, '    ', '            '));
     out.push(...wrap(`silent: ${rangeText(r.silentLossExact!, r.silentLossRange)}`, width, '    ', '            '));
+  }
+  return out;
+}
+
+/** Which channel told the guest, per policy that told it anything (a hypothetical channel is labelled so). */
+export function hintChannelLines(sr: readonly SummaryRow[], name: (r: SummaryRow) => string, width: number): string[] {
+  const rows = sr.filter((r) => r.hintChannels !== '' || r.hintRefusals > 0);
+  if (rows.length === 0) return [];
+  const out = ['', ...wrap('How the VMM told the guest (channel, trials; src/guest/channels/):', width), ''];
+  for (const r of rows) {
+    const refusals = r.hintRefusals > 0 ? `; ${r.hintRefusals} refused by the guest` : '';
+    out.push(...wrap(`${name(r)}: ${r.hintChannels || 'none'}${refusals}`, width, '  ', '      '));
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { LOSS_DEFINITION } from './loss-tables.js';
 import { ALEX, type Comparison, WILL } from '../results/comparisons.js';
 import { alexWillSentence, metricLabel } from './alex-will.js';
 import { LEGEND_INTRO, counterfactualLegend } from './counterfactual.js';
+import { ASSUMPTION_SPACE, WORKLOAD_DEFAULTS, hintChannelLines, rangeText, workloadLines } from './loss-ranges.js';
 
 const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
 const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
@@ -16,7 +17,7 @@ const table = (header: readonly string[], rows: readonly (readonly string[])[]) 
 export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[], comparisons: readonly Comparison[]): string {
   const out: string[] = [];
   out.push('# Guest RAM over host-reserved IOVA: who must stop it?', '');
-  out.push(`doorbell ${info.doorbell} ran ${info.trials} seeded trials of each of ${info.policies.length} policies on ${info.scenarios.length} scenarios.`, '');
+  out.push(`doorbell ${info.doorbell} ran ${info.trials} seeded trials of each of ${info.policies.length} policies on ${info.scenarios.length} scenarios.`, '', WORKLOAD_DEFAULTS, '');
   const points = [...new Set(rows.map((r) => r.point))];
   const sweeping = (info.sweep ?? []).length > 0;
   const legend = counterfactualLegend(rows);
@@ -33,6 +34,8 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
     const sr = rows.filter((r) => r.scenario === s.name);
     out.push(`## ${s.name}`, '', `**${s.title}.** ${s.description}`, '', `Source: ${s.source}`, '');
     out.push('```sh', reproduceCommand(info, s.ref), '```', '');
+    const workload = workloadLines(sr, Infinity).join(' ');
+    if (workload) out.push(workload, '');
     if (sweeping) {
       out.push(table(['point', 'policy', 'data loss (trials)', 'silent loss (trials)', 'hotplug ok', 'VM start'], points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => [pt, legend.name(r), rateText(r.dataLoss), rateText(r.silentLoss), fractionText(r.hotplug.k, r.hotplug.n), fractionText(r.vmStart.k, r.vmStart.n)]))), '');
       out.push(`![${s.name} sweep](charts/sweep-${s.name}.png)`, '');
@@ -44,6 +47,13 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
         bytesText(r.lostBytesMeanByVisibility.unlogged), bytesText(r.lostBytesMeanByVisibility.host_logged), bytesText(r.lostBytesMeanByVisibility.guest_visible),
         r.dmaFaultsMean.toPrecision(3), bytesText(r.ramUnusableBytes), hex(r.maxGpa)]),
     ), '');
+    const exact = sr.filter((r) => r.dataLossExact !== undefined && r.silentLossExact !== undefined && r.dataLoss.n > 0);
+    if (exact.length) {
+      out.push(`Exact loss, and its range over ${ASSUMPTION_SPACE}:`, '');
+      out.push(table(['policy', 'data loss (exact)', 'silent loss (exact)'], exact.map((r) => [legend.name(r), rangeText(r.dataLossExact!, r.dataLossRange), rangeText(r.silentLossExact!, r.silentLossRange)])), '');
+    }
+    const hints = hintChannelLines(sr, legend.name, Infinity).filter(Boolean);
+    if (hints.length) out.push(hints[0]!, '', ...hints.slice(1).map((l) => `- ${l.trim()}`), '');
     if (sr.some((r) => r.firmwareExposed.k > 0)) {
       out.push('Guest RAM mapped over a live firmware DIRECT range (the firmware agent may overwrite it at any time):', '');
       out.push(table(['policy', 'trials exposed', 'mean per trial'], sr.map((r) => [r.policy, fractionText(r.firmwareExposed.k, r.firmwareExposed.n), bytesText(r.firmwareExposedBytesMean)])), '');

@@ -9,7 +9,7 @@ import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
 import { alexWillOverall, alexWillSection } from './alex-will.js';
 import { LOSS_DEFINITION, lossTables, pctInterval } from './loss-tables.js';
-import { WORKLOAD_DEFAULTS, lossRangeLines, workloadLines } from './loss-ranges.js';
+import { WORKLOAD_DEFAULTS, hintChannelLines, lossRangeLines, workloadLines } from './loss-ranges.js';
 import { type CounterfactualLegend, LEGEND_INTRO, TIE, counterfactualLegend, untie } from './counterfactual.js';
 
 export const REPORT_WIDTH = 72;
@@ -88,6 +88,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     }
     out.push('', ...lossTables(sr, legend.name));
     out.push(...lossRangeLines(sr, legend.name, REPORT_WIDTH));
+    out.push(...hintChannelLines(sr, legend.name, REPORT_WIDTH));
     const diffs = comparisons.filter((c) => c.scenario === s.name);
     if (diffs.length) {
       out.push('', 'Paired differences (first minus second, percentage points, 95%', 'Newcombe interval for paired trials; ~ = not distinguishable from 0):', '');

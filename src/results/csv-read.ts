@@ -93,6 +93,8 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       refusedCallsMean: num('refused_calls_mean'),
       msiSetupFailures: num('msi_setup_failures'),
       ramUnusableBytes: big('ram_unusable_bytes'),
+      hintChannels: r['hint_channels'] ?? '',
+      hintRefusals: num('hint_refusals'),
       maxGpa: big('max_gpa'),
       physBitsNeeded: num('phys_bits_needed'),
       counterfactual: r['counterfactual'] ?? '',

@@ -54,6 +54,10 @@ export interface SummaryRow {
   readonly refusedCallsMean: number;
   readonly msiSetupFailures: number;
   readonly ramUnusableBytes: bigint;
+  /** The hint channels that told the guest, with the trials each did: `firmware-tables 1000; runtime-message (hypothetical) 250`. */
+  readonly hintChannels: string;
+  /** Hints the guest refused (an ACPI eject of a DIMM holding unmovable pages), over all trials. */
+  readonly hintRefusals: number;
   readonly maxGpa: bigint;
   readonly physBitsNeeded: number;
   /** Why the pair is a what-if (reasons joined by '; '), '' when it is history (engine/counterfactual.ts). */
@@ -128,10 +132,19 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     refusedCallsMean: mean((r) => r.refusedCalls),
     msiSetupFailures: sum((r) => r.msiSetupFailures),
     ramUnusableBytes: unusable,
+    hintChannels: channelCounts(ok.map((r) => r.hintsVia)),
+    hintRefusals: sum((r) => r.hintRefusals),
     maxGpa,
     physBitsNeeded: bitsFor(maxGpa),
     counterfactual: '',
   };
+}
+
+/** Each channel with the number of trials it carried a hint in, in order of first use. */
+function channelCounts(trials: readonly (readonly string[])[]): string {
+  const counts = new Map<string, number>();
+  for (const via of trials) for (const c of via) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return [...counts].map(([c, n]) => `${c} ${n}`).join('; ');
 }
 
 /** Separates the reasons of one `counterfactual` label; no reason contains it. */

@@ -7,8 +7,9 @@ import type { GuestProfile, Scenario, TimelineEvent } from './types.js';
 import { MAX_RANGE_VALUES, gridValues, isRange, rangeGrid } from './ranges.js';
 import { ALIGNMENTS, type Alignment } from '../guest/alignment.js';
 import { PLACEMENT_NAMES } from '../guest/placement/registry.js';
+import { PRESET_NAMES, WORKLOAD_PRESETS } from '../guest/presets.js';
 
-type Kind = 'size' | 'count' | 'fraction' | 'version' | 'placement' | 'alignment';
+type Kind = 'size' | 'count' | 'fraction' | 'version' | 'placement' | 'alignment' | 'preset';
 
 /**
  * Every parameter a sweep may vary, what it is, and where it goes. A value
@@ -22,6 +23,7 @@ export const SWEEP_PARAMS: Readonly<Record<string, { kind: Kind; doc: string; mi
   'workload.buffers': { kind: 'count', doc: 'buffers per device working set, every device', min: 1, max: 1_000_000n },
   'workload.buffer_size': { kind: 'size', doc: 'buffer size, every device', max: 1n << 40n },
   'workload.low_bias': { kind: 'fraction', doc: 'share of buffers allocated below 4 GiB, every device' },
+  'workload.preset': { kind: 'preset', doc: `driver preset, every device: its buffers, size, alignment, placement and recycling (${PRESET_NAMES.join(', ')})` },
   'workload.placement': { kind: 'placement', doc: `placement profile, every device (${PLACEMENT_NAMES.join(', ')})` },
   'workload.alignment': { kind: 'alignment', doc: `buffer start alignment, every device (${ALIGNMENTS.join(', ')})` },
   'dma.operations': { kind: 'count', doc: 'DMA writes per phase, every phase', min: 0, max: 2n ** 50n },
@@ -69,6 +71,8 @@ function checkValue(key: string, spec: (typeof SWEEP_PARAMS)[string], v: string)
     if (!/^[0-9.]+$/.test(v) || !(Number(v) >= 0 && Number(v) <= 1)) bad('a number from 0 to 1');
   } else if (kind === 'placement') {
     if (!PLACEMENT_NAMES.includes(v)) bad(`one of: ${PLACEMENT_NAMES.join(', ')}`);
+  } else if (kind === 'preset') {
+    if (!PRESET_NAMES.includes(v)) bad(`one of: ${PRESET_NAMES.join(', ')}`);
   } else if (kind === 'alignment') {
     if (!(ALIGNMENTS as readonly string[]).includes(v)) bad(`one of: ${ALIGNMENTS.join(', ')}`);
   } else if (!/^[0-9]+(\.[0-9]+){0,2}$/.test(v)) bad('a version such as 7.1');
@@ -111,6 +115,12 @@ export function applyPoint(s: Scenario, point: Readonly<Record<string, string>>)
       case 'workload.low_bias':
         out = { ...out, devices: work((w) => ({ ...w, lowBias: Number(v) })) };
         break;
+      case 'workload.preset': {
+        // The preset replaces the device's numbers, as `preset:` alone in the scenario would (low_bias kept).
+        const { source: _source, churn, ...preset } = WORKLOAD_PRESETS.get(v)!;
+        out = { ...out, devices: work((w) => ({ lowBias: w.lowBias, ...preset, preset: v, ...(churn === undefined ? {} : { churn }) })) };
+        break;
+      }
       case 'workload.placement':
         out = { ...out, devices: work((w) => ({ ...w, placement: v })) };
         break;

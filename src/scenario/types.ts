@@ -15,7 +15,7 @@ export interface VmSpec extends Omit<LayoutRequest, 'physBits' | 'hotplugMemory'
   readonly swMsiDoorbells: number;
 }
 
-/** Hint channels a guest OS may honour: boot firmware tables, or a runtime paravirt message. */
+/** Hint channels a guest OS may honour: boot firmware tables, or a runtime message (hypothetical: src/guest/channels/runtime-message.ts). */
 export type HintChannel = 'firmware' | 'runtime';
 
 export interface GuestProfile {

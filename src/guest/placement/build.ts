@@ -28,18 +28,19 @@ export interface PlacementRequest {
 }
 
 /** Trials repeat the same usable RAM: the most recent placements, by what they depend on. */
-const recent: Array<{ usable: IntervalSet; key: string; place: Placement }> = [];
+const recent: Array<{ usable: IntervalSet; boot: IntervalSet; key: string; place: Placement }> = [];
 
-export function placementFor(usable: IntervalSet, req: PlacementRequest): Placement {
+/** `boot`: what was usable when the guest booted, where boot-time reservations lie (profile.ts). */
+export function placementFor(usable: IntervalSet, req: PlacementRequest, boot: IntervalSet = usable): Placement {
   const key = `${req.arch}/${req.buffers}/${req.pages}/${req.profile}/${req.alignment}/${req.lowBias}`;
-  const hit = recent.find((e) => e.key === key && e.usable.equals(usable));
+  const hit = recent.find((e) => e.key === key && e.usable.equals(usable) && e.boot.equals(boot));
   if (hit) return hit.place;
-  const ctx = { usable, arch: req.arch, workingSetBytes: BigInt(req.buffers) * BigInt(req.pages) * 4096n };
+  const ctx = { usable, boot, arch: req.arch, workingSetBytes: BigInt(req.buffers) * BigInt(req.pages) * 4096n };
   const low = req.lowBias > 0 ? dma32.regions(ctx).map((r) => ({ ...r, weight: r.weight * req.lowBias })) : [];
   const main = placementProfile(req.profile).regions(ctx).map((r) => ({ ...r, weight: r.weight * (1 - req.lowBias) }));
   const align = alignmentPages(req.pages, req.alignment);
   const place = { pages: req.pages, align, density: mixture([...low, ...main], req.pages, align) };
-  recent.unshift({ usable, key, place });
+  recent.unshift({ usable, boot, key, place });
   if (recent.length > 16) recent.pop();
   return place;
 }

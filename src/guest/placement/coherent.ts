@@ -15,9 +15,13 @@ import { type PlacementContext, type PlacementProfile, below4G, ordinaryDmaRam }
 export const CMA_BYTES = 32n << 20n;
 const CMA_ALIGN = 2n << 20n;
 
-/** The CMA area: the highest CMA_BYTES of RAM below the 32-bit DMA limit, top-down; undefined if none fits. */
+/**
+ * The CMA area: the highest CMA_BYTES of RAM below the 32-bit DMA limit,
+ * top-down, reserved at boot from the RAM usable then (ctx.boot: a hint
+ * after boot does not move it); undefined if none fits.
+ */
 export function cmaArea(ctx: PlacementContext): IntervalSet | undefined {
-  const low = below4G(ctx).ranges;
+  const low = below4G({ ...ctx, usable: ctx.boot }).ranges;
   for (let i = low.length - 1; i >= 0; i--) {
     const r = low[i]!;
     const start = ((r.last + 1n - CMA_BYTES) / CMA_ALIGN) * CMA_ALIGN;
@@ -31,7 +35,8 @@ export const coherent: PlacementProfile = {
   assumption: 'arm64: buffers uniform in a 32 MiB CMA area reserved top-down below 4 GiB; x86: no CMA, as steady-state',
   sources: ['torvalds/linux:kernel/dma/contiguous.c (dma_contiguous_reserve)', 'torvalds/linux:arch/arm64/mm/init.c (arm64_dma_phys_limit)', 'torvalds/linux:kernel/dma/Kconfig (CMA_SIZE_MBYTES)'],
   regions: (ctx) => {
-    const area = ctx.arch === 'arm64' ? cmaArea(ctx) : undefined;
-    return [{ ranges: area ?? ordinaryDmaRam(ctx), weight: 1 }];
+    // RAM taken away or avoided after boot leaves the area where it is, smaller.
+    const area = ctx.arch === 'arm64' ? cmaArea(ctx)?.intersect(ctx.usable) : undefined;
+    return [{ ranges: area && !area.isEmpty ? area : ordinaryDmaRam(ctx), weight: 1 }];
   },
 };

@@ -8,6 +8,12 @@ export type GuestArch = 'arm64' | 'x86';
 export interface PlacementContext {
   /** Guest RAM the guest believes usable for DMA now. */
   readonly usable: IntervalSet;
+  /**
+   * What was usable when the guest last booted (boot firmware tables only):
+   * boot-time reservations such as the CMA area are made from it, and a
+   * hint after boot does not move them.
+   */
+  readonly boot: IntervalSet;
   readonly arch: GuestArch;
   /** The whole working set: buffers × buffer size. */
   readonly workingSetBytes: bigint;

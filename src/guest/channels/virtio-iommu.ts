@@ -1,0 +1,24 @@
+// virtio-iommu reserved-memory probe entries: QEMU passes the host's holes
+// in the valid IOVA ranges to the guest as VIRTIO_IOMMU_RESV_MEM_T_RESERVED
+// (qemu/qemu:hw/virtio/virtio-iommu.c virtio_iommu_set_host_iova_ranges,
+// QEMU 8.2; correct for hotplugged devices from 9.1), and Linux keeps its
+// IOVA allocator off them (torvalds/linux:drivers/iommu/virtio-iommu.c
+// viommu_add_resv_mem). It reaches only a guest whose device sits behind a
+// virtio-iommu (IOVA != GPA); every guest doorbell models maps IOVA == GPA.
+import { IntervalSet } from '../../model/intervals.js';
+import { versionAtLeast } from '../../vmm/layout.js';
+import type { HintChannel } from './channel.js';
+
+export const virtioIommu: HintChannel = {
+  name: 'virtio-iommu-resv-mem',
+  status: 'exists',
+  sources: ['qemu/qemu:hw/virtio/virtio-iommu.c (virtio_iommu_set_host_iova_ranges)', 'torvalds/linux:drivers/iommu/virtio-iommu.c (viommu_add_resv_mem)'],
+  assumption: 'only for a guest with a virtio-iommu; the model\'s guests map IOVA == GPA and have none',
+  offer: (req) => {
+    if (!req.vIommu) return 'the guest has no virtio-iommu (IOVA == GPA)';
+    const needs = req.phase === 'start' ? '8.2' : '9.1';
+    if (!versionAtLeast(req.qemu, needs)) return `QEMU ${req.qemu} < ${needs} sends no reserved probe entries${req.phase === 'start' ? '' : ' for a hotplugged device'}`;
+    // The guest's IOVA space shrinks; its RAM does not.
+    return { taken: IntervalSet.EMPTY, failChance: 0 };
+  },
+};
