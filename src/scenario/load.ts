@@ -18,6 +18,7 @@ import { PRESET_NAMES, WORKLOAD_PRESETS } from '../guest/presets.js';
 import type { DeviceSpec, FleetMember, GuestProfile, Scenario, SourceFileInfo, VmSpec } from './types.js';
 import { USERSPACES } from '../userspace/registry.js';
 import { USERSPACE_IDS } from '../userspace/types.js';
+import { simulationOverBudget } from './work-budget.js';
 
 export { LIMITS } from './limits.js';
 
@@ -52,7 +53,7 @@ export function parseScenario(text: string, file: string, path = file): Scenario
   const vmms = readFleet(f.get('vmm'), f.get('vmms'), vm);
   const devices = readDevices(need('devices'), host, hostFile);
   const timeline = readTimeline(need('timeline'), { devices, ...ctx });
-  return {
+  const scenario: Scenario = {
     name,
     title: need('title').string(),
     source: need('source').string(),
@@ -69,6 +70,10 @@ export function parseScenario(text: string, file: string, path = file): Scenario
     devices,
     timeline,
   };
+  // The work one trial demands, checked here so that validate refuses what run would.
+  const over = simulationOverBudget(scenario);
+  if (over) need('timeline').fail(...over);
+  return scenario;
 }
 
 /** `doorbell run --host FILE`: the same scenario on another host. */
