@@ -19,8 +19,8 @@ async function study(seed: string, reverse = false) {
 function info(rows: Awaited<ReturnType<typeof study>>): RunInfo {
   const policies = allPolicies();
   return {
-    doorbell: '0.0.0-test', gitCommit: 'test', node: 'v0', argv: [], seed: '1', trials: 60, scenarioFlags: [], policyFlags: [],
-    scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, source: s.source, description: s.description, ref: s.name, file: s.file, sha256: s.sha256, hotplugs: 0 })),
+    doorbell: '0.0.0-test', gitCommit: 'test', node: 'v0', argv: [], seed: '1', trials: 60, scenarioFlags: [], policyFlags: [], sweep: [],
+    scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, source: s.source, description: s.description, ref: s.name, file: s.file, sha256: s.sha256, files: s.files, hotplugs: 0 })),
     policies: policies.map((p) => ({ id: p.id, name: p.definition.name, position: p.definition.position, heldBy: p.definition.heldBy, source: p.definition.source, kernelEra: 'x' })),
     baseline: 'no-checks-2016',
     trialErrors: rows.reduce((s, r) => s + r.errors, 0),
