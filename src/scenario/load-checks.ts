@@ -16,8 +16,9 @@ export function checkAgainstLayout(s: Scenario, timeline: Cursor, devices: Curso
   const layout = layoutFor({ ...vm, physBits: guestPhysBits(vm.cpuModel, vm.physBits, s.host.physBits), hotplugMemory: hotplugMemoryOf(s.timeline) });
   if (layout.status === 'error') return;
   let ram = IntervalSet.from(layout.ram);
-  // A memory device over RAM: the engine (trial-run.ts memoryHotplug) cannot place it; QEMU refuses
-  // an overlapping addr= (hw/mem/memory-device.c memory_device_get_free_addr, "address range conflicts").
+  // A memory device over RAM: the engine (trial-run.ts memoryHotplug) cannot place it, and QEMU never
+  // plugs one there (qemu/qemu:hw/mem/memory-device.c memory_device_get_free_addr: an addr= outside the
+  // device-memory region is "can't add memory device [...], usable range for memory devices [...]").
   const events = timeline.seq();
   s.timeline.forEach((ev, i) => {
     if (ev.kind !== 'memory-hotplug' || ev.at === undefined) return;

@@ -82,7 +82,7 @@ export function readTimeline(c: Cursor, ctx: TimelineContext): TimelineEvent[] {
         if (size > 1n << 52n) m.get('size')!.fail(`size ${size} is absurd`, 'at most 4 PiB, as for RAM');
         const at = m.get('at')?.quantity();
         if (at !== undefined && at % PAGE_SIZE !== 0n) m.get('at')!.fail('address is not page aligned', 'a 4 KiB aligned address');
-        // A guest-physical range ends inside 64 bits (QEMU's addr= is a uint64; the engine would wrap).
+        // Inside 64 bits: QEMU refuses a wrapping addr= + size (qemu/qemu:hw/mem/memory-device.c memory_device_get_free_addr, range_init fails).
         if (at !== undefined && at + size - 1n > U64_MAX) m.get('at')!.fail(`memory-hotplug ${formatSize(size)} at ${hex(at)} runs past 0xffffffffffffffff`, 'a range inside 64 bits');
         const memKind = m.get('kind')?.enumOf(['pc-dimm', 'virtio-mem'] as const) ?? 'pc-dimm';
         const base = { kind: 'memory-hotplug' as const, memKind, size, chance: chanceOf(m) };
