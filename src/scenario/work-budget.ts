@@ -10,6 +10,8 @@
 // where every attached device's densities are recomputed).
 import { IntervalSet } from '../model/intervals.js';
 import type { Host } from '../model/host.js';
+import { hotplugMemoryOf } from '../vmm/device-memory.js';
+import { guestPhysBits, layoutFor } from '../vmm/layout.js';
 import { WORK_BUDGET } from './limits.js';
 import type { DeviceSpec, Scenario } from './types.js';
 
@@ -81,18 +83,29 @@ export function trialSteps(s: Scenario, exact = false): number {
   return steps;
 }
 
-/** Per device: the share of guest RAM where one of its buffers would touch a reserved range or bridge window of any host the VM visits. */
+/**
+ * Per device: the share of guest RAM where one of its buffers would touch a
+ * reserved range or bridge window of any host the VM visits, RAM as the
+ * machine lays it out at start plus its device-memory region (a policy that
+ * lays RAM out around reserved ranges only lowers it). A VM whose layout
+ * QEMU refuses never places a buffer.
+ */
 function dangerShare(s: Scenario): (d: DeviceSpec) => number {
+  const vm = s.vm;
+  const layout = layoutFor({ ...vm, physBits: guestPhysBits(vm.cpuModel, vm.physBits, s.host.physBits), hotplugMemory: hotplugMemoryOf(s.timeline) });
+  if (layout.status === 'error') return () => 0;
+  const ram = IntervalSet.from(layout.ram);
+  const reachable = layout.deviceMemory ? ram.union(IntervalSet.of(layout.deviceMemory)) : ram;
   const hosts: Host[] = [s.host, ...s.timeline.flatMap((ev) => (ev.kind === 'migrate' ? ev.pool.map((p) => p.host) : []))];
   const ranges = hosts.flatMap((h) => [...h.groups.flatMap((g) => [...g.regions, ...(g.deviceRegions ?? []).flat()]), ...h.bridges]);
-  const ram = s.vm.ranges ? s.vm.ranges.reduce((n, r) => n + r.last - r.start + 1n, 0n) : s.vm.ram;
   const cache = new Map<bigint, number>();
   return (d) => {
     const size = d.workload.bufferBytes;
     if (!cache.has(size)) {
       // A buffer touches a range when it starts up to size - 1 bytes below it.
-      const reach = IntervalSet.from(ranges.map((r) => ({ start: r.start > size - 1n ? r.start - (size - 1n) : 0n, last: r.last }))).measure();
-      cache.set(size, reach >= ram ? 1 : Number(reach) / Number(ram));
+      const reach = IntervalSet.from(ranges.map((r) => ({ start: r.start > size - 1n ? r.start - (size - 1n) : 0n, last: r.last }))).intersect(reachable).measure();
+      const total = ram.measure();
+      cache.set(size, total === 0n || reach >= total ? 1 : Number(reach) / Number(total));
     }
     return cache.get(size)!;
   };
