@@ -201,7 +201,7 @@ describe('firmware exposure in the outputs', () => {
     const pairs = await runStudy({ scenarios: [s], policies, trials: 20, seed: '3' });
     const info: RunInfo = {
       doorbell: 't', gitCommit: 't', node: 'v0', argv: [], seed: '3', trials: 20, scenarioFlags: [], policyFlags: [], sweep: [],
-      scenarios: [{ name: s.name, title: s.title, source: s.source, description: s.description, ref: s.name, file: s.file, sha256: s.sha256, hotplugs: 0 }],
+      scenarios: [{ name: s.name, title: s.title, source: s.source, description: s.description, ref: s.name, file: s.file, sha256: s.sha256, files: s.files, hotplugs: 0 }],
       policies: policies.map((p) => ({ id: p.id, name: p.definition.name, position: p.definition.position, heldBy: p.definition.heldBy, source: p.definition.source, kernelEra: 'x' })),
       baseline: 'no-checks-2016', trialErrors: 0,
     };

@@ -6,6 +6,7 @@ import { formatRange, formatSize } from '../model/addr.js';
 import { type Host, kernelAtLeast } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 import { exactLoss } from '../engine/exact.js';
+import { exactOverBudget } from '../scenario/work-budget.js';
 import type { ResolvedPolicy } from '../engine/policies.js';
 import { runTrial } from '../engine/trial.js';
 import type { TraceData, TraceKind } from '../engine/trace.js';
@@ -121,7 +122,7 @@ export function verdictFor(policy: ResolvedPolicy, plan: CheckPlan, scenario = c
   }
   const exact = r.vmStarted ? exactLoss(scenario, policy.instance) : { data: 0, silent: 0 };
   const loss = exact?.data;
-  lines.push(exact === undefined ? 'DMA data loss: not computable exactly for this VM' : `DMA data loss: ${percent(exact.data)} of runs (silent, nothing logs it: ${percent(exact.silent)})`);
+  lines.push(exact === undefined ? `DMA data loss: ${exactOverBudget(scenario) ?? 'not computable exactly for this VM'}` : `DMA data loss: ${percent(exact.data)} of runs (silent, nothing logs it: ${percent(exact.silent)})`);
   return { policy: policy.id, lines: lines.map((l, i) => (i === 0 ? `${head}: ${l}` : `  ${l}`)), started: r.vmStarted, loss };
 }
 

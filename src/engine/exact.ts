@@ -6,11 +6,13 @@ import type { LossProbabilities } from '../guest/analytic-set.js';
 import type { PolicyInstance } from '../policy.js';
 import type { Scenario } from '../scenario/types.js';
 import { TrialRun } from './trial.js';
+import { WORK_BUDGET, exactOverBudget } from '../scenario/work-budget.js';
 
-/** Beyond this many paths the exact value is not computed (the column stays empty). */
-export const MAX_PATHS = 4096;
+/** Beyond this many paths the exact value is not computed (scenario/work-budget.ts says why, before anything is played). */
+export const MAX_PATHS = WORK_BUDGET.exactPaths;
 
 export function exactLoss(scenario: Scenario, policy: PolicyInstance): LossProbabilities | undefined {
+  if (exactOverBudget(scenario) !== undefined) return undefined;
   const total = { data: 0, silent: 0 };
   let paths = 0;
   const explore = (prefix: number[], weight: number): boolean => {

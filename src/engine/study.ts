@@ -6,6 +6,7 @@ import type { ResolvedPolicy } from './policies.js';
 import type { TrialResult } from './result.js';
 import { runTrial } from './trial.js';
 import { exactLoss } from './exact.js';
+import { exactOverBudget } from '../scenario/work-budget.js';
 import { lossRanges } from './sensitivity.js';
 import { workloadText } from '../scenario/workload-text.js';
 import { counterfactualLabel } from './counterfactual.js';
@@ -73,12 +74,14 @@ export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials
       sliceStart = performance.now();
     }
   }
-  const exact = exactLoss(scenario, policy.instance);
+  // Over the work budget the exact value is skipped, and the report says so.
+  const exactNote = exactOverBudget(scenario) ?? '';
+  const exact = exactNote ? undefined : exactLoss(scenario, policy.instance);
   const ranges = exact && lossRanges(scenario, policy.instance);
   return {
     row: {
       ...summarize(scenario.name, policy.id, results),
-      dataLossExact: exact?.data, silentLossExact: exact?.silent, dataLossRange: ranges?.data, silentLossRange: ranges?.silent, workload: workloadText(scenario),
+      dataLossExact: exact?.data, silentLossExact: exact?.silent, exactNote, dataLossRange: ranges?.data, silentLossRange: ranges?.silent, workload: workloadText(scenario),
       counterfactual: counterfactualLabel(scenario, policy),
     },
     loss: results.map((r) => (r.status === 'ok' ? trialLoss(r) : undefined)),

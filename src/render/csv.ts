@@ -22,7 +22,7 @@ export const SUMMARY_COLUMNS = [
   'dma_faults_mean', 'refused_calls_mean', 'msi_setup_failures',
   'firmware_exposed_trials', 'firmware_exposed_bytes_mean',
   'ram_unusable_bytes', 'hint_channels', 'hint_refusals', 'max_gpa', 'phys_bits_needed', 'first_error',
-  'counterfactual',
+  'counterfactual', 'exact_note',
 ] as const;
 
 export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[number], string | number> {
@@ -89,6 +89,7 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
     phys_bits_needed: r.physBitsNeeded,
     first_error: r.firstError ?? '',
     counterfactual: r.counterfactual,
+    exact_note: r.exactNote,
   };
   for (const m of MECHANISMS) rec[`lost_bytes_${m}_mean`] = dec(r.lostBytesMeanBy[m], 1);
   for (const v of VISIBILITIES) rec[`lost_bytes_${v}_mean`] = dec(r.lostBytesMeanByVisibility[v], 1);

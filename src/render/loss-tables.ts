@@ -4,7 +4,7 @@
 import { MECHANISMS, VISIBILITIES } from '../engine/result.js';
 import type { SummaryRow } from '../results/model.js';
 import type { Rate } from '../results/stats.js';
-import { asciiTable, bytesText, percentText } from './format.js';
+import { asciiTable, bytesText, percentText, wrap } from './format.js';
 
 /** The sentence that introduces the two metrics (report.txt and report.md). */
 export const LOSS_DEFINITION =
@@ -28,6 +28,12 @@ export function exactText(p: number): string {
   if (p === 0 || p === 1) return `${p * 100}%`;
   const v = p * 100;
   return `${v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(3)}%`;
+}
+
+/** Why exact figures are missing (scenario/work-budget.ts), once per distinct reason: `Exact loss: not computed: ...`. */
+export function exactNotes(sr: readonly SummaryRow[]): string[] {
+  const notes = [...new Set(sr.filter((r) => r.exactNote).map((r) => (r.point ? `Exact loss at ${r.point}: ${r.exactNote}.` : `Exact loss: ${r.exactNote}.`)))];
+  return notes;
 }
 
 export function lossTables(sr: readonly SummaryRow[], name: (r: SummaryRow) => string = (r) => r.policy): string[] {
@@ -55,6 +61,8 @@ export function lossTables(sr: readonly SummaryRow[], name: (r: SummaryRow) => s
       name(r), sim(r.dataLoss), exact(r.dataLossExact), sim(r.silentLoss), exact(r.silentLossExact),
     ])));
   }
+  const notes = exactNotes(sr);
+  if (notes.length) out.push('', ...notes.flatMap((n) => wrap(n)));
   if (sr.some((r) => r.firmwareExposed.k > 0)) {
     out.push('', 'Guest RAM mapped over a live firmware DIRECT range, which the', 'firmware agent may overwrite at any time (trials; mean per trial):', '');
     out.push(...asciiTable(['policy', 'exposed', '4K pages', 'bytes'], sr.map((r) => [

@@ -4,7 +4,7 @@ import { type RunInfo, reproduceCommand } from '../results/run-info.js';
 import { bytesText, fractionText, hex, rateText } from './format.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
-import { LOSS_DEFINITION } from './loss-tables.js';
+import { LOSS_DEFINITION, exactNotes } from './loss-tables.js';
 import { ALEX, type Comparison, WILL } from '../results/comparisons.js';
 import { alexWillSentence, metricLabel } from './alex-will.js';
 import { LEGEND_INTRO, counterfactualLegend } from './counterfactual.js';
@@ -36,6 +36,7 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
     out.push('```sh', reproduceCommand(info, s.ref), '```', '');
     const workload = workloadLines(sr, Infinity).join(' ');
     if (workload) out.push(workload, '');
+    for (const note of exactNotes(sr)) out.push(note, '');
     if (sweeping) {
       out.push(table(['point', 'policy', 'data loss (trials)', 'silent loss (trials)', 'hotplug ok', 'VM start'], points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => [pt, legend.name(r), rateText(r.dataLoss), rateText(r.silentLoss), fractionText(r.hotplug.k, r.hotplug.n), fractionText(r.vmStart.k, r.vmStart.n)]))), '');
       out.push(`![${s.name} sweep](charts/sweep-${s.name}.png)`, '');

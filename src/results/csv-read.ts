@@ -98,6 +98,7 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       maxGpa: big('max_gpa'),
       physBitsNeeded: num('phys_bits_needed'),
       counterfactual: r['counterfactual'] ?? '',
+      exactNote: r['exact_note'] ?? '',
     };
   });
 }

@@ -39,6 +39,8 @@ export interface SummaryRow {
   /** Trials with a lost write nothing records. */
   readonly silentLoss: Rate;
   readonly silentLossExact: number | undefined;
+  /** Why the exact figures are not computed ('not computed: over the work budget (N paths > M)'), '' otherwise. */
+  readonly exactNote: string;
   /** The exact figures' range over the assumption space, and the assumption that moves them most (engine/sensitivity.ts). */
   readonly dataLossRange: ExactRange | undefined;
   readonly silentLossRange: ExactRange | undefined;
@@ -120,6 +122,7 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     dataLossExact: undefined,
     silentLoss: wilson(sum((r) => (r.silentOps > 0 ? 1 : 0)), n),
     silentLossExact: undefined,
+    exactNote: '',
     dataLossRange: undefined,
     silentLossRange: undefined,
     workload: '',

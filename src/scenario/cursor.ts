@@ -3,6 +3,12 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node,
 import { U64_MAX, parseQuantity } from '../model/addr.js';
 import { InputError, didYouMean } from '../errors.js';
 
+/** A release as written in a host or VM: major.minor[.patch]. */
+export const VERSION = /^[0-9]+\.[0-9]+(\.[0-9]+)?$/;
+/** C0 controls but tab and newline, DEL and C1. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
 /** Parses YAML text into a root cursor; a syntax error is an InputError at its position. */
 export function openYaml(text: string, file: string, rootPath: string): Cursor {
   const lines = new LineCounter();
@@ -82,9 +88,42 @@ export class Cursor {
 
   string(): string {
     const v = this.scalar();
-    if (typeof v === 'string' && v.trim() !== '') return v;
+    if (typeof v === 'string' && v.trim() !== '') return this.printable(v);
     if (typeof v === 'number' && this.rawSource() !== undefined) return this.rawSource()!; // kernel: 5.10
     return this.fail(`is ${JSON.stringify(v)}`, 'a non-empty string');
+  }
+
+  /**
+   * A dotted version, strictly: "6.6" or "6.6.12" (kernel, QEMU). Anything
+   * else ("v6.6", "6.8.0-45-generic", "banana") would compare as a different
+   * release (model/host.ts kernelAtLeast reads digits only).
+   */
+  version(): string {
+    const v = this.string();
+    if (!VERSION.test(v)) this.fail(`'${v}' is not a version`, 'major.minor or major.minor.patch, such as "6.6" or "6.6.12" (quoted)');
+    return v;
+  }
+
+  /** Each weight of a list is positive() already; their sum must be finite too, or every draw picks the last entry. */
+  weightSum(weights: readonly number[]): void {
+    const sum = weights.reduce((a, b) => a + b, 0);
+    if (!Number.isFinite(sum)) this.fail(`weights sum to ${sum}`, 'weights whose sum is a finite number');
+  }
+
+  /**
+   * Text that reaches reports: no control characters (NUL, ESC of an ANSI
+   * sequence, C1) except tab and newline. The column is the character's own
+   * when it is written as is, else the scalar's.
+   */
+  private printable(v: string): string {
+    const m = CONTROL.exec(v);
+    if (!m) return v;
+    const code = `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    const start = this.node?.range?.[0];
+    const raw = start === undefined ? -1 : this.src.text.indexOf(m[0], start);
+    const at = start !== undefined && raw >= 0 && raw < (this.node?.range?.[1] ?? 0) ? raw : start;
+    const where = at === undefined ? this.where() : { file: this.src.file, ...this.src.lines.linePos(at) };
+    throw new InputError(`${this.path}: control character ${code} in text`, 'printable text (no NUL, escape sequences or other control characters)', where);
   }
 
   enumOf<T extends string>(values: readonly T[]): T {

@@ -118,7 +118,7 @@ export function readHost(c: Cursor): Host {
     iommu: need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu'] as const),
     apertureBits: f.get('aperture_bits')?.int(32, 64) ?? D.host.apertureBits,
     physBits: f.get('phys_bits')?.int(32, 64) ?? D.host.physBits,
-    kernel: need('kernel').string(),
+    kernel: need('kernel').version(),
     groups,
     bridges,
     pageSize: readPageSize(f.get('page_size'), arch),

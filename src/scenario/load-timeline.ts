@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Host } from '../model/host.js';
-import { PAGE_SIZE } from '../model/addr.js';
+import { PAGE_SIZE, U64_MAX, formatSize, hex } from '../model/addr.js';
 import type { Cursor } from './cursor.js';
 import { SCENARIO_DEFAULTS as D } from './defaults.js';
 import { LIMITS } from './limits.js';
@@ -41,7 +41,9 @@ export function readTimeline(c: Cursor, ctx: TimelineContext): TimelineEvent[] {
     const chanceOf = (m: Map<string, Cursor>) => m.get('chance')?.fraction() ?? 1;
     switch (kind) {
       case 'start': {
-        const devs = body.present ? (body.map(['devices']).get('devices')?.seq() ?? []).map(device) : [];
+        const cursors = body.present ? (body.map(['devices']).get('devices')?.seq() ?? []) : [];
+        const devs = cursors.map(device);
+        devs.forEach((d, k) => devs.indexOf(d) !== k && cursors[k]!.fail(`device '${d}' listed twice`, 'each cold-plugged device once'));
         devs.forEach((d) => maybe.add(d));
         return { kind: 'start', devices: devs };
       }
@@ -55,6 +57,7 @@ export function readTimeline(c: Cursor, ctx: TimelineContext): TimelineEvent[] {
             return { device: device(pf.get('device') ?? p.fail("missing 'device'", 'a device name')), weight: pf.get('weight')?.positive() ?? 1 };
           });
           if (pool.length === 0) m.get('pool')!.fail('is empty', 'at least one device');
+          m.get('pool')!.weightSum(pool.map((p) => p.weight));
         } else {
           pool = [{ device: device(m.get('device') ?? body.fail("missing 'device'", "a device name, or 'pool'")), weight: 1 }];
         }
@@ -76,8 +79,11 @@ export function readTimeline(c: Cursor, ctx: TimelineContext): TimelineEvent[] {
         const m = body.map(['kind', 'size', 'at', 'chance']);
         const size = (m.get('size') ?? body.fail("missing 'size'", 'a size such as 1GiB')).quantity();
         if (size === 0n || size % PAGE_SIZE !== 0n) m.get('size')!.fail(`size ${size} is not a positive multiple of 4 KiB`, 'a size such as 1GiB');
+        if (size > 1n << 52n) m.get('size')!.fail(`size ${size} is absurd`, 'at most 4 PiB, as for RAM');
         const at = m.get('at')?.quantity();
         if (at !== undefined && at % PAGE_SIZE !== 0n) m.get('at')!.fail('address is not page aligned', 'a 4 KiB aligned address');
+        // Inside 64 bits: QEMU refuses a wrapping addr= + size (qemu/qemu:hw/mem/memory-device.c memory_device_get_free_addr, range_init fails).
+        if (at !== undefined && at + size - 1n > U64_MAX) m.get('at')!.fail(`memory-hotplug ${formatSize(size)} at ${hex(at)} runs past 0xffffffffffffffff`, 'a range inside 64 bits');
         const memKind = m.get('kind')?.enumOf(['pc-dimm', 'virtio-mem'] as const) ?? 'pc-dimm';
         const base = { kind: 'memory-hotplug' as const, memKind, size, chance: chanceOf(m) };
         return at !== undefined ? { ...base, at } : base;
@@ -99,6 +105,7 @@ export function readTimeline(c: Cursor, ctx: TimelineContext): TimelineEvent[] {
             return dest(pf.get('to') ?? p.fail("missing 'to'", 'a host file'), pf.get('weight')?.positive() ?? 1);
           });
           if (pool.length === 0) m.get('pool')!.fail('is empty', 'at least one destination');
+          m.get('pool')!.weightSum(pool.map((p) => p.weight));
         } else {
           pool = [dest(m.get('to') ?? body.fail("missing 'to'", "a host file, or 'pool'"), 1)];
         }

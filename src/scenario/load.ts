@@ -6,7 +6,8 @@ import { dirname } from 'node:path';
 import { PAGE_SIZE, formatRange } from '../model/addr.js';
 import type { Host } from '../model/host.js';
 import { InputError } from '../errors.js';
-import { type Cursor, openYaml } from './cursor.js';
+import { type Cursor, VERSION, openYaml } from './cursor.js';
+import { checkAgainstLayout } from './load-checks.js';
 import { SCENARIO_DEFAULTS as D } from './defaults.js';
 import { LIMITS } from './limits.js';
 import { readFileOrFail, readHost, readRangeWith } from './load-host.js';
@@ -18,6 +19,7 @@ import { PRESET_NAMES, WORKLOAD_PRESETS } from '../guest/presets.js';
 import type { DeclaredAtCreation, DeviceSpec, FleetMember, GuestProfile, Scenario, SourceFileInfo, TimelineEvent, VmSpec } from './types.js';
 import { USERSPACES } from '../userspace/registry.js';
 import { USERSPACE_IDS } from '../userspace/types.js';
+import { simulationOverBudget } from './work-budget.js';
 
 export { LIMITS } from './limits.js';
 
@@ -53,7 +55,7 @@ export function parseScenario(text: string, file: string, path = file): Scenario
   const devices = readDevices(need('devices'), host, hostFile);
   const timeline = readTimeline(need('timeline'), { devices, ...ctx });
   const declaredAtCreation = f.get('declared_at_creation')?.present ? readDeclared(f.get('declared_at_creation')!, devices, timeline, ctx) : D.declaredAtCreation;
-  return {
+  const scenario: Scenario = {
     name,
     title: need('title').string(),
     source: need('source').string(),
@@ -71,6 +73,11 @@ export function parseScenario(text: string, file: string, path = file): Scenario
     timeline,
     declaredAtCreation,
   };
+  checkAgainstLayout(scenario, need('timeline'), need('devices'));
+  // The work one trial demands, checked here so that validate refuses what run would.
+  const over = simulationOverBudget(scenario);
+  if (over) need('timeline').fail(...over);
+  return scenario;
 }
 
 /** `declared_at_creation: { devices: [NAME], hosts: [FILE] }`: devices of the scenario, destinations its migrate events name. */
@@ -120,6 +127,8 @@ function readVm(c: Cursor, host: Host): VmSpec {
     });
   }
   const ramCursor = f.get('ram');
+  // `explicit` means the ranges are the RAM (vmm/layout.ts layoutFor): a size beside them would be ignored.
+  if (ranges && ramCursor?.present) ramCursor.fail("'ram' with machine 'explicit'", "the RAM as 'ranges' alone (their sizes add up to the RAM)");
   const ram = ranges ? ranges.reduce((s, r) => s + r.last - r.start + 1n, 0n) : (ramCursor ?? c.fail("missing 'ram'", 'a size such as 4GiB')).quantity();
   if (ram === 0n || ram % PAGE_SIZE !== 0n) (ramCursor ?? c).fail(`RAM size ${ram} is not a positive multiple of 4 KiB`, 'a size such as 4GiB');
   if (ram > 1n << 52n) (ramCursor ?? c).fail(`RAM size ${ram} is absurd`, 'at most 4 PiB');
@@ -127,11 +136,11 @@ function readVm(c: Cursor, host: Host): VmSpec {
   const cpuDefault = host.arch === 'aarch64' || machine.startsWith('openvmm') ? 'arm' : host.iommu === 'amd' ? 'amd' : 'intel';
   const pciHole = f.get('pci_hole64')?.quantity();
   const physBits = f.get('phys_bits')?.int(32, 64);
-  const qemu = f.get('qemu')?.string() ?? D.vm.qemu;
+  const qemu = f.get('qemu')?.version() ?? D.vm.qemu;
   const mv = f.get('machine_version');
   const machineVersion = mv?.string();
   // A QEMU binary offers its own and older versioned machine types only.
-  if (mv && machineVersion !== undefined && !(/^[0-9]+(\.[0-9]+){0,2}$/.test(machineVersion) && versionAtLeast(qemu, machineVersion))) {
+  if (mv && machineVersion !== undefined && !(VERSION.test(machineVersion) && versionAtLeast(qemu, machineVersion))) {
     mv.fail(`machine type version '${machineVersion}' is not one QEMU ${qemu} has`, `a version such as 7.0, at most ${qemu}`);
   }
   return {
@@ -152,11 +161,13 @@ function readVm(c: Cursor, host: Host): VmSpec {
 function readGuests(c: Cursor): GuestProfile[] {
   const list = c.seq();
   if (list.length === 0) c.fail('is empty', 'at least one guest profile');
-  return list.map((g) => {
+  const guests = list.map((g) => {
     const f = g.map(['name', 'weight', 'honours']);
     const honours = (f.get('honours')?.present ? f.get('honours')!.seq() : []).map((h) => h.enumOf(['firmware', 'runtime'] as const));
     return { name: (f.get('name') ?? g.fail("missing 'name'", 'a profile name')).string(), weight: f.get('weight')?.positive() ?? 1, honours };
   });
+  c.weightSum(guests.map((g) => g.weight));
+  return guests;
 }
 
 /** `vmm: NAME` or `vmms: [{ name, weight }]`; a userspace driver's IOVAs are process addresses, listed as ranges. */
@@ -171,6 +182,7 @@ function readFleet(one: Cursor | undefined, many: Cursor | undefined, vm: VmSpec
       const f = m.map(['name', 'weight']);
       return { c: m, member: { userspace: read(f.get('name') ?? m.fail("missing 'name'", `one of: ${USERSPACE_IDS.join(', ')}`)), weight: f.get('weight')?.positive() ?? 1 } };
     });
+    many.weightSum(fleet.map((x) => x.member.weight));
   } else if (one?.present) fleet = [{ c: one, member: { userspace: read(one), weight: 1 } }];
   else return D.vmms;
   for (const { c, member } of fleet) {

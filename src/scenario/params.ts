@@ -4,6 +4,7 @@
 import { InputError, didYouMean } from '../errors.js';
 import { PAGE_SIZE, U64_MAX, parseQuantity } from '../model/addr.js';
 import type { GuestProfile, Scenario, TimelineEvent } from './types.js';
+import { VERSION } from './cursor.js';
 import { MAX_RANGE_VALUES, gridValues, isRange, rangeGrid } from './ranges.js';
 import { ALIGNMENTS, type Alignment } from '../guest/alignment.js';
 import { PLACEMENT_NAMES } from '../guest/placement/registry.js';
@@ -75,7 +76,7 @@ function checkValue(key: string, spec: (typeof SWEEP_PARAMS)[string], v: string)
     if (!PRESET_NAMES.includes(v)) bad(`one of: ${PRESET_NAMES.join(', ')}`);
   } else if (kind === 'alignment') {
     if (!(ALIGNMENTS as readonly string[]).includes(v)) bad(`one of: ${ALIGNMENTS.join(', ')}`);
-  } else if (!/^[0-9]+(\.[0-9]+){0,2}$/.test(v)) bad('a version such as 7.1');
+  } else if (!VERSION.test(v)) bad('a version such as 7.1 or 6.6.12');
 }
 
 /** The cartesian product, first axis slowest; [{}] without a sweep. */

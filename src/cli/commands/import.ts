@@ -7,7 +7,7 @@ import { readCapture } from '../../import/sysfs.js';
 import { IMPORT_DEFAULTS, hostToYaml } from '../../import/to-host.js';
 import { hostFromCapture } from '../../import/from-capture.js';
 import { readHost } from '../../scenario/load-host.js';
-import { openYaml } from '../../scenario/cursor.js';
+import { VERSION, openYaml } from '../../scenario/cursor.js';
 import { writeFileAtomic } from '../output.js';
 import { withFs } from '../fs-errors.js';
 
@@ -66,6 +66,7 @@ export default defineCommand({
     const swRaw = String(args.swMsi);
     const swMsi = swRaw === 'auto' || swRaw === 'none' ? swRaw : parseQuantity(swRaw);
     if (swMsi === undefined) throw new InputError(`--sw-msi: '${swRaw}' is not auto, none or an address`, 'auto, none, or e.g. 0x8000000');
+    if (args.kernel !== undefined && !VERSION.test(String(args.kernel))) throw new InputError(`--kernel: '${String(args.kernel)}' is not a version`, 'major.minor or major.minor.patch, such as 6.6 or 6.6.12');
     const path = String(args.path);
     if (args.out !== undefined) checkHostOut(args.out, args.force);
     if (args.group !== undefined && !/^\d{1,7}$/.test(String(args.group))) throw new InputError(`--group: '${String(args.group)}' is not a group number`, 'a whole number');

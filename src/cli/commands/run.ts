@@ -9,6 +9,7 @@ import { Interrupted } from '../../engine/study.js';
 import { planKey, runStudyParallel } from '../../engine/parallel.js';
 import { LIMITS } from '../../scenario/load.js';
 import { applyPoint, parseSweep, sweepPoints } from '../../scenario/params.js';
+import { simulationOverBudget } from '../../scenario/work-budget.js';
 import { builtinScenarioNames, resolveScenarios } from '../../scenario/builtin.js';
 import { keepApplicable } from '../../scenario/applicability.js';
 import { RUN_DEFAULTS } from '../../defaults.js';
@@ -75,6 +76,10 @@ export default defineCommand({
     for (const { scenario } of loaded) {
       const work = trials * scenario.timeline.length;
       if (work > LIMITS.trialEvents) throw new InputError(`--trials ${trials} × ${scenario.timeline.length} events of ${scenario.name} is ${work} trial events`, `at most ${LIMITS.trialEvents} per scenario and policy`);
+      for (const p of points) {
+        const over = simulationOverBudget(applyPoint(scenario, p), trials);
+        if (over) throw new InputError(...over);
+      }
     }
     const allScenarios = loaded.map((l) => l.scenario.name);
     const allRefs = loaded.map((l) => l.ref);
