@@ -62,3 +62,14 @@ describe('doorbell --version', () => {
     expect(formatVersion('1.2.3', undefined)).toBe('doorbell 1.2.3');
   });
 });
+
+describe('LICENSE', () => {
+  it('is the licence package.json names (MIT), with its copyright line', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string };
+    expect(pkg.license).toBe('MIT');
+    const text = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+    expect(text.split('\n')[0]).toBe('MIT License');
+    expect(text).toContain('Copyright (c) 2026 the doorbell authors');
+    expect(text).toContain('Permission is hereby granted, free of charge');
+  });
+});
