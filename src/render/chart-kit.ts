@@ -154,23 +154,21 @@ export function niceCeil(x: number): number {
 }
 
 /**
- * Draws each policy's marker over its bars or points (datasets carry
- * `policyMarker`), hollow for a counterfactual row, so a bar is known by its
- * marker as well as its colour.
+ * Draws each policy's marker under its bars, just below the axis (datasets
+ * carry `policyMarker`), hollow for a counterfactual row: a bar is known by
+ * its marker as well as its colour, and a marker never reads as a value.
+ * The x axis leaves room with `ticks.padding`.
  */
 export const policyMarkers: Plugin = {
   id: 'doorbellPolicyMarkers',
   afterDatasetsDraw(chart) {
     chart.data.datasets.forEach((ds, di) => {
-      const m = (ds as unknown as { policyMarker?: { id: string; hollow: boolean; above?: boolean } }).policyMarker;
+      const m = (ds as unknown as { policyMarker?: { id: string; hollow: boolean } }).policyMarker;
       if (!m) return;
       chart.getDatasetMeta(di).data.forEach((el, i) => {
         if (ds.data[i] == null) return;
-        const { x, y } = el as unknown as { x: number; y: number };
-        // Above the bar and its whisker, so neither hides the other.
-        const hi = (ds as unknown as { errorBars?: ErrorBarData }).errorBars?.hi[i];
-        const top = hi == null ? y : Math.min(y, chart.scales['y']!.getPixelForValue(hi));
-        drawMarker(chart.ctx as unknown as CanvasRenderingContext2D, policyStyle(m.id), x, m.above ? top - 8 : y, 4.5, m.hollow);
+        const { x } = el as unknown as { x: number };
+        drawMarker(chart.ctx as unknown as CanvasRenderingContext2D, policyStyle(m.id), x, chart.chartArea.bottom + 12, 4.5, m.hollow);
       });
     });
   },

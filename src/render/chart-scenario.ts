@@ -45,7 +45,7 @@ function policyBars(info: RunInfo, rows: readonly SummaryRow[], metrics: Readonl
       borderColor: colour,
       borderWidth: cf ? 2 : 0,
       errorBars: { lo: metrics.map(([, f]) => pct(f(r).lo, f(r).n)), hi: metrics.map(([, f]) => pct(f(r).hi, f(r).n)) },
-      policyMarker: { id: p.id, hollow: cf, above: true },
+      policyMarker: { id: p.id, hollow: cf },
     }];
   }) as unknown as ChartConfiguration<'bar'>['data']['datasets'];
 }
@@ -55,9 +55,9 @@ function barPanel(width: number, title: string, yTitle: string, yMax: number, la
     type: 'bar',
     data: { labels, datasets },
     options: {
-      layout: { padding: { top: 16, right: 12 } },
+      layout: { padding: { top: 8, right: 12 } },
       plugins: { title: { display: true, text: title, font: { size: 14 } }, legend: { display: false } },
-      scales: { y: { min: 0, max: yMax, title: { display: true, text: yTitle } } },
+      scales: { x: { ticks: { padding: 20 } }, y: { min: 0, max: yMax, title: { display: true, text: yTitle } } },
     },
     plugins: [whiteBackground, errorBars, policyMarkers],
   };
