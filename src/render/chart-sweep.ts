@@ -131,6 +131,10 @@ function tickText(given: string | undefined, log2: boolean, x: number): string {
   return String(x);
 }
 
+/** `key=a,b,c`, or `key=a..z (N values)` when a list would not fit a title. */
+export const valuesText = (key: string, values: readonly string[]): string =>
+  values.length <= 6 ? `${key}=${values.join(',')}` : `${key}=${values[0]}..${values.at(-1)} (${values.length} values)`;
+
 /** The sweep chart of one scenario: four panels, one shared legend of policies. */
 export async function sweepChart(info: RunInfo, scenario: string, rows: readonly SummaryRow[]): Promise<Buffer> {
   const panels = sweepPanels(info, rows);
@@ -145,7 +149,7 @@ export async function sweepChart(info: RunInfo, scenario: string, rows: readonly
   ctx.fillRect(0, 0, out.width, out.height);
   ctx.fillStyle = '#222222';
   ctx.font = `bold 16px "${FONT}"`;
-  ctx.fillText(`${scenario}: outcomes against ${axis.key}=${axis.values.join(',')}${rest.length ? ` (${rest.join(', ')})` : ''}, ${info.trials} trials per point`, 12, 24);
+  ctx.fillText(`${scenario}: outcomes against ${valuesText(axis.key, axis.values)}${rest.length ? ` (${rest.join(', ')})` : ''}, ${info.trials} trials per point`, 12, 24);
   for (const [i, p] of panels.entries()) ctx.drawImage(await loadImage(await renderPanel(p)), (i % 2) * PANEL_W, TITLE_H + Math.floor(i / 2) * PANEL_H);
   drawPolicyLegend(ctx, ids, cf, 20, TITLE_H + 2 * PANEL_H + 18, width);
   return out.toBuffer('image/png');
