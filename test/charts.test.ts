@@ -100,6 +100,11 @@ describe('scenario chart', async () => {
     expect(max).toBeLessThan(100);
     const top = Math.max(...rows.filter((r) => r.scenario === 'd05-hw-msi-hotplug').map((r) => r.dataLoss.hi * 100));
     expect(max).toBeGreaterThanOrEqual(top);
+    // No loss at all: a fixed 5% scale and a title that says so, not a scale set by the intervals' upper ends.
+    const none = scenarioPanels(info, rows.filter((r) => r.scenario === 'migrate-to-d05')).loss;
+    expect(rows.filter((r) => r.scenario === 'migrate-to-d05').every((r) => r.dataLoss.k === 0)).toBe(true);
+    expect(cfg(none).options.scales['y']!['max']).toBe(5);
+    expect((cfg(none).options as unknown as { plugins: { title: { text: string } } }).plugins.title.text).toMatch(/^Loss: no trial lost a write/);
   });
 });
 

@@ -68,10 +68,12 @@ function barPanel(width: number, title: string, yTitle: string, yMax: number, la
 export function scenarioPanels(info: RunInfo, rows: readonly SummaryRow[]): { outcomes: Panel; loss: Panel } {
   const used = OUTCOME_METRICS.filter(([, f]) => rows.some((r) => f(r).n > 0));
   const lossTop = Math.max(0, ...rows.flatMap((r) => LOSS_METRICS.map(([, f]) => (f(r).n ? f(r).hi * 100 : 0))));
-  const lossMax = Math.min(100, niceCeil(Math.max(lossTop * 1.1, 0.5)));
+  // With no loss at all, the intervals' upper ends alone would set a scale of tenths of a percent: say so instead.
+  const anyLoss = rows.some((r) => LOSS_METRICS.some(([, f]) => f(r).k > 0));
+  const lossMax = anyLoss ? Math.min(100, niceCeil(Math.max(lossTop * 1.1, 0.5))) : 5;
   return {
     outcomes: barPanel(OUTCOME_W, 'Outcomes', '% of trials (start, crash) or of requests (hotplug, migration)', 100, used.map(([l]) => l), policyBars(info, rows, used)),
-    loss: barPanel(SCENARIO_CHART_WIDTH - OUTCOME_W, `Loss (scale 0-${lossMax}%)`, '% of trials with a lost write (silent: nothing records it)', lossMax, LOSS_METRICS.map(([l]) => l), policyBars(info, rows, LOSS_METRICS)),
+    loss: barPanel(SCENARIO_CHART_WIDTH - OUTCOME_W, anyLoss ? `Loss (scale 0-${lossMax}%)` : `Loss: no trial lost a write (scale 0-${lossMax}%)`, '% of trials with a lost write (silent: nothing records it)', lossMax, LOSS_METRICS.map(([l]) => l), policyBars(info, rows, LOSS_METRICS)),
   };
 }
 

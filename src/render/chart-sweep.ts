@@ -63,7 +63,9 @@ export function sweepPanels(info: RunInfo, rows: readonly SummaryRow[]): Panel[]
       return q && q.n > 0 ? { x: scale.x[i]!, y: f(q) * 100 } : null;
     });
     const top = Math.max(0, ...policies.flatMap((p) => pct((q) => q.hi)(p).map((d) => d?.y ?? 0)));
-    const yMax = o.scaled ? Math.min(100, niceCeil(Math.max(top * 1.1, 0.5))) : 100;
+    // No loss anywhere: a fixed 5% scale rather than one set by the intervals' upper ends.
+    const any = rows.some((r) => o.rate(r).k > 0);
+    const yMax = !o.scaled ? 100 : any ? Math.min(100, niceCeil(Math.max(top * 1.1, 0.5))) : 5;
     // Earlier policies drawn wider and larger, so policies on one line show as nested strokes and markers.
     const datasets = policies.map((p, k) => {
       const style = policyStyle(p);
