@@ -42,7 +42,6 @@ export const POLICY_STYLES: Readonly<Record<string, PolicyStyle>> = {
   'static-carve-out': { colour: C.sky, marker: 'square', dash: [] },
   'capability-aware-layout': { colour: C.green, marker: 'triangle-right', dash: [] },
   'viommu-guest-avoids': { colour: C.purple, marker: 'square', dash: [] },
-  'firmware-rmr-nested': { colour: C.black, marker: 'triangle-up', dash: [] },
 };
 
 /** Colours and markers for names outside the table: every pair the table does not use, in a fixed order. */
