@@ -16,6 +16,7 @@ import report from './commands/report.js';
 import merge from './commands/merge.js';
 import conformance from './commands/conformance.js';
 import check from './commands/check.js';
+import { versionLine } from './version.js';
 
 const COMMANDS = [run, check, merge, report, explain, importCmd, list, validate, conformance] as unknown as CommandDef<Record<string, unknown>>[];
 
@@ -57,6 +58,12 @@ function checkFlags(raw: readonly string[]) {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // --version anywhere before `--`, with or without a command: print and stop (git runs only then).
+  const flags = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (flags.includes('--version')) {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
   let code = 0;
   let cli = yargs(argv)
     .scriptName('doorbell')
@@ -65,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .help()
     .version(false)
+    .option('version', { type: 'boolean', describe: 'Print the version (with the git commit and a dirty flag when run from a checkout) and exit' })
     .wrap(Math.min(100, process.stdout.columns || 100))
     .middleware(checkFlags(argv) as never, true)
     .fail((msg, err) => {

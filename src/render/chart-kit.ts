@@ -1,14 +1,16 @@
-// What every chart shares: size, font, the colour-blind-safe palette, and
-// the plugins for white backgrounds, error bars and point labels.
+// What every chart shares: size, font, the plugins for white backgrounds,
+// error bars, point labels and policy markers, and the policy legend.
+import type { CanvasRenderingContext2D } from 'canvas';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
-import type { Plugin } from 'chart.js';
+import type { ChartConfiguration, Plugin } from 'chart.js';
+import { drawMarker, policyStyle } from './chart-style.js';
 
 export const CHART_WIDTH = 960;
 export const CHART_HEIGHT = 540;
 export const FONT = 'DejaVu Sans';
 
-/** Okabe & Ito (2008) colour-blind-safe palette. */
-export const PALETTE = ['#000000', '#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7'];
+
+export interface Box { x: number; y: number; w: number; h: number }
 
 interface ErrorBarData {
   readonly lo: readonly (number | null)[];
@@ -56,7 +58,8 @@ export const pointLabels: Plugin = {
     ctx.save();
     ctx.font = `11px "${FONT}"`;
     ctx.fillStyle = '#222222';
-    const placed: Array<{ x: number; y: number; w: number; h: number }> = [];
+    // Boxes another plugin already wrote in (the corner labels), kept free.
+    const placed: Array<{ x: number; y: number; w: number; h: number }> = [...((chart as unknown as { $doorbellReserved?: Box[] }).$doorbellReserved ?? [])];
     const lineH = 13;
     chart.data.datasets.forEach((ds, di) => {
       const labels = (ds as unknown as { pointLabels?: readonly string[] }).pointLabels;
@@ -113,18 +116,89 @@ export const whiteBackground: Plugin = {
   },
 };
 
-let canvas: ChartJSNodeCanvas | undefined;
-export function renderer(): ChartJSNodeCanvas {
-  canvas ??= new ChartJSNodeCanvas({
-    width: CHART_WIDTH,
-    height: CHART_HEIGHT,
-    chartCallback: (ChartJS) => {
-      ChartJS.defaults.font.family = FONT;
-      ChartJS.defaults.font.size = 13;
-      ChartJS.defaults.animation = false;
-      ChartJS.defaults.responsive = false;
-    },
-  });
-  return canvas;
+const canvases = new Map<string, ChartJSNodeCanvas>();
+/** A renderer of one size (Chart.js needs one canvas per size). */
+export function renderer(width = CHART_WIDTH, height = CHART_HEIGHT): ChartJSNodeCanvas {
+  const key = `${width}x${height}`;
+  let c = canvases.get(key);
+  if (!c) {
+    c = new ChartJSNodeCanvas({
+      width,
+      height,
+      chartCallback: (ChartJS) => {
+        ChartJS.defaults.font.family = FONT;
+        ChartJS.defaults.font.size = 13;
+        ChartJS.defaults.animation = false;
+        ChartJS.defaults.responsive = false;
+      },
+    });
+    canvases.set(key, c);
+  }
+  return c;
 }
 
+/** A panel's size travels with its configuration, so one can be rendered from the other. */
+export interface Panel {
+  readonly width: number;
+  readonly height: number;
+  readonly config: ChartConfiguration;
+}
+
+export const renderPanel = (p: Panel): Promise<Buffer> => renderer(p.width, p.height).renderToBuffer(p.config, 'image/png');
+
+/** The smallest of 1, 2, 5 × 10^k at or above x (an axis maximum). */
+export function niceCeil(x: number): number {
+  if (!(x > 0)) return 1;
+  const e = 10 ** Math.floor(Math.log10(x));
+  return [1, 2, 5, 10].map((m) => m * e).find((v) => v >= x * (1 - 1e-12))!;
+}
+
+/**
+ * Draws each policy's marker under its bars, just below the axis (datasets
+ * carry `policyMarker`), hollow for a counterfactual row: a bar is known by
+ * its marker as well as its colour, and a marker never reads as a value.
+ * The x axis leaves room with `ticks.padding`.
+ */
+export const policyMarkers: Plugin = {
+  id: 'doorbellPolicyMarkers',
+  afterDatasetsDraw(chart) {
+    chart.data.datasets.forEach((ds, di) => {
+      const m = (ds as unknown as { policyMarker?: { id: string; hollow: boolean } }).policyMarker;
+      if (!m) return;
+      chart.getDatasetMeta(di).data.forEach((el, i) => {
+        if (ds.data[i] == null) return;
+        const { x } = el as unknown as { x: number };
+        drawMarker(chart.ctx as unknown as CanvasRenderingContext2D, policyStyle(m.id), x, chart.chartArea.bottom + 12, 4.5, m.hollow);
+      });
+    });
+  },
+};
+
+/** A legend of policies in columns, each with its marker; hollow where `hollow` says. Returns its height. */
+export function drawPolicyLegend(ctx: CanvasRenderingContext2D, ids: readonly string[], hollow: (id: string) => boolean, x0: number, y0: number, width: number): number {
+  const colW = 300;
+  const cols = Math.max(1, Math.floor((width - x0) / colW));
+  ctx.save();
+  ctx.font = `13px "${FONT}"`;
+  ctx.fillStyle = '#222222';
+  for (const [i, id] of ids.entries()) {
+    const x = x0 + (i % cols) * colW;
+    const y = y0 + Math.floor(i / cols) * 22;
+    const style = policyStyle(id);
+    if (style.dash.length) {
+      ctx.save();
+      ctx.strokeStyle = style.colour;
+      ctx.lineWidth = 2;
+      ctx.setLineDash([...style.dash]);
+      ctx.beginPath(); ctx.moveTo(x - 12, y); ctx.lineTo(x + 12, y); ctx.stroke();
+      ctx.restore();
+    }
+    drawMarker(ctx, style, x, y, 6, hollow(id));
+    ctx.fillStyle = '#222222';
+    ctx.fillText(hollow(id) ? `${id} (counterfactual)` : id, x + 16, y + 4);
+  }
+  ctx.restore();
+  return Math.ceil(ids.length / cols) * 22;
+}
+
+export const legendHeight = (n: number, width: number) => Math.ceil(n / Math.max(1, Math.floor((width - 20) / 300))) * 22;

@@ -1,48 +1,158 @@
-// A sweep: data loss (any lost write) against the first swept parameter, a line per policy.
+// A sweep: every outcome share (requests granted, requests refused, trials
+// with a VM crash, trials with a lost write) against the first swept
+// parameter, a panel per outcome and a line per policy in its own colour,
+// marker and dash. The x axis is numeric: log2 for sizes (a sweep over RAM
+// sizes is usually by doublings), linear for counts and fractions, the
+// order given for versions and names.
+import { createCanvas, loadImage } from 'canvas';
 import type { ChartConfiguration } from 'chart.js';
+import { formatSize, parseQuantity } from '../model/addr.js';
 import type { SummaryRow } from '../results/model.js';
 import type { RunInfo } from '../results/run-info.js';
-import { PALETTE, errorBars, renderer, whiteBackground } from './chart-kit.js';
-import { SHAPES } from './chart-tradeoff.js';
+import { type Rate, wilson } from '../results/stats.js';
+import { SWEEP_PARAMS } from '../scenario/params.js';
+import { FONT, type Panel, drawPolicyLegend, errorBars, legendHeight, niceCeil, renderPanel, whiteBackground } from './chart-kit.js';
+import { chartjsPoint, policyStyle } from './chart-style.js';
 
-/** A sweep: data loss against the first swept parameter, a line per policy, 95% error bars. */
-export async function sweepChart(info: RunInfo, scenario: string, rows: readonly SummaryRow[]): Promise<Buffer> {
-  const axis = info.sweep[0]!;
-  const rest = info.sweep.slice(1).map((a) => `${a.key}=${a.values[0]}`);
-  // Other axes held at their first value; the x axis in the order the values were given.
-  const at = (policy: string, v: string) => rows.find((r) => r.policy === policy && r.point === [`${axis.key}=${v}`, ...rest].join(' '));
-  const policies = info.policies.map((p) => p.id);
-  const config: ChartConfiguration<'line'> = {
-    type: 'line',
-    data: {
-      labels: [...axis.values],
-      datasets: policies.map((p, i) => ({
-        label: rows.some((r) => r.policy === p && r.counterfactual) ? `${p} (cf)` : p,
-        data: axis.values.map((v) => { const r = at(p, v); return r && r.dataLoss.n ? r.dataLoss.p * 100 : null; }),
-        borderColor: PALETTE[(i + 1) % PALETTE.length],
-        backgroundColor: PALETTE[(i + 1) % PALETTE.length],
-        pointStyle: SHAPES[i % SHAPES.length],
-        pointRadius: 5,
-        errorBars: {
-          lo: axis.values.map((v) => { const r = at(p, v); return r && r.dataLoss.n ? r.dataLoss.lo * 100 : null; }),
-          hi: axis.values.map((v) => { const r = at(p, v); return r && r.dataLoss.n ? r.dataLoss.hi * 100 : null; }),
-        },
-      })) as ChartConfiguration<'line'>['data']['datasets'],
-    },
-    options: {
-      plugins: {
-        title: { display: true, text: `${scenario} — data loss against ${axis.key}${rest.length ? ` (${rest.join(', ')})` : ''}, ${info.trials} trials per point`, font: { size: 15 } },
-        legend: { position: 'bottom' },
-      },
-      scales: {
-        y: { min: 0, max: 100, title: { display: true, text: 'data loss, any lost write (% of trials, 95% Wilson)' } },
-        x: { title: { display: true, text: `${axis.key}${axisUnitText(axis.key)}` } },
-      },
-    },
-    plugins: [whiteBackground, errorBars],
-  };
-  return renderer().renderToBuffer(config as ChartConfiguration, 'image/png');
+const PANEL_W = 600;
+const PANEL_H = 380;
+const TITLE_H = 36;
+
+/** The outcomes, each a share with its own denominator (named on the axis). */
+export const SWEEP_OUTCOMES: ReadonlyArray<{ readonly name: string; readonly axis: string; readonly rate: (r: SummaryRow) => Rate; readonly scaled: boolean }> = [
+  { name: 'ok', axis: 'requests granted (% of VMM requests)', rate: (r) => r.requests, scaled: false },
+  { name: 'refused', axis: 'requests refused, kernel or VMM (% of requests)', rate: (r) => wilson(r.refusedKernel + r.refusedVmm, r.requests.n), scaled: false },
+  { name: 'crash', axis: 'trials with a VM crash (%)', rate: (r) => wilson(r.vmCrashes, r.vmStart.n), scaled: false },
+  // Loss is often a few percent or less: its own scale.
+  { name: 'loss', axis: 'trials with a lost write (%)', rate: (r) => r.dataLoss, scaled: true },
+];
+
+export interface SweepAxisScale {
+  readonly x: readonly number[];
+  readonly log2: boolean;
+  readonly title: string;
 }
 
-const axisUnitText = (key: string) => (/ram|size/.test(key) ? ' (as written)' : '');
+/** Where each swept value sits on the x axis: log2(bytes) for sizes, the number for counts and fractions, else its position. */
+export function sweepAxisScale(key: string, values: readonly string[]): SweepAxisScale {
+  const kind = SWEEP_PARAMS[key]?.kind;
+  if (kind === 'size') {
+    const bytes = values.map((v) => parseQuantity(v));
+    if (bytes.every((b) => b !== undefined && b > 0n)) return { x: bytes.map((b) => Math.log2(Number(b))), log2: true, title: `${key} (log2 scale)` };
+  }
+  if (kind === 'count' || kind === 'fraction') {
+    const nums = values.map(Number);
+    if (nums.every(Number.isFinite)) return { x: nums, log2: false, title: key };
+  }
+  return { x: values.map((_, i) => i), log2: false, title: `${key} (in the order given)` };
+}
 
+/** The four panels of a sweep chart, as Chart.js configurations (tests read these). */
+export function sweepPanels(info: RunInfo, rows: readonly SummaryRow[]): Panel[] {
+  const axis = info.sweep[0]!;
+  const rest = info.sweep.slice(1).map((a) => `${a.key}=${a.values[0]}`);
+  // Other axes held at their first value.
+  const at = (policy: string, v: string) => rows.find((r) => r.policy === policy && r.point === [`${axis.key}=${v}`, ...rest].join(' '));
+  const scale = sweepAxisScale(axis.key, axis.values);
+  const label = new Map(scale.x.map((x, i) => [x, axis.values[i]!]));
+  const policies = info.policies.map((p) => p.id).filter((id) => rows.some((r) => r.policy === id));
+  return SWEEP_OUTCOMES.map((o) => {
+    const pct = (f: (q: Rate) => number) => (p: string) => axis.values.map((v, i) => {
+      const r = at(p, v);
+      const q = r ? o.rate(r) : undefined;
+      return q && q.n > 0 ? { x: scale.x[i]!, y: f(q) * 100 } : null;
+    });
+    const top = Math.max(0, ...policies.flatMap((p) => pct((q) => q.hi)(p).map((d) => d?.y ?? 0)));
+    // No loss anywhere: a fixed 5% scale rather than one set by the intervals' upper ends.
+    const any = rows.some((r) => o.rate(r).k > 0);
+    const yMax = !o.scaled ? 100 : any ? Math.min(100, niceCeil(Math.max(top * 1.1, 0.5))) : 5;
+    // Earlier policies drawn wider and larger, so policies on one line show as nested strokes and markers.
+    const datasets = policies.map((p, k) => {
+      const style = policyStyle(p);
+      const cf = rows.some((r) => r.policy === p && r.counterfactual !== '');
+      const points = pct((q) => q.p)(p);
+      return {
+        label: p,
+        data: points.filter((d) => d !== null),
+        borderColor: style.colour,
+        backgroundColor: cf ? '#ffffff' : style.colour,
+        borderDash: [...style.dash],
+        // Chart.js draws a higher order first: the largest underneath.
+        order: policies.length - k,
+        borderWidth: 1.5 + 0.7 * (policies.length - 1 - k),
+        pointBorderColor: cf ? style.colour : '#000000',
+        pointBorderWidth: cf ? 2 : 1,
+        pointRadius: 4 + 0.9 * (policies.length - 1 - k),
+        ...chartjsPoint(style.marker),
+        errorBars: {
+          lo: pct((q) => q.lo)(p).filter((d) => d !== null).map((d) => d.y),
+          hi: pct((q) => q.hi)(p).filter((d) => d !== null).map((d) => d.y),
+        },
+      };
+    });
+    const config: ChartConfiguration<'line'> = {
+      type: 'line',
+      data: { datasets: datasets as unknown as ChartConfiguration<'line'>['data']['datasets'] },
+      options: {
+        layout: { padding: { right: 16 } },
+        plugins: { title: { display: true, text: o.scaled ? `${o.name} (scale 0-${yMax}%)` : o.name, font: { size: 14 } }, legend: { display: false } },
+        scales: {
+          x: {
+            type: 'linear',
+            title: { display: true, text: scale.title },
+            afterBuildTicks: (a: { ticks: { value: number }[] }) => { a.ticks = thin(scale.x).map((value) => ({ value })); },
+            ticks: { callback: (v: string | number) => tickText(label.get(Number(v)), scale.log2, Number(v)) },
+          },
+          // Padded so a line at 0% or at the top is not cut in half; ticks stay at 0 .. yMax.
+          y: { min: -yMax * 0.03, max: yMax * 1.03, afterBuildTicks: (a: { ticks: { value: number }[] }) => { a.ticks = [...Array(11).keys()].map((k) => ({ value: Number(((yMax * k) / 10).toPrecision(6)) })); }, title: { display: true, text: o.axis } },
+        },
+      },
+      plugins: [whiteBackground, errorBars],
+    };
+    return { width: PANEL_W, height: PANEL_H, config: config as unknown as ChartConfiguration };
+  });
+}
+
+/** At most 10 ticks, none closer than 1/12 of the axis to the one before, always the last value. */
+function thin(xs: readonly number[]): number[] {
+  const sorted = [...new Set(xs)].sort((a, b) => a - b);
+  const gap = (sorted.at(-1)! - sorted[0]!) / 12;
+  const kept: number[] = [];
+  for (const x of sorted) {
+    if (kept.length && x - kept.at(-1)! < gap) {
+      if (x === sorted.at(-1)) kept[kept.length - 1] = x;
+      continue;
+    }
+    kept.push(x);
+  }
+  return kept;
+}
+
+function tickText(given: string | undefined, log2: boolean, x: number): string {
+  if (given !== undefined) return log2 ? formatSize(BigInt(Math.round(2 ** x))).replace(/ /g, '') : given;
+  return String(x);
+}
+
+/** `key=a,b,c`, or `key=a..z (N values)` when a list would not fit a title. */
+export const valuesText = (key: string, values: readonly string[]): string =>
+  values.length <= 6 ? `${key}=${values.join(',')}` : `${key}=${values[0]}..${values.at(-1)} (${values.length} values)`;
+
+/** The sweep chart of one scenario: four panels, one shared legend of policies. */
+export async function sweepChart(info: RunInfo, scenario: string, rows: readonly SummaryRow[]): Promise<Buffer> {
+  const panels = sweepPanels(info, rows);
+  const axis = info.sweep[0]!;
+  const rest = info.sweep.slice(1).map((a) => `${a.key}=${a.values[0]}`);
+  const ids = info.policies.map((p) => p.id).filter((id) => rows.some((r) => r.policy === id));
+  const cf = (id: string) => rows.some((r) => r.policy === id && r.counterfactual !== '');
+  const width = 2 * PANEL_W;
+  const out = createCanvas(width, TITLE_H + 2 * PANEL_H + legendHeight(ids.length, width) + 40);
+  const ctx = out.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.fillStyle = '#222222';
+  ctx.font = `bold 16px "${FONT}"`;
+  ctx.fillText(`${scenario}: outcomes against ${valuesText(axis.key, axis.values)}${rest.length ? ` (${rest.join(', ')})` : ''}, ${info.trials} trials per point`, 12, 24);
+  for (const [i, p] of panels.entries()) ctx.drawImage(await loadImage(await renderPanel(p)), (i % 2) * PANEL_W, TITLE_H + Math.floor(i / 2) * PANEL_H);
+  drawPolicyLegend(ctx, ids, cf, 20, TITLE_H + 2 * PANEL_H + 18, width);
+  return out.toBuffer('image/png');
+}

@@ -1,126 +1,139 @@
-// The risk-versus-success picture: a panel per scenario, data-loss risk
-// (any lost write: Alex's criterion) against requests granted, a point per
-// policy (the Alex-versus-Will trade-off).
-import { type CanvasRenderingContext2D, createCanvas, loadImage } from 'canvas';
-import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
-import type { ChartConfiguration } from 'chart.js';
+// The risk-versus-success picture: a panel per scenario, trials with a lost
+// write (Alex's criterion) against requests granted, a point per policy in
+// its own colour and marker, hollow for a counterfactual row. Under a sweep
+// a panel per scenario and sweep point, titled with the point.
+// Corners: no loss with requests refused is Alex's corner (bottom left);
+// every request granted with no loss is Will's ideal (top left).
+import { createCanvas, loadImage } from 'canvas';
+import type { ChartConfiguration, Plugin } from 'chart.js';
 import type { SummaryRow } from '../results/model.js';
 import type { RunInfo } from '../results/run-info.js';
-import { FONT, PALETTE, pointLabels, whiteBackground } from './chart-kit.js';
+import { type Box, FONT, type Panel, drawPolicyLegend, legendHeight, niceCeil, pointLabels, renderPanel, whiteBackground } from './chart-kit.js';
+import { chartjsPoint, policyStyle } from './chart-style.js';
 
-export const SHAPES = ['circle', 'rect', 'triangle', 'rectRot', 'star', 'crossRot'] as const;
-const PANEL_W = 480;
+export const PANEL_W = 480;
 const PANEL_H = 400;
+export const X_TITLE = 'trials with a lost write (%)';
+export const Y_TITLE = 'requests granted (% of start, hotplug, migration)';
+export const CORNERS = { alex: "Alex's corner: no loss, requests refused", will: "Will's ideal: all granted, no loss" } as const;
 
-/** One panel: a scenario's policies, data-loss risk against requests granted. */
-async function tradeoffPanel(info: RunInfo, scenario: string, rows: readonly SummaryRow[]): Promise<Buffer> {
+const cornerLabels: Plugin = {
+  id: 'doorbellCorners',
+  beforeDatasetsDraw(chart) {
+    const { ctx, chartArea: a } = chart;
+    ctx.save();
+    ctx.font = `italic 11px "${FONT}"`;
+    ctx.fillStyle = '#555555';
+    const will = `\u2196 ${CORNERS.will}`;
+    const alex = `\u2199 ${CORNERS.alex}`;
+    ctx.fillText(will, a.left + 4, a.top + 12);
+    ctx.fillText(alex, a.left + 4, a.bottom - 5);
+    // Point labels keep out of these boxes.
+    (chart as unknown as { $doorbellReserved: Box[] }).$doorbellReserved = [
+      { x: a.left + 2, y: a.top, w: ctx.measureText(will).width + 4, h: 15 },
+      { x: a.left + 2, y: a.bottom - 17, w: ctx.measureText(alex).width + 4, h: 15 },
+    ];
+    ctx.restore();
+  },
+};
+
+/** One panel: the policies of a scenario at one sweep point, a point each. */
+export function tradeoffPanel(info: RunInfo, title: string, rows: readonly SummaryRow[], xMax: number): Panel {
   const ran = rows.filter((r) => r.dataLoss.n > 0);
   // Policies that land on the same point share one label instead of overprinting.
-  const key = (r: SummaryRow) => `${(r.dataLoss.p * 100).toFixed(1)}/${(r.requests.p * 100).toFixed(1)}`;
+  const key = (r: SummaryRow) => `${(r.dataLoss.p * 100).toFixed(2)}/${(r.requests.p * 100).toFixed(1)}`;
   const groups = new Map<string, string[]>();
   for (const r of ran) groups.set(key(r), [...(groups.get(key(r)) ?? []), r.policy]);
   const labelled = new Set<string>();
+  const ids = info.policies.map((p) => p.id).filter((id) => ran.some((r) => r.policy === id));
+  const datasets = ids.map((id, k) => {
+    const r = ran.find((x) => x.policy === id)!;
+    const style = policyStyle(id);
+    const cf = r.counterfactual !== '';
+    let label = '';
+    if (!labelled.has(key(r))) {
+      labelled.add(key(r));
+      label = groups.get(key(r))!.join(', ');
+    }
+    return {
+      label: id,
+      data: [{ x: r.dataLoss.p * 100, y: r.requests.p * 100 }],
+      pointLabels: [label],
+      backgroundColor: cf ? '#ffffff' : style.colour,
+      pointBorderColor: cf ? style.colour : '#000000',
+      pointBorderWidth: cf ? 2.5 : 1,
+      // Earlier policies drawn larger, so policies on one spot show as nested markers.
+      // Chart.js draws a higher order first: the largest underneath.
+      order: ids.length - k,
+      pointRadius: 5 + 0.9 * (ids.length - 1 - k),
+      ...chartjsPoint(style.marker),
+    };
+  });
+  const pad = xMax * 0.06;
   const config: ChartConfiguration<'scatter'> = {
     type: 'scatter',
-    data: {
-      datasets: info.policies.map((p, i) => {
-        const r = ran.find((x) => x.policy === p.id);
-        let label = '';
-        if (r && !labelled.has(key(r))) {
-          labelled.add(key(r));
-          label = groups.get(key(r))!.join(', ');
-        }
-        return {
-          label: p.id,
-          data: r ? [{ x: r.dataLoss.p * 100, y: r.requests.p * 100 }] : [],
-          pointLabels: [label],
-          // Hollow: a counterfactual row (the report's legend says why).
-          backgroundColor: r?.counterfactual ? '#ffffff' : PALETTE[(i + 1) % PALETTE.length],
-          borderColor: r?.counterfactual ? PALETTE[(i + 1) % PALETTE.length] : '#000000',
-          borderWidth: r?.counterfactual ? 2.5 : 1,
-          pointRadius: 8,
-          pointStyle: SHAPES[i % SHAPES.length],
-        };
-      }) as ChartConfiguration<'scatter'>['data']['datasets'],
-    },
+    data: { datasets: datasets as unknown as ChartConfiguration<'scatter'>['data']['datasets'] },
     options: {
       layout: { padding: { right: 16 } },
-      plugins: {
-        title: { display: true, text: scenario, font: { size: 14 } },
-        legend: { display: false },
-      },
+      plugins: { title: { display: true, text: title, font: { size: 14 } }, legend: { display: false } },
       scales: {
-        x: { min: -6, max: 106, afterBuildTicks: percentTicks, title: { display: true, text: 'data loss, any lost write (% of trials)' } },
-        y: { min: -6, max: 112, afterBuildTicks: percentTicks, title: { display: true, text: 'requests granted (%)' } },
+        x: { type: 'linear', min: -pad, max: xMax + pad, afterBuildTicks: ticksTo(xMax), title: { display: true, text: X_TITLE } },
+        y: { min: -16, max: 120, afterBuildTicks: ticksTo(100), title: { display: true, text: Y_TITLE } },
       },
     },
-    plugins: [whiteBackground, pointLabels],
+    plugins: [whiteBackground, cornerLabels, pointLabels],
   };
-  return panelRenderer().renderToBuffer(config as ChartConfiguration, 'image/png');
+  return { width: PANEL_W, height: PANEL_H, config: config as unknown as ChartConfiguration };
 }
 
-/** Axes are padded so points at 0% and 100% are not clipped; ticks stay at 0, 20, ... 100. */
-const percentTicks = (axis: { ticks: { value: number }[] }) => {
-  axis.ticks = [0, 20, 40, 60, 80, 100].map((value) => ({ value }));
+/** A panel per scenario and sweep point while that stays a picture; beyond, the first point only. */
+export const MAX_PANELS = 36;
+export function tradeoffPanelsOf(info: RunInfo, rows: readonly SummaryRow[]): { scenario: string; point: string; title: string }[] {
+  const points = [...new Set(rows.map((r) => r.point))];
+  const all = info.scenarios.flatMap((s) => points.map((point) => ({ scenario: s.name, point, title: point ? `${s.name}, ${point}` : s.name })));
+  return all.length <= MAX_PANELS ? all : all.filter((p) => p.point === points[0]);
+}
+
+/** Axes are padded so points at 0 and the maximum are not clipped; five ticks from 0 to the maximum. */
+const ticksTo = (max: number) => (axis: { ticks: { value: number }[] }) => {
+  axis.ticks = [0, 1, 2, 3, 4, 5].map((k) => ({ value: Number(((max * k) / 5).toPrecision(6)) }));
 };
 
-let panelCanvas: ChartJSNodeCanvas | undefined;
-function panelRenderer(): ChartJSNodeCanvas {
-  panelCanvas ??= new ChartJSNodeCanvas({ width: PANEL_W, height: PANEL_H, chartCallback: (c) => { c.defaults.font.family = FONT; c.defaults.animation = false; c.defaults.responsive = false; } });
-  return panelCanvas;
+/** The loss axis every panel shares: up to the largest loss seen, at least 5%. */
+export function lossAxisMax(rows: readonly SummaryRow[]): number {
+  const top = Math.max(0, ...rows.filter((r) => r.dataLoss.n > 0).map((r) => r.dataLoss.p * 100));
+  return Math.min(100, niceCeil(Math.max(5, top * 1.05)));
 }
 
 /** Small multiples in one picture: a panel per scenario, one shared legend of policies. */
 export async function tradeoffChart(info: RunInfo, rows: readonly SummaryRow[]): Promise<Buffer> {
-  const cols = Math.min(3, Math.max(1, info.scenarios.length));
-  const gridRows = Math.ceil(info.scenarios.length / cols);
+  const panels = tradeoffPanelsOf(info, rows);
+  const cols = Math.min(3, Math.max(1, panels.length));
+  const gridRows = Math.ceil(panels.length / cols);
+  const width = cols * PANEL_W;
   const titleH = 40;
-  const legendH = 24 * Math.ceil(info.policies.length / 3) + 16;
-  const noteH = rows.some((r) => r.counterfactual) ? 24 : 0;
-  const out = createCanvas(cols * PANEL_W, titleH + gridRows * PANEL_H + legendH + noteH);
+  const ids = info.policies.map((p) => p.id).filter((id) => rows.some((r) => r.policy === id));
+  const cf = (id: string) => rows.some((r) => r.policy === id && r.counterfactual !== '');
+  const legendH = legendHeight(ids.length, width) + 24;
+  const noteH = ids.some(cf) ? 24 : 0;
+  const out = createCanvas(width, titleH + gridRows * PANEL_H + legendH + noteH);
   const ctx = out.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, out.width, out.height);
   ctx.fillStyle = '#222222';
   ctx.font = `bold 16px "${FONT}"`;
-  ctx.fillText(`Risk against success — ${info.trials} trials per point (seed ${info.seed})`, 12, 26);
-
-  for (const [i, s] of info.scenarios.entries()) {
-    const img = await loadImage(await tradeoffPanel(info, s.name, rows.filter((r) => r.scenario === s.name)));
+  const firstOnly = panels.length < info.scenarios.length * new Set(rows.map((r) => r.point)).size;
+  ctx.fillText(`Risk against success: ${info.trials} trials per point (seed ${info.seed})${firstOnly ? `, at ${panels[0]?.point} (a panel per point would be too many)` : ''}`, 12, 26);
+  const xMax = lossAxisMax(rows);
+  for (const [i, p] of panels.entries()) {
+    const img = await loadImage(await renderPanel(tradeoffPanel(info, p.title, rows.filter((r) => r.scenario === p.scenario && r.point === p.point), xMax)));
     ctx.drawImage(img, (i % cols) * PANEL_W, titleH + Math.floor(i / cols) * PANEL_H);
   }
-  ctx.font = `13px "${FONT}"`;
-  for (const [i, p] of info.policies.entries()) {
-    const x = 20 + (i % 3) * 320;
-    const y = titleH + gridRows * PANEL_H + 20 + Math.floor(i / 3) * 24;
-    ctx.fillStyle = PALETTE[(i + 1) % PALETTE.length]!;
-    ctx.strokeStyle = '#000000';
-    drawShape(ctx, SHAPES[i % SHAPES.length]!, x, y - 4);
-    ctx.fillStyle = '#222222';
-    ctx.fillText(p.id, x + 14, y);
+  drawPolicyLegend(ctx, ids, () => false, 20, titleH + gridRows * PANEL_H + 20, width);
+  if (noteH) {
+    ctx.font = `12px "${FONT}"`;
+    ctx.fillStyle = '#444444';
+    ctx.fillText('Hollow marker: a counterfactual row (the report says why).', 20, out.height - 10);
   }
-  if (noteH) ctx.fillText('Hollow marker: a counterfactual row (see the report\'s legend).', 20, titleH + gridRows * PANEL_H + legendH + 10);
   return out.toBuffer('image/png');
 }
-
-function drawShape(ctx: CanvasRenderingContext2D, shape: (typeof SHAPES)[number], x: number, y: number): void {
-  ctx.beginPath();
-  if (shape === 'circle') ctx.arc(x, y, 6, 0, 2 * Math.PI);
-  else if (shape === 'triangle') { ctx.moveTo(x, y - 7); ctx.lineTo(x + 7, y + 6); ctx.lineTo(x - 7, y + 6); ctx.closePath(); }
-  else if (shape === 'rectRot') { ctx.moveTo(x, y - 7); ctx.lineTo(x + 7, y); ctx.lineTo(x, y + 7); ctx.lineTo(x - 7, y); ctx.closePath(); }
-  else if (shape === 'star') {
-    for (let k = 0; k < 10; k++) {
-      const r = k % 2 === 0 ? 8 : 3.5;
-      const a = -Math.PI / 2 + (k * Math.PI) / 5;
-      ctx.lineTo(x + r * Math.cos(a), y + r * Math.sin(a));
-    }
-    ctx.closePath();
-  } else if (shape === 'crossRot') {
-    ctx.moveTo(x - 6, y - 6); ctx.lineTo(x + 6, y + 6); ctx.moveTo(x + 6, y - 6); ctx.lineTo(x - 6, y + 6);
-    ctx.lineWidth = 3;
-    ctx.strokeStyle = ctx.fillStyle;
-  } else ctx.rect(x - 6, y - 6, 12, 12);
-  ctx.fill();
-  ctx.stroke();
-}
-

@@ -1,54 +1,15 @@
-// PNG charts (chartjs-node-canvas): per scenario, rates per policy with 95%
-// error bars; with a sweep, loss against the swept parameter; across
-// scenarios, the risk-versus-success picture.
-import type { ChartConfiguration } from 'chart.js';
+// PNG charts (chartjs-node-canvas), each policy in the colour and marker
+// chart-style.ts gives its name: per scenario, outcomes and loss with 95%
+// error bars; with a sweep, every outcome share against the swept value;
+// across scenarios, the risk-versus-success picture.
 import type { SummaryRow } from '../results/model.js';
-import type { Rate } from '../results/stats.js';
 import type { RunInfo } from '../results/run-info.js';
-import { PALETTE, errorBars, renderer, whiteBackground } from './chart-kit.js';
+import { scenarioChart } from './chart-scenario.js';
 import { tradeoffChart } from './chart-tradeoff.js';
 import { sweepChart } from './chart-sweep.js';
 
-export { CHART_HEIGHT, CHART_WIDTH, PALETTE } from './chart-kit.js';
-
-const percent = (r: Rate) => (r.n === 0 ? null : r.p * 100);
-const lo = (r: Rate) => (r.n === 0 ? null : r.lo * 100);
-const hi = (r: Rate) => (r.n === 0 ? null : r.hi * 100);
-
-export async function scenarioChart(info: RunInfo, scenario: string, rows: readonly SummaryRow[]): Promise<Buffer> {
-  const metrics: Array<[string, (r: SummaryRow) => Rate]> = [
-    ['VM start', (r) => r.vmStart],
-    ['hotplug success', (r) => r.hotplug],
-    ['data loss (trials)', (r) => r.dataLoss],
-    ['silent data loss (trials)', (r) => r.silentLoss],
-  ];
-  const used = metrics.filter(([, f]) => rows.some((r) => f(r).n > 0));
-  const config: ChartConfiguration<'bar'> = {
-    type: 'bar',
-    data: {
-      // (cf): a counterfactual row (summary.csv `counterfactual`); the report's legend says why.
-      labels: rows.map((r) => (r.counterfactual ? `${r.policy} (cf)` : r.policy)),
-      datasets: used.map(([label, f], i) => ({
-        label,
-        data: rows.map((r) => percent(f(r))),
-        backgroundColor: [PALETTE[5], PALETTE[3], PALETTE[1], PALETTE[6]][metrics.findIndex((m) => m[0] === label)] ?? PALETTE[i + 1],
-        errorBars: { lo: rows.map((r) => lo(f(r))), hi: rows.map((r) => hi(f(r))) },
-      })) as ChartConfiguration<'bar'>['data']['datasets'],
-    },
-    options: {
-      plugins: {
-        title: { display: true, text: `${scenario} — ${info.trials} trials per policy (seed ${info.seed}), 95% Wilson intervals`, font: { size: 15 } },
-        legend: { position: 'bottom' },
-      },
-      scales: {
-        y: { min: 0, max: 100, title: { display: true, text: 'rate (% of trials or requests)' } },
-        x: { title: { display: true, text: 'policy' } },
-      },
-    },
-    plugins: [whiteBackground, errorBars],
-  };
-  return renderer().renderToBuffer(config as ChartConfiguration, 'image/png');
-}
+export { SCENARIO_CHART_WIDTH } from './chart-scenario.js';
+export { scenarioChart };
 
 /** Every chart of a run, by file name under charts/. */
 export async function renderCharts(info: RunInfo, rows: readonly SummaryRow[]): Promise<Map<string, Buffer>> {
@@ -59,8 +20,7 @@ export async function renderCharts(info: RunInfo, rows: readonly SummaryRow[]): 
     if (sweeping) out.set(`sweep-${s.name}.png`, await sweepChart(info, s.name, sr));
     else out.set(`${s.name}.png`, await scenarioChart(info, s.name, sr));
   }
-  // The trade-off at the first point of a sweep: one point per policy and scenario.
-  const first = rows[0]?.point ?? '';
-  out.set('risk-vs-success.png', await tradeoffChart(info, rows.filter((r) => r.point === first)));
+  // Without a sweep a point per policy and scenario; with one, a path through the first axis's values.
+  out.set('risk-vs-success.png', await tradeoffChart(info, rows));
   return out;
 }
