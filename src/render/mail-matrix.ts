@@ -7,10 +7,9 @@ import { wrap } from './format.js';
 
 /** The legend under the matrix: at most four lines at 72 columns (tested). */
 export const MATRIX_LEGEND =
-  'ok: every request granted, nothing lost; -vm -hp -mem -mig: VM start, device hotplug, memory hotplug, ' +
-  'migration refused; -msi: a device left without MSIs; crash: QEMU kills the VM; 2.9%: data loss (exact ' +
-  'where known); *: none of it silent; ~: in some trials only; \': counterfactual (cf), after a column ' +
-  'name: the whole column.';
+  'ok: all granted, nothing lost; -vm -hp -mem -mig: VM start, hotplug, memory hotplug, migration ' +
+  'refused; -msi: a device without MSIs; crash: QEMU kills the VM; 2.9%: data loss (exact if known), ' +
+  '*: none silent; ~: in some trials only; \': counterfactual (after a column name: all of it).';
 
 /** A loss share in at most four characters: `100%`, `14%`, `2.9%`, `0.7%`, `<.1%`. */
 export function shortPercent(p: number): string {

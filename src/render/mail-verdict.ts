@@ -33,7 +33,7 @@ function byScenario(all: readonly Comparison[]): Map<string, Comparison[]> {
   const out = new Map<string, Comparison[]>();
   for (const c of all) {
     if (c.first !== ALEX || c.second !== WILL || c.n === 0 || c.metric.includes('@')) continue;
-    const key = c.point ? `${c.scenario} ${c.point}` : c.scenario;
+    const key = c.point ? `${c.scenario} ${c.point.split(' ').map((kv) => kv.slice(kv.indexOf('=') + 1)).join(',')}` : c.scenario;
     out.set(key, [...(out.get(key) ?? []), c]);
   }
   return out;

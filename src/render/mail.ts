@@ -21,6 +21,11 @@ export function sweepText(info: RunInfo): string {
   return (info.sweep ?? []).map((a) => `${a.key}=${a.values.join(',')}`).join('; ');
 }
 
+/** A sweep point's values alone: `3055MiB,0.5`. */
+function pointValues(point: string): string {
+  return point.split(' ').map((kv) => kv.slice(kv.indexOf('=') + 1)).join(',');
+}
+
 export function mailSubject(info: RunInfo): string {
   const on = info.host ? ` on ${info.host.platform}` : '';
   const sweep = sweepText(info) ? `, ${sweepText(info)}` : '';
@@ -65,25 +70,35 @@ function lossLines(info: RunInfo, rows: readonly SummaryRow[], policies: readonl
       const r = group[0]!;
       const who = group.length === policies.length && policies.length > 1 ? 'all' : group.map((x) => names.get(x.policy) ?? x.policy).join(',');
       const sims = [...new Set(group.map((x) => percentText(x.dataLoss.p)))];
-      const range = r.dataLossRange ? `${pct(r.dataLossRange.lo).slice(0, -1)}-${pct(r.dataLossRange.hi)}` : '-';
-      table.push([first ? (r.point ? `${s.name} ${r.point}` : s.name) : '', who, pct(r.dataLossExact!), sims.length === 1 ? sims[0]! : `${sims[0]}..`, range]);
+      // The range in three digits, never rounded onto 0 or 100.
+      const end = (x: number) => (x > 0.999 && x < 1 ? '>99.9' : x > 0 && x < 0.001 ? '<0.1' : exactText(x).slice(0, -1));
+      const range = r.dataLossRange ? `${end(r.dataLossRange.lo)}-${end(r.dataLossRange.hi)}%` : '-';
+      table.push([first ? (r.point ? `${s.name} ${pointValues(r.point)}` : s.name) : '', who, pct(r.dataLossExact!), sims.length === 1 ? sims[0]! : `${sims[0]}..`, range]);
       first = false;
     }
   }
   if (table.length === 0) return [];
   const head = ['scenario', 'policy', 'exact', 'sim', 'range'];
   const w = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  // Labels too long for one line (a sweep's values) go on a line of their own.
+  const apart = 2 + w.reduce((t, x) => t + x + 2, 0) - 2 > MAIL_WIDTH;
+  if (apart) w[0] = 'scenario'.length;
   const line = (r: readonly string[]) => `  ${r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')}`.trimEnd();
+  const body = table.flatMap((r) => (apart && r[0] ? [`  ${r[0]}`, line(['', ...r.slice(1)])] : [line(r)]));
   return ['Data loss that is neither never nor always: exact, simulated, and the', `range over ${ASSUMPTION_SPACE}:`, '',
-    line(head), line(w.map((x) => '-'.repeat(x))), ...table.map(line), ''];
+    line(head), line(w.map((x) => '-'.repeat(x))), ...body, ''];
 }
 
 /** Scenario, metric, difference: left, left, right; the scenario named on its first row only. */
 function alexWillTable(rows: ReadonlyArray<readonly [string, string, string]>): string[] {
   const head = ['scenario', 'metric', 'Alex - Will'] as const;
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // Labels too long for one line (a sweep's values) go on a line of their own.
+  const apart = 2 + w[0]! + 2 + w[1]! + 2 + w[2]! > MAIL_WIDTH;
+  if (apart) w[0] = head[0].length;
   const line = (r: readonly string[]) => `  ${r[0]!.padEnd(w[0]!)}  ${r[1]!.padEnd(w[1]!)}  ${r[2]!.padStart(w[2]!)}`.trimEnd();
-  return [line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)];
+  const body = rows.flatMap((r) => (apart && r[0] ? [`  ${r[0]}`, line(['', r[1], r[2]])] : [line(r)]));
+  return [line(head), line(w.map((x) => '-'.repeat(x))), ...body];
 }
 
 /**
@@ -142,7 +157,7 @@ export function renderMailReport(info: RunInfo, rows: readonly SummaryRow[], com
   const byKey = new Map(rows.map((r) => [`${r.scenario}\u0000${r.point}\u0000${r.policy}`, r]));
   const points = [...new Set(rows.map((r) => r.point))];
   const matrixRows: Array<[string, string[]]> = info.scenarios.flatMap((s) => points.map((pt): [string, string[]] => [
-    pt ? `${s.name} ${pt.split(' ').map((kv) => kv.slice(kv.indexOf('=') + 1)).join(',')}` : s.name,
+    pt ? `${s.name} ${pointValues(pt)}` : s.name,
     policies.map((p) => { const r = byKey.get(`${s.name}\u0000${pt}\u0000${p}`); return r ? cellCode(r, !wholeColumn.has(p)) : '-'; }),
   ]));
   out.push(`Outcome per scenario and policy (baseline first${sweepText(info) ? `; rows by ${info.sweep.map((a) => a.key).join(',')}` : ''}):`, '');
