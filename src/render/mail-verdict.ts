@@ -49,7 +49,7 @@ function betterOn(groups: ReadonlyMap<string, Comparison[]>, alex: boolean): str
   for (const cs of groups.values()) {
     for (const c of cs) if (separates(c) && !c.metric.startsWith('loss_') && alexBetter(c) === alex) perMetric.set(c.metric, (perMetric.get(c.metric) ?? 0) + 1);
   }
-  return [...perMetric].sort((x, y) => y[1] - x[1]).map(([m, k]) => `${metricLabel(m).replace(/ ok$/, '').replace('mem ', 'memory ')} (${k})`);
+  return [...perMetric].sort((x, y) => y[1] - x[1]).map(([m, k]) => `${metricLabel(m).replace(/ ok$/, '').replace('mem ', 'memory ')} in ${k}`);
 }
 
 export function verdict(rows: readonly SummaryRow[], comparisons: readonly Comparison[], baseline: string): string[] {

@@ -71,14 +71,14 @@ function lossLines(info: RunInfo, rows: readonly SummaryRow[], policies: readonl
       const who = group.length === policies.length && policies.length > 1 ? 'all' : group.map((x) => names.get(x.policy) ?? x.policy).join(',');
       const sims = [...new Set(group.map((x) => percentText(x.dataLoss.p)))];
       // The range in three digits, never rounded onto 0 or 100.
-      const end = (x: number) => (x > 0.999 && x < 1 ? '>99.9' : x > 0 && x < 0.001 ? '<0.1' : exactText(x).slice(0, -1));
-      const range = r.dataLossRange ? `${end(r.dataLossRange.lo)}-${end(r.dataLossRange.hi)}%` : '-';
-      table.push([first ? (r.point ? `${s.name} ${pointValues(r.point)}` : s.name) : '', who, pct(r.dataLossExact!), sims.length === 1 ? sims[0]! : `${sims[0]}..`, range]);
+      const end = (x: number) => pct(x).slice(0, -1);
+      const range = r.dataLossRange ? `${end(r.dataLossRange.lo)}-${end(r.dataLossRange.hi)}` : '-';
+      table.push([first ? (r.point ? `${s.name} ${pointValues(r.point)}` : s.name) : '', who, pct(r.dataLossExact!).slice(0, -1), (sims.length === 1 ? sims[0]! : `${sims[0]}..`).replace('%', ''), range]);
       first = false;
     }
   }
   if (table.length === 0) return [];
-  const head = ['scenario', 'policy', 'exact', 'sim', 'range'];
+  const head = ['scenario', 'policy', 'exact %', 'sim %', 'range %'];
   const w = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   // Labels too long for one line (a sweep's values) go on a line of their own.
   const apart = 2 + w.reduce((t, x) => t + x + 2, 0) - 2 > MAIL_WIDTH;
@@ -87,6 +87,17 @@ function lossLines(info: RunInfo, rows: readonly SummaryRow[], policies: readonl
   const body = table.flatMap((r) => (apart && r[0] ? [`  ${r[0]}`, line(['', ...r.slice(1)])] : [line(r)]));
   return ['Data loss that is neither never nor always: exact, simulated, and the', `range over ${ASSUMPTION_SPACE}:`, '',
     line(head), line(w.map((x) => '-'.repeat(x))), ...body, ''];
+}
+
+/** The guest mix most scenarios share, then each other mix with its scenarios. */
+function guestMixLines(info: RunInfo): string[] {
+  const mixes = [...new Set(info.scenarios.map((s) => s.guests).filter((g): g is string => g !== undefined))];
+  if (mixes.length === 0) return [];
+  const of = (m: string) => info.scenarios.filter((s) => s.guests === m).map((s) => s.name);
+  const [common, ...rest] = [...mixes].sort((a, b) => of(b).length - of(a).length);
+  const text = rest.length === 0 ? `${common} in every scenario`
+    : `${common} in ${count(of(common!).length, 'scenario')}; ${rest.map((m) => `${m} in ${listText(of(m))}`).join('; ')}`;
+  return wrap(`Guest mix (profile, share, the hints it honours), drawn per trial: ${text}.`, MAIL_WIDTH, '- ', '  ');
 }
 
 /** Scenario, metric, difference: left, left, right; the scenario named on its first row only. */
@@ -106,10 +117,11 @@ function alexWillTable(rows: ReadonlyArray<readonly [string, string, string]>): 
  * constructed for every policy, then each policy's own reasons (the part
  * before the colon; report-full.txt has them whole).
  */
-function counterfactualLines(info: RunInfo, rows: readonly SummaryRow[], policies: readonly string[]): string[] {
+function counterfactualLines(info: RunInfo, rows: readonly SummaryRow[], policies: readonly string[], detail: boolean): string[] {
   const cf = rows.filter((r) => r.counterfactual);
   if (cf.length === 0) return [];
-  const out = wrap(`Counterfactual (' in the matrix: a combination of kernel, QEMU and position that never shipped): ${cf.length} of ${count(rows.length, 'cell')}.`, MAIL_WIDTH, '- ', '  ');
+  const out = wrap(`Counterfactual (' in the matrix: a combination of kernel, QEMU and position that never shipped): ${cf.length} of ${count(rows.length, 'cell')}${detail ? '.' : '; why: report-full.txt.'}`, MAIL_WIDTH, '- ', '  ');
+  if (!detail) return out;
   const head = (reason: string) => reason.split(':')[0]!;
   // A reason every policy of a scenario has belongs to the scenario.
   const scenarioReasons = new Map<string, string[]>();
@@ -129,7 +141,21 @@ function counterfactualLines(info: RunInfo, rows: readonly SummaryRow[], policie
   return out;
 }
 
+/** The mail's length limit: what does not fit is left to report-full.txt, least needed first. */
+export const MAIL_LINES = 150;
+
 export function renderMailReport(info: RunInfo, rows: readonly SummaryRow[], comparisons: readonly Comparison[]): string {
+  // More policies (or a sweep) make the matrix split; then the loss table, then the per-policy reasons, give way.
+  const tries: Array<{ lossTable: boolean; cfDetail: boolean }> = [{ lossTable: true, cfDetail: true }, { lossTable: false, cfDetail: true }, { lossTable: false, cfDetail: false }];
+  let text = '';
+  for (const opts of tries) {
+    text = composeMail(info, rows, comparisons, opts);
+    if (text.split('\n').length - 1 <= MAIL_LINES) break;
+  }
+  return text;
+}
+
+function composeMail(info: RunInfo, rows: readonly SummaryRow[], comparisons: readonly Comparison[], opts: { lossTable: boolean; cfDetail: boolean }): string {
   const W = MAIL_WIDTH;
   const out: string[] = [];
   const para = (text: string, first = '', rest = first) => out.push(...wrap(text, W, first, rest));
@@ -140,8 +166,7 @@ export function renderMailReport(info: RunInfo, rows: readonly SummaryRow[], com
   out.push('Assumptions (every number below depends on them):');
   para(`${info.trials} seeded trials per scenario and policy, seed ${info.seed}. An outcome the same in every trial is a fact and printed without an interval; elsewhere 95% intervals (Wilson, Newcombe for paired trials).`, '- ', '  ');
   para(`Workload: each device's DMA buffers with ${workloadWords(rows) || 'the placement and alignment each scenario sets'} (steady-state, an assumption: uniform over the RAM the guest believes usable; natural: a 2^n-page buffer on a 2^n-page boundary, as the buddy allocator gives it). Loss shares are exact where computable.`, '- ', '  ');
-  const mixes = [...new Set(info.scenarios.map((s) => s.guests).filter((g): g is string => g !== undefined))];
-  if (mixes.length) para(`Guest mix, drawn per trial: ${mixes.length === 1 ? `${mixes[0]} in every scenario` : listText(mixes.map((m) => `${m} (${info.scenarios.filter((s) => s.guests === m).length})`))}.`, '- ', '  ');
+  out.push(...guestMixLines(info));
   if (info.host) {
     para(`Host: every scenario runs on ${info.host.file} (${info.host.platform}, kernel ${info.host.kernel}) instead of its own; the scenarios' own texts describe their built-in hosts and are left out.`, '- ', '  ');
     for (const g of info.host.regions) para(g, '    ', '      ');
@@ -149,7 +174,7 @@ export function renderMailReport(info: RunInfo, rows: readonly SummaryRow[], com
     para('Host: each scenario\'s own (scenarios/hosts/, from real captures where the file says so).', '- ', '  ');
   }
   if (sweepText(info)) para(`Swept: ${sweepText(info)}; a matrix row per scenario and value.`, '- ', '  ');
-  out.push(...counterfactualLines(info, rows, policies));
+  out.push(...counterfactualLines(info, rows, policies, opts.cfDetail));
   out.push('');
 
   const wholeColumn = new Set(policies.filter((p) => rows.filter((r) => r.policy === p).every((r) => r.counterfactual)));
@@ -165,7 +190,9 @@ export function renderMailReport(info: RunInfo, rows: readonly SummaryRow[], com
   out.push(...wrap(MATRIX_LEGEND, W));
   out.push(...headerKey(names, W), '');
 
-  out.push(...lossLines(info, rows, policies, names));
+  if (opts.lossTable) out.push(...lossLines(info, rows, policies, names));
+  else para('Loss shares with the simulation beside them and their range over the assumptions: report-full.txt.', '', '');
+  if (!opts.lossTable) out.push('');
 
   const aw = alexWillRows(comparisons);
   if (aw.rows.length || aw.same || aw.refuserOnly.length) {
