@@ -123,7 +123,8 @@ describe('numbers as what they are', () => {
     expect(cellCode(row({ dataLoss: wilson(300, 300), dataLossExact: 0.999988 }))).toBe('>99%*');
     expect(cellCode(row({ counterfactual: 'why' }))).toBe('ok\'');
     expect(cellCode(row({ msiSetupFailures: 300 }))).toBe('-msi');
-    expect([...shortNames(['no-checks-2016', 'kernel-rejects', 'qemu-aborts', 'guest-avoids-range'], 'no-checks-2016').values()]).toEqual(['base', 'Alex', 'Will', 'gar']);
+    expect([...shortNames(['no-checks-2016', 'kernel-rejects', 'qemu-aborts', 'guest-avoids-range', 'kernel-rejects:backend=iommufd'], 'no-checks-2016').values()])
+      .toEqual(['base', 'Alex', 'Will', 'gar', 'Alex:i']);
   });
 });
 

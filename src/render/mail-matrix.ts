@@ -46,23 +46,30 @@ export function cellCode(r: SummaryRow, markCounterfactual = true): string {
   return `ok${cf}`;
 }
 
-/** Column headers: base, Alex, Will, and the initials of every other policy id (unique, at most 5 characters). */
+/**
+ * Column headers: base, Alex, Will, the initials of every other policy, and
+ * a parameterised policy as its base with the initials of its values
+ * (`kernel-rejects:backend=iommufd` is `Alex:i`); unique, at most 6 characters.
+ */
 export function shortNames(policies: readonly string[], baseline: string): Map<string, string> {
   const out = new Map<string, string>();
   const used = new Set<string>();
+  const initials = (words: string) => words.split(/[-.]/).filter(Boolean).map((w) => w[0]).join('');
   for (const id of policies) {
-    let name = id === baseline ? 'base' : id === ALEX ? 'Alex' : id === WILL ? 'Will'
-      : id.split(/[-:=,.]/).filter(Boolean).map((w) => w[0]).join('').slice(0, 5);
-    for (let i = 2; used.has(name); i++) name = `${name.slice(0, 4)}${i}`;
+    const [base, params] = [id.split(':')[0]!, id.split(':').slice(1).join(':')];
+    const head = id === baseline ? 'base' : base === ALEX ? 'Alex' : base === WILL ? 'Will' : initials(base).slice(0, 5);
+    const values = params ? params.split(',').map((kv) => initials(kv.slice(kv.indexOf('=') + 1))).join('') : '';
+    let name = (values ? `${head}:${values}` : head).slice(0, 6);
+    for (let i = 2; used.has(name); i++) name = `${name.slice(0, 5)}${i}`;
     used.add(name);
     out.set(id, name);
   }
   return out;
 }
 
-/** The key to the headers, wrapped: `base=no-checks-2016, Alex=kernel-rejects, ...`. */
+/** The key to the headers, wrapped: `base no-checks-2016; Alex kernel-rejects; ...` (ids may hold `=`). */
 export function headerKey(names: ReadonlyMap<string, string>, width: number): string[] {
-  return wrap(`Columns: ${[...names].map(([id, s]) => `${s}=${id}`).join(', ')}.`, width);
+  return wrap(`Columns: ${[...names].map(([id, s]) => `${s} ${id}`).join('; ')}.`, width);
 }
 
 /**
