@@ -27,6 +27,8 @@ export function pctInterval(r: Rate): string {
 export function exactText(p: number): string {
   if (p === 0 || p === 1) return `${p * 100}%`;
   const v = p * 100;
+  // Never rounded onto 100%: a loss short of certain keeps the digits that show it (99.9988%).
+  if (p > 0.999) return `${v.toFixed(Math.ceil(-Math.log10(100 - v)) + 1)}%`;
   return `${v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(3)}%`;
 }
 

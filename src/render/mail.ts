@@ -56,11 +56,7 @@ function workloadWords(rows: readonly SummaryRow[]): string {
 function lossLines(info: RunInfo, rows: readonly SummaryRow[], policies: readonly string[], names: ReadonlyMap<string, string>): string[] {
   const table: string[][] = [];
   // Never rounded to 0% or 100%: a share that is neither keeps the digits that show it.
-  const pct = (x: number) => {
-    if (x <= 0 || x >= 1 || (x > 0.001 && x < 0.999)) return exactText(x);
-    const digits = Math.ceil(-Math.log10(Math.min(x, 1 - x) * 100)) + 1;
-    return `${(x * 100).toFixed(digits)}%`;
-  };
+  const pct = exactText;
   for (const s of info.scenarios) {
     const own = rows.filter((r) => r.scenario === s.name && r.dataLossExact !== undefined && r.dataLossExact > 0 && r.dataLossExact < 1 && r.dataLoss.n > 0);
     const byExact = new Map<string, SummaryRow[]>();
