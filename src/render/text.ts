@@ -88,7 +88,9 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     ));
     if (sr.some((r) => r.hotplug.n > 0)) {
       out.push('', 'Hotplug success (device_add requests):', '');
-      out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [legend.name(r), rateText(r.hotplug)])));
+      // The same in every trial is a fact: no interval.
+      const fact = (x: typeof sr[number]['hotplug']) => (x.n === 0 ? '-' : x.k === 0 ? `never (0/${x.n})` : x.k === x.n ? `always (${x.n}/${x.n})` : rateText(x));
+      out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [legend.name(r), fact(r.hotplug)])));
     }
     out.push('', ...lossTables(sr, legend.name));
     out.push(...lossRangeLines(sr, legend.name, REPORT_WIDTH));
