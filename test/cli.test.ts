@@ -52,7 +52,7 @@ describe('doorbell CLI', () => {
     for (const f of ['run.json', 'summary.csv', 'paired.csv']) copyFileSync(join(a, f), join(b, f));
     const r = doorbell('report', b);
     expect(r.status, r.stderr).toBe(0);
-    for (const f of ['report.txt', 'report.md', 'charts/second-group-other-msi.png', 'charts/memory-hotplug-over-doorbell.png', 'charts/risk-vs-success.png']) {
+    for (const f of ['report.txt', 'report-full.txt', 'report.md', 'charts/second-group-other-msi.png', 'charts/memory-hotplug-over-doorbell.png', 'charts/risk-vs-success.png']) {
       expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
     }
   });

@@ -74,7 +74,7 @@ describe('one line, exit 2, nothing written, for each cause', () => {
     const r = cli(...RUN, '--policy', `${POL}/kernel-thrower.mjs`, '--out', results, '--json');
     expect(r.status, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout)[0]).toMatchObject({ errors: 3, policy_errors: 3, first_error: 'policy-error: policy kernel-thrower: kernel() threw: no kernel here' });
-    expect(readFileSync(join(results, 'report.txt'), 'utf8')).toMatch(/kernel policy-error: kernel\(\)\s+threw: no/);
+    expect(readFileSync(join(results, 'report-full.txt'), 'utf8')).toMatch(/kernel policy-error: kernel\(\)\s+threw: no/);
   });
 });
 

@@ -58,8 +58,8 @@ describe('results directory', async () => {
     expect(lines[1]).toMatch(/,0x[0-9a-f]+,\d+,,kernel v4\.9 \(4\.9-4\.10\) run as 4\.10 on a host with a newer kernel: [^,]*,$/); // exact_note empty: within the work budget
   });
 
-  it('report.txt is ASCII, has no tabs, and no line over 72 columns', () => {
-    const text = String(files.get('report.txt'));
+  it('report-full.txt is ASCII, has no tabs, and no line over 72 columns', () => {
+    const text = String(files.get('report-full.txt'));
     for (const line of text.split('\n')) {
       expect(line.length, line).toBeLessThanOrEqual(72);
       expect(/^[\x20-\x7e]*$/.test(line), line).toBe(true);
@@ -69,8 +69,8 @@ describe('results directory', async () => {
     for (const s of scenarios) expect(joined).toContain(`$ doorbell run --scenario ${s.name} --trials 60 --seed 1`);
   });
 
-  it('report.txt introduces data loss (Alex\'s criterion) and silent loss side by side, exact beside simulated for both', () => {
-    const text = String(files.get('report.txt'));
+  it('report-full.txt introduces data loss (Alex\'s criterion) and silent loss side by side, exact beside simulated for both', () => {
+    const text = String(files.get('report-full.txt'));
     const flat = text.replace(/\s+/g, ' ');
     expect(flat).toContain("Data loss of any kind is Alex Williamson's criterion");
     expect(flat).toContain('Silent loss is data loss that nothing records');
@@ -81,8 +81,8 @@ describe('results directory', async () => {
     expect(md).toContain("Data loss of any kind is Alex Williamson's criterion");
   });
 
-  it('report.txt marks every counterfactual row [n] and lists each reason once in a legend', () => {
-    const text = String(files.get('report.txt'));
+  it('report-full.txt marks every counterfactual row [n] and lists each reason once in a legend', () => {
+    const text = String(files.get('report-full.txt'));
     const legend = text.split('\n').filter((l) => /^ {2}\[\d+\] /.test(l));
     const reasons = [...new Set(rows.flatMap((r) => r.counterfactual.split('; ').filter(Boolean)))];
     expect(legend).toHaveLength(reasons.length);
@@ -92,8 +92,8 @@ describe('results directory', async () => {
     expect(String(files.get('report.md'))).toMatch(/^- \[1\] /m);
   });
 
-  it('report.txt puts the baseline first in every table', () => {
-    const text = String(files.get('report.txt'));
+  it('report-full.txt puts the baseline first in every table', () => {
+    const text = String(files.get('report-full.txt'));
     const tables = text.split('\n').filter((l, i, all) => /^ {2}-{5}/.test(all[i - 1] ?? '') && /^ {2}\S/.test(l));
     expect(tables.length).toBeGreaterThan(0);
     for (const firstRow of tables) expect(firstRow.trim().startsWith('no-checks-2016')).toBe(true);

@@ -19,7 +19,7 @@ describe('a policy that throws or returns nonsense', () => {
     const rows = JSON.parse(both.stdout);
     expect(rows.find((r: { policy: string }) => r.policy === 'thrower')).toMatchObject({ errors: 30, policy_errors: 30 });
     expect(rows.find((r: { policy: string }) => r.policy === 'kernel-rejects')).toEqual(JSON.parse(alone.stdout)[0]);
-    expect(readFileSync(join(dir, 'b', 'report.txt'), 'utf8')).toMatch(/^! thrower: 30 of 30 trials errored: policy-error: policy thrower:$/m);
+    expect(readFileSync(join(dir, 'b', 'report-full.txt'), 'utf8')).toMatch(/^! thrower: 30 of 30 trials errored: policy-error: policy thrower:$/m);
   });
 
   it('a decision the engine cannot apply is a policy-error naming the decision', async () => {

@@ -40,8 +40,15 @@ describe('doorbell run --param', () => {
     expect(at('no-checks-2016', 'vm.ram=3055MiB').data_loss_trials).toBeGreaterThan(0);
     // On an x86 host the MSI window is an interrupt-remapping fault in the host log: never silent.
     expect(at('no-checks-2016', 'vm.ram=3055MiB').silent_loss_trials).toBe(0);
-    const report = readFileSync(join(dir, 'report.txt'), 'utf8');
+    const report = readFileSync(join(dir, 'report-full.txt'), 'utf8');
     expect(report).toContain('no-checks-2016 first loses data at');
+    // Titles carry the swept values (issue 15): the mail's subject, the full report's sections, a matrix row per value.
+    const mail = readFileSync(join(dir, 'report.txt'), 'utf8');
+    expect(mail.split('\n\n')[0]!.replace(/\n\s+/g, ' ')).toContain('vm.ram=3054MiB,3055MiB');
+    expect(report).toContain('== aarch64-guest-on-amd-host (vm.ram=3054MiB,3055MiB) ==');
+    expect(mail).toMatch(/^aarch64-guest-on-amd-host 3054MiB /m);
+    expect(mail).toMatch(/^aarch64-guest-on-amd-host 3055MiB /m);
+    for (const line of mail.split('\n')) expect(line.length).toBeLessThanOrEqual(72);
     expect(report.replace(/ \\\n\s+/g, ' ')).toContain('--param vm.ram=3054MiB,3055MiB');
     expect(readFileSync(join(dir, 'charts', 'sweep-aarch64-guest-on-amd-host.png')).subarray(1, 4).toString()).toBe('PNG');
     for (const line of report.split('\n')) expect(line.length).toBeLessThanOrEqual(72);

@@ -210,7 +210,7 @@ describe('firmware exposure in the outputs', () => {
     const col = (row: string[], c: string) => row[header!.indexOf(c)];
     expect([col(base!, 'firmware_exposed_trials'), col(base!, 'firmware_exposed_bytes_mean')]).toEqual(['20', '1048576.0']);
     expect(col(rejects!, 'firmware_exposed_trials')).toBe('0');
-    const text = String(files.get('report.txt'));
+    const text = String(files.get('report-full.txt'));
     expect(text).toMatch(/^ {2}policy +exposed +4K pages +bytes\n.*\n {2}no-checks-2016 +20\/20 +256\.0 +1\.00 MiB$/m);
     expect(text.replace(/\s+/g, ' ')).toContain('How often a firmware agent (RMRR, IVMD, IORT RMR) writes its DIRECT range is not known');
   });

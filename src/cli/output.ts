@@ -10,7 +10,7 @@ import { InputError } from '../errors.js';
 import { fsFailure, isFsError, withFs } from './fs-errors.js';
 
 /** Every name doorbell writes in a results directory; `.partial-*` is a `report` left half-done. */
-const RESULT_FILES = new Set(['run.json', 'summary.csv', 'paired.csv', 'trials.csv', 'report.txt', 'report.md', 'checkpoint.jsonl']);
+const RESULT_FILES = new Set(['run.json', 'summary.csv', 'paired.csv', 'trials.csv', 'report.txt', 'report-full.txt', 'report.md', 'checkpoint.jsonl']);
 const CHARTS = 'charts';
 const STAGING = /^\.(partial-|charts\.old-)/;
 

@@ -6,7 +6,47 @@ import type { SummaryRow } from '../results/model.js';
 import type { RunInfo } from '../results/run-info.js';
 import type { SweepAxis } from '../scenario/params.js';
 import type { Scenario } from '../scenario/types.js';
-import { doorbellVersion, gitCommit } from './meta.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hex } from '../model/addr.js';
+import type { Host } from '../model/host.js';
+import type { HostInfo, InputFile } from '../results/run-info.js';
+import { packageRoot } from '../scenario/builtin.js';
+import { doorbellRepository, doorbellVersion, gitCommit, gitDirty } from './meta.js';
+
+/** A file doorbell ships: the same bytes at that path under its package (a user's edited copy is not). */
+function isBuiltin(f: InputFile): boolean {
+  try {
+    return createHash('sha256').update(readFileSync(join(packageRoot(), f.file))).digest('hex') === f.sha256;
+  } catch {
+    return false;
+  }
+}
+
+/** Every scenario, host and policy file of the run that doorbell does not ship, once each, by name. */
+function inputFiles(f: RunFacts): InputFile[] {
+  const all = [...f.loaded.flatMap(({ scenario }) => scenario.files), ...f.policies.flatMap((p) => (p.module ? [p.module] : []))];
+  const seen = new Map<string, InputFile>();
+  for (const x of all) if (!seen.has(`${x.file}\u0000${x.sha256}`) && !isBuiltin(x)) seen.set(`${x.file}\u0000${x.sha256}`, { file: x.file, sha256: x.sha256 });
+  return [...seen.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+/** The substituted host as the report prints it: platform, kernel, each group's regions. */
+export function hostInfo(file: string, host: Host): HostInfo {
+  return {
+    file, platform: host.platform, kernel: host.kernel,
+    regions: host.groups.map((g) => `group ${g.id} (${g.devices.join(', ') || 'no devices'}): ${g.regions.length ? g.regions.map((r) => `${hex(r.start)}-${hex(r.last)} ${r.type}`).join(', ') : 'no reserved regions'}`),
+  };
+}
+
+/** `linux (firmware, runtime)`; several profiles with their share. */
+function guestMix(s: Scenario): string {
+  const total = s.guests.reduce((t, g) => t + g.weight, 0);
+  const honours = (g: Scenario['guests'][number]) => `(${g.honours.length ? g.honours.join(', ') : 'no hints'})`;
+  if (s.guests.length === 1) return `${s.guests[0]!.name} ${honours(s.guests[0]!)}`;
+  return s.guests.map((g) => `${g.name} ${Math.round((100 * g.weight) / total)}% ${honours(g)}`).join(', ');
+}
 
 /** The --policy flags that name these policies: a built-in by its id, a module by its path and parameters. */
 export function canonicalPolicyFlags(policies: readonly ResolvedPolicy[]): string[] {
@@ -49,9 +89,14 @@ export function runInfo(f: RunFacts): RunInfo {
     ...f.sweep.flatMap((a) => ['--param', `${a.key}=${a.values.join(',')}`]),
     '--trials', String(f.trials), '--seed', f.seed,
   ];
+  const repository = doorbellRepository();
+  const dirty = gitDirty();
   return {
     doorbell: doorbellVersion(),
+    ...(repository !== undefined ? { repository } : {}),
     gitCommit: gitCommit(),
+    ...(dirty !== undefined ? { gitDirty: dirty } : {}),
+    inputs: inputFiles(f),
     node: process.version,
     argv,
     seed: f.seed,
@@ -59,12 +104,13 @@ export function runInfo(f: RunFacts): RunInfo {
     scenarioFlags: f.scenarioFlags,
     policyFlags: f.policyFlags,
     ...(f.hostFlag !== undefined ? { hostFlag: f.hostFlag } : {}),
+    ...(f.hostFlag !== undefined && f.loaded[0] ? { host: hostInfo(f.hostFlag, f.loaded[0].scenario.host) } : {}),
     ...(f.deviceFlags.length ? { deviceFlags: f.deviceFlags } : {}),
     sweep: f.sweep.map((a) => ({ key: a.key, values: [...a.values] })),
     ...(f.shard ? { shard: f.shard } : {}),
     scenarios: f.loaded.map(({ ref, scenario: s }) => ({
       name: s.name, title: s.title, source: s.source, description: s.description, ref, file: s.file, sha256: s.sha256, files: s.files,
-      hotplugs: s.timeline.filter((e) => e.kind === 'hotplug').length,
+      hotplugs: s.timeline.filter((e) => e.kind === 'hotplug').length, guests: guestMix(s),
     })),
     policies: f.policies.map((p) => ({
       id: p.id, name: p.definition.name, position: p.definition.position, heldBy: p.definition.heldBy, source: p.definition.source,

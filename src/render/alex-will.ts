@@ -11,9 +11,9 @@ const LABELS: Readonly<Record<string, string>> = {
   ram_cost: 'RAM kept from DMA',
 };
 /** Metrics where more is better for the guest; on every other one less is. */
-const GOOD = new Set(['vm_start', 'hotplug_ok', 'mem_hotplug_ok', 'migration_ok']);
+export const GOOD = new Set(['vm_start', 'hotplug_ok', 'mem_hotplug_ok', 'migration_ok']);
 /** Who refused (kernel or VMM) is how the positions differ, not who is ahead: shown, never scored. */
-const NEUTRAL = new Set(['refused_calls']);
+export const NEUTRAL = new Set(['refused_calls']);
 
 export function metricLabel(m: string): string {
   const [base, u] = m.split('@') as [string, string | undefined];

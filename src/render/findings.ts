@@ -1,6 +1,7 @@
 // Claims for the summary, computed from the rows: nothing here is written by hand.
 import type { SummaryRow } from '../results/model.js';
 import { percentText } from './format.js';
+import { exactText } from './loss-tables.js';
 
 /** How a finding names a row's policy (render/counterfactual.ts adds the what-if marker). */
 type Namer = (r: SummaryRow) => string;
@@ -9,13 +10,15 @@ type Namer = (r: SummaryRow) => string;
 export function scenarioFinding(rows: readonly SummaryRow[], baseline: string, name: Namer = (r) => r.policy): string {
   const ran = rows.filter((r) => r.dataLoss.n > 0);
   const parts: string[] = [];
-  const lossy = ran.filter((r) => r.dataLoss.k > 0);
+  // Exact where known: a share too small for the trials to show is still loss.
+  const loses = (r: SummaryRow) => r.dataLoss.k > 0 || (r.dataLossExact ?? 0) > 0;
+  const lossy = ran.filter(loses);
   const same = (xs: readonly SummaryRow[]) => new Set(xs.map((r) => `${r.dataLoss.k}/${r.silentLoss.k}`)).size === 1;
   if (lossy.length === ran.length && ran.length > 1 && same(lossy)) {
-    parts.push(`every policy loses DMA data in ${percentText(lossy[0]!.dataLoss.p)} of trials${silentPart(lossy[0]!)}`);
+    parts.push(`every policy ${lossText(lossy[0]!)}${silentPart(lossy[0]!)}`);
   } else {
-    for (const r of lossy) parts.push(`${name(r)}${r.policy === baseline ? ' (baseline)' : ''} loses DMA data in ${percentText(r.dataLoss.p)} of trials${silentPart(r)}`);
-    const clean = ran.filter((r) => r.dataLoss.k === 0);
+    for (const r of lossy) parts.push(`${name(r)}${r.policy === baseline ? ' (baseline)' : ''} ${lossText(r)}${silentPart(r)}`);
+    const clean = ran.filter((r) => !loses(r));
     for (const r of clean.filter((x) => failures(x).length > 0)) parts.push(`${name(r)} loses none but ${failures(r).join(' and ')}`);
     const granting = clean.filter((r) => failures(r).length === 0).map(name);
     if (granting.length) parts.push(`${list(granting)} ${granting.length === 1 ? 'loses' : 'lose'} none and ${granting.length === 1 ? 'grants' : 'grant'} every request`);
@@ -26,23 +29,60 @@ export function scenarioFinding(rows: readonly SummaryRow[], baseline: string, n
   return `${s}.`;
 }
 
+/**
+ * A policy's data loss as what it is: `always` when it is certain (exact 1,
+ * or every trial where nothing is exact), the exact share with the
+ * simulation beside it, or the simulated share.
+ */
+function lossText(r: SummaryRow): string {
+  const exact = r.dataLossExact;
+  if (exact === 1 || (exact === undefined && r.dataLoss.k === r.dataLoss.n)) return 'always loses DMA data';
+  if (exact !== undefined) return `loses DMA data in ${exactText(exact)} of trials (exact; ${percentText(r.dataLoss.p)} simulated)`;
+  return `loses DMA data in ${percentText(r.dataLoss.p)} of trials`;
+}
+
 /** How much of a policy's data loss nothing records. */
 function silentPart(r: SummaryRow): string {
+  if (r.dataLossExact !== undefined && r.silentLossExact !== undefined) {
+    if (r.silentLossExact === r.dataLossExact) return ', all of it silently';
+    if (r.silentLossExact === 0) return ', none of it silently (the host logs it or the guest sees it)';
+    return `, silently in ${exactText(r.silentLossExact)}`;
+  }
   if (r.silentLoss.k === r.dataLoss.k) return ', all of it silently';
   if (r.silentLoss.k === 0) return ', none of it silently (the host logs it or the guest sees it)';
   return `, silently in ${percentText(r.silentLoss.p)}`;
 }
 
 /** What a policy refused or broke, by request type. */
+// An outcome the same in every trial is a fact (`always`, `every`), printed without a share.
 function failures(r: SummaryRow): string[] {
   const out: string[] = [];
-  if (r.vmStart.k < r.vmStart.n) out.push(`fails VM start in ${percentText(1 - r.vmStart.p)} of trials`);
-  if (r.hotplug.k < r.hotplug.n) out.push(`fails ${percentText(1 - r.hotplug.p)} of hotplugs`);
-  if (r.memHotplugOk < r.memHotplugAttempts) out.push(`fails ${r.memHotplugAttempts - r.memHotplugOk} of ${r.memHotplugAttempts} memory hotplugs`);
-  if (r.migrationsOk < r.migrations) out.push(`fails ${r.migrations - r.migrationsOk} of ${r.migrations} migrations`);
-  if (r.vmCrashes > 0) out.push(`crashes the VM in ${r.vmCrashes} trials`);
-  if (r.msiSetupFailures > 0) out.push(`leaves ${r.msiSetupFailures} devices without MSIs`);
+  const n = r.vmStart.n;
+  if (r.vmStart.k === 0 && n > 0) out.push('always fails VM start');
+  else if (r.vmStart.k < n) out.push(`fails VM start in ${percentText(1 - r.vmStart.p)} of trials`);
+  if (r.hotplug.k === 0 && r.hotplug.n > 0) out.push('refuses every hotplug');
+  else if (r.hotplug.k < r.hotplug.n) out.push(`refuses ${percentText(1 - r.hotplug.p)} of hotplugs`);
+  if (r.memHotplugOk === 0 && r.memHotplugAttempts > 0) out.push('refuses every memory hotplug');
+  else if (r.memHotplugOk < r.memHotplugAttempts) out.push(`refuses ${r.memHotplugAttempts - r.memHotplugOk} of ${r.memHotplugAttempts} memory hotplugs`);
+  if (r.migrationsOk === 0 && r.migrations > 0) out.push('refuses every migration');
+  else if (r.migrationsOk < r.migrations) out.push(`refuses ${r.migrations - r.migrationsOk} of ${r.migrations} migrations`);
+  if (r.vmCrashes > 0) out.push(r.vmCrashes === n ? 'always crashes the VM' : `crashes the VM in ${r.vmCrashes} of ${n} trials`);
+  if (r.msiSetupFailures > 0) out.push(`leaves ${devicesWithoutMsi(r)} without MSIs`);
   return out;
+}
+
+/**
+ * Devices, not devices × trials: msi_setup_failures sums over trials, so
+ * a whole multiple of the trials is that many devices in each (the count
+ * per trial does not depend on a draw unless the scenario declares one).
+ */
+export function devicesWithoutMsi(r: SummaryRow): string {
+  const n = r.vmStart.n;
+  if (n > 0 && r.msiSetupFailures % n === 0) {
+    const d = r.msiSetupFailures / n;
+    return `${d} ${d === 1 ? 'device' : 'devices'}`;
+  }
+  return `devices (${(r.msiSetupFailures / Math.max(n, 1)).toFixed(2)} per trial on average)`;
 }
 
 function list(xs: readonly string[]): string {

@@ -23,10 +23,19 @@ export function pctInterval(r: Rate): string {
   return `${p(r.p)}% [${p(r.lo)}-${p(r.hi)}]`;
 }
 
+/** `never` / `always` where the exact value says so and every trial agreed (a fact, no interval); else the interval. */
+export function factOrInterval(r: Rate, exact: number | undefined): string {
+  if (r.n > 0 && exact === 0 && r.k === 0) return 'never';
+  if (r.n > 0 && exact === 1 && r.k === r.n) return 'always';
+  return pctInterval(r);
+}
+
 /** An exact probability in percent, to three significant digits. */
 export function exactText(p: number): string {
   if (p === 0 || p === 1) return `${p * 100}%`;
   const v = p * 100;
+  // Never rounded onto 100%: a loss short of certain keeps the digits that show it (99.9988%).
+  if (p > 0.999) return `${v.toFixed(Math.ceil(-Math.log10(100 - v)) + 1)}%`;
   return `${v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(3)}%`;
 }
 
@@ -40,9 +49,9 @@ export function lossTables(sr: readonly SummaryRow[], name: (r: SummaryRow) => s
   const out: string[] = [];
   out.push('Data loss (any lost write) and silent loss (a lost write nothing', 'records): trials, 95% Wilson interval:', '');
   out.push(...asciiTable(['policy', 'trials', 'data loss', 'silent loss'], sr.map((r) => [
-    name(r), String(r.dataLoss.n), pctInterval(r.dataLoss), pctInterval(r.silentLoss),
+    name(r), String(r.dataLoss.n), factOrInterval(r.dataLoss, r.dataLossExact), factOrInterval(r.silentLoss, r.silentLossExact),
   ])));
-  const zero = sr.find((r) => r.dataLoss.n > 0 && r.dataLoss.k === 0);
+  const zero = sr.find((r) => r.dataLoss.n > 0 && r.dataLoss.k === 0 && r.dataLossExact === undefined);
   if (zero) out.push(`  A 0% row means at most 3/n at 95% by the rule of three (${percentText(3 / zero.dataLoss.n)} for`, `  n = ${zero.dataLoss.n}).`);
   if (sr.some((r) => r.lostBytesMean > 0)) {
     out.push('', 'Bytes lost per trial (mean), by who sees them:', '');

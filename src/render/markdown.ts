@@ -4,6 +4,7 @@ import { type RunInfo, reproduceCommand } from '../results/run-info.js';
 import { bytesText, fractionText, hex, rateText } from './format.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
+import { sweepText } from './mail.js';
 import { LOSS_DEFINITION, exactNotes } from './loss-tables.js';
 import { ALEX, type Comparison, WILL } from '../results/comparisons.js';
 import { alexWillSentence, metricLabel } from './alex-will.js';
@@ -21,6 +22,7 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
   const points = [...new Set(rows.map((r) => r.point))];
   const sweeping = (info.sweep ?? []).length > 0;
   const legend = counterfactualLegend(rows);
+  if (info.host) out.push(`Every scenario ran on \`${info.host.file}\` (${info.host.platform}, kernel ${info.host.kernel}) instead of its own host. Its reserved regions:`, '', ...info.host.regions.map((g) => `- ${g}`), '');
   for (const s of info.scenarios) {
     const sr = rows.filter((r) => r.scenario === s.name);
     out.push(`- **${s.name}**: ${sweeping ? sweepFinding(sr, points) : scenarioFinding(sr, info.baseline, legend.name)}`);
@@ -32,7 +34,7 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
   out.push('![risk against success](charts/risk-vs-success.png)', '');
   for (const s of info.scenarios) {
     const sr = rows.filter((r) => r.scenario === s.name);
-    out.push(`## ${s.name}`, '', `**${s.title}.** ${s.description}`, '', `Source: ${s.source}`, '');
+    out.push(`## ${s.name}${sweeping ? ` (${sweepText(info)})` : ''}`, '', info.hostFlag !== undefined ? `**${s.title}** (as written for the scenario's own host; this run used \`${info.hostFlag}\`, above).` : `**${s.title}.** ${s.description}`, '', `Source: ${s.source}`, '');
     out.push('```sh', reproduceCommand(info, s.ref), '```', '');
     const workload = workloadLines(sr, Infinity).join(' ');
     if (workload) out.push(workload, '');
@@ -79,7 +81,9 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
     out.push(`![${s.name}](charts/${s.name}.png)`, '');
   }
   out.push('## Assumptions and caveats', '', ...CAVEATS.map((c) => `- ${c}`), '');
-  out.push('## Run', '', `doorbell ${info.doorbell}, commit \`${info.gitCommit ?? 'unknown'}\`, node ${info.node}, seed ${info.seed}, ${info.trials} trials per pair.`, '');
+  const dirty = info.gitDirty === undefined ? '' : info.gitDirty ? ' (with uncommitted changes)' : ' (clean)';
+  out.push('## Run', '', `doorbell ${info.doorbell}${info.repository ? ` (${info.repository})` : ''}, commit \`${info.gitCommit ?? 'unknown'}\`${dirty}, node ${info.node}, seed ${info.seed}, ${info.trials} trials per pair.`, '');
   for (const s of info.scenarios) out.push(`- \`${s.name}\` sha256 \`${s.sha256}\``);
+  for (const f of info.inputs ?? []) out.push(`- \`${f.file}\` sha256 \`${f.sha256}\` (not built in)`);
   return out.join('\n') + '\n';
 }

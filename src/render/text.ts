@@ -1,11 +1,13 @@
-// report.txt: plain ASCII for linux-arm-kernel / iommu / kvm. Every line at
-// most 72 columns, baseline first, units in headers, the reproducing
-// command before each table (Documentation/process/submitting-patches.rst).
+// report-full.txt: the per-scenario detail behind report.txt (the mail),
+// plain ASCII. Every line at most 72 columns, baseline first, units in
+// headers, the reproducing command before each table
+// (Documentation/process/submitting-patches.rst).
 import type { SummaryRow } from '../results/model.js';
 import { type RunInfo, reproduceCommand } from '../results/run-info.js';
 import { asciiTable, bytesText, fractionText, hex, rateText, wrap, wrapCommand } from './format.js';
 import type { Comparison } from '../results/comparisons.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
+import { sweepText } from './mail.js';
 import { CAVEATS } from './caveats.js';
 import { alexWillOverall, alexWillSection } from './alex-will.js';
 import { LOSS_DEFINITION, lossTables, pctInterval } from './loss-tables.js';
@@ -27,6 +29,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
   const points = [...new Set(rows.map((r) => r.point))];
   const sweeping = (info.sweep ?? []).length > 0;
   const legend = counterfactualLegend(rows);
+  out.push(...hostLines(info));
   para(WORKLOAD_DEFAULTS);
   out.push('');
   for (const s of info.scenarios) {
@@ -57,8 +60,9 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
   }
   for (const s of info.scenarios) {
     const sr = rows.filter((r) => r.scenario === s.name);
-    out.push('', `== ${s.name} ==`, '');
-    para(`${s.title}. ${s.description}`);
+    out.push('', `== ${s.name}${sweeping ? ` (${sweepText(info)})` : ''} ==`, '');
+    // Under --host the scenario's own text describes its built-in host, not the one the run used.
+    para(info.hostFlag !== undefined ? `${s.title} (as written for the scenario's own host; this run used ${info.hostFlag}, above).` : `${s.title}. ${s.description}`);
     out.push('');
     para(`Source: ${s.source}`);
     out.push('', ...wrapCommand(reproduceCommand(info, s.ref)), '');
@@ -84,7 +88,9 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
     ));
     if (sr.some((r) => r.hotplug.n > 0)) {
       out.push('', 'Hotplug success (device_add requests):', '');
-      out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [legend.name(r), rateText(r.hotplug)])));
+      // The same in every trial is a fact: no interval.
+      const fact = (x: typeof sr[number]['hotplug']) => (x.n === 0 ? '-' : x.k === 0 ? `never (0/${x.n})` : x.k === x.n ? `always (${x.n}/${x.n})` : rateText(x));
+      out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [legend.name(r), fact(r.hotplug)])));
     }
     out.push('', ...lossTables(sr, legend.name));
     out.push(...lossRangeLines(sr, legend.name, REPORT_WIDTH));
@@ -103,13 +109,13 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
       })));
     }
     out.push(...alexWillSection(diffs, REPORT_WIDTH));
-    out.push('', 'Loud failures (refused requests; refused calls and IOMMU faults', 'per trial, a faulted write is lost data too; devices without MSIs):', '');
+    out.push('', 'Loud failures (refused requests; refused calls and IOMMU faults', 'per trial, a faulted write is lost data too; devices without MSIs', 'per trial):', '');
     out.push(...asciiTable(['policy', 'refused by', 'calls', 'faults', 'no MSI'], sr.map((r) => [
       legend.name(r),
       refusedBy(r),
       num(r.refusedCallsMean),
       num(r.dmaFaultsMean),
-      String(r.msiSetupFailures),
+      num(r.vmStart.n ? r.msiSetupFailures / r.vmStart.n : 0),
     ])));
     out.push('', 'Cost (guest RAM the VMM kept from DMA; address space used):', '');
     out.push(...asciiTable(['policy', 'RAM not for DMA', 'highest GPA', 'phys-bits'], sr.map((r) => [
@@ -124,9 +130,21 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
   out.push('', 'Assumptions and caveats:', '');
   for (const c of CAVEATS) para(c, '- ', '  ');
   out.push('', 'Run:', '');
-  para(`doorbell ${info.doorbell}, node ${info.node}, seed ${info.seed}, ${info.trials} trials per pair, commit ${info.gitCommit ?? 'unknown'}.`, '  ');
+  const dirty = info.gitDirty === undefined ? '' : info.gitDirty ? ' (with uncommitted changes)' : ' (clean)';
+  para(`doorbell ${info.doorbell}${info.repository ? ` (${info.repository})` : ''}, node ${info.node}, seed ${info.seed}, ${info.trials} trials per pair, commit ${info.gitCommit ?? 'unknown'}${dirty}.`, '  ');
   for (const s of info.scenarios) out.push(`  ${s.name} sha256:${s.sha256.slice(0, 16)}`);
+  for (const f of info.inputs ?? []) out.push(...wrap(`${f.file} sha256:${f.sha256}`, REPORT_WIDTH, '  ', '    '));
   return out.map((l) => l.trimEnd()).join('\n') + '\n';
+}
+
+/** Under --host: the host every scenario ran on, with its regions (the scenarios' own texts describe theirs). */
+export function hostLines(info: RunInfo): string[] {
+  if (!info.host) return [];
+  return [
+    ...wrap(`Every scenario ran on ${info.host.file} (${info.host.platform}, kernel ${info.host.kernel}) instead of its own host; the scenario titles below were written for their own hosts. Its reserved regions:`, REPORT_WIDTH),
+    ...info.host.regions.flatMap((g) => wrap(g, REPORT_WIDTH, '  ', '    ')),
+    '',
+  ];
 }
 
 /** A sweep: a row per point and policy, loss in one table, requests in another. */

@@ -54,11 +54,15 @@ export function parseRunInfo(text: string, file = 'run.json'): RunInfo {
     doorbell: 'string', node: 'string', argv: 'strings', seed: 'string', trials: 'count', scenarioFlags: 'strings', policyFlags: 'strings', hostFlag: 'string',
     sweep: listOf({ key: 'string', values: 'strings' }, file),
     shard: (x, p) => checkShape(x, { index: 'count', count: 'count', scenarios: 'strings' }, p, file),
-    scenarios: listOf({ name: 'string', title: 'string', source: 'string', description: 'string', ref: 'string', file: 'string', sha256: 'string', files, hotplugs: 'count' }, file, ['files']),
+    scenarios: listOf({ name: 'string', title: 'string', source: 'string', description: 'string', ref: 'string', file: 'string', sha256: 'string', files, hotplugs: 'count', guests: 'string' }, file, ['files', 'guests']),
     policies: listOf({ id: 'string', name: 'string', position: 'string', heldBy: 'string', source: 'string', kernelEra: 'string', module: (x, p) => checkShape(x, { file: 'string', sha256: 'string' }, p, file) }, file, ['module']),
     baseline: 'string', trialErrors: 'count',
     data: (x, p) => checkShape(x, { 'summary.csv': 'string', 'paired.csv': 'string' }, p, file),
-  }, '', file, ['hostFlag', 'shard', 'data', 'sweep', 'gitCommit']);
+    repository: 'string',
+    gitDirty: (x, p) => { if (typeof x !== 'boolean') throw new InputError(`${file}: ${p} is not true or false`, 'a run.json written by doorbell run or merge'); },
+    inputs: listOf({ file: 'string', sha256: 'string' }, file),
+    host: (x, p) => checkShape(x, { file: 'string', platform: 'string', kernel: 'string', regions: 'strings' }, p, file),
+  }, '', file, ['hostFlag', 'shard', 'data', 'sweep', 'gitCommit', 'repository', 'gitDirty', 'inputs', 'host']);
   const info = v as RunInfo;
   if (info.trials < 1) throw new InputError(`${file}: trials is ${info.trials}`, 'at least 1');
   if (info.policies.length === 0 || info.scenarios.length === 0) throw new InputError(`${file}: no ${info.policies.length === 0 ? 'policies' : 'scenarios'}`, 'a run of at least one scenario and one policy');

@@ -6,6 +6,7 @@ import { renderCharts } from '../render/charts.js';
 import { renderPairedCsv, renderSummaryCsv } from '../render/csv.js';
 import { renderMarkdownReport } from '../render/markdown.js';
 import { renderTextReport } from '../render/text.js';
+import { renderMailReport } from '../render/mail.js';
 import { checkDataHashes, checkPaired, checkSummary, parseRunInfo, sha256 } from './check-results.js';
 import type { Comparison } from './comparisons.js';
 import { parsePairedCsv, parseSummaryCsv } from './csv-read.js';
@@ -38,11 +39,12 @@ export function readData(data: ReadonlyMap<string, string>, dir = ''): { info: R
   return { info, rows, comparisons };
 }
 
-/** report.txt, report.md and charts, from the data files' text alone. */
+/** report.txt (the mail), report-full.txt, report.md and charts, from the data files' text alone. */
 export async function renderedFiles(data: ReadonlyMap<string, string>): Promise<Map<string, string | Buffer>> {
   const { info, rows, comparisons } = readData(data);
   const files = new Map<string, string | Buffer>();
-  files.set('report.txt', renderTextReport(info, rows, comparisons));
+  files.set('report.txt', renderMailReport(info, rows, comparisons));
+  files.set('report-full.txt', renderTextReport(info, rows, comparisons));
   files.set('report.md', renderMarkdownReport(info, rows, comparisons));
   for (const [name, png] of await renderCharts(info, rows)) files.set(`charts/${name}`, png);
   return files;

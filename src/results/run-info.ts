@@ -13,6 +13,8 @@ export interface ScenarioInfo {
   /** Every file the scenario read (itself, host files, migration destinations), with SHA-256. */
   readonly files: readonly { readonly file: string; readonly sha256: string }[];
   readonly hotplugs: number;
+  /** The guest mix, e.g. `linux (firmware, runtime)` or `a 1/2, b 1/2 (none)`; absent in runs before 0.2. */
+  readonly guests?: string;
 }
 
 export interface PolicyInfo {
@@ -28,9 +30,30 @@ export interface PolicyInfo {
   readonly module?: { readonly file: string; readonly sha256: string };
 }
 
+/** The host a --host run substituted for every scenario's own: what the report prints instead of their texts. */
+export interface HostInfo {
+  readonly file: string;
+  readonly platform: string;
+  readonly kernel: string;
+  /** One line per group: `group 3 (nic0): 0x8000000-0x80fffff msi`. */
+  readonly regions: readonly string[];
+}
+
+/** A file the run read that is not one of doorbell's built-ins: the reproduce block lists its SHA-256. */
+export interface InputFile {
+  readonly file: string;
+  readonly sha256: string;
+}
+
 export interface RunInfo {
   readonly doorbell: string;
+  /** package.json's repository, when it names one. */
+  readonly repository?: string;
   readonly gitCommit: string | undefined;
+  /** Tracked files differed from gitCommit when the run was made (absent outside a checkout). */
+  readonly gitDirty?: boolean;
+  /** Scenario, host and policy files that are not built-ins, with SHA-256 (absent in runs before 0.2). */
+  readonly inputs?: readonly InputFile[];
   readonly node: string;
   readonly argv: readonly string[];
   readonly seed: string;
@@ -40,6 +63,8 @@ export interface RunInfo {
   readonly policyFlags: readonly string[];
   /** --host, when the run substituted a host. */
   readonly hostFlag?: string;
+  /** With --host: that host's platform and regions. */
+  readonly host?: HostInfo;
   /** --device NAME=GROUP maps given with --host. */
   readonly deviceFlags?: readonly string[];
   /** --shard: which share this is, of which scenarios (merge checks and joins them). */

@@ -1,4 +1,4 @@
-// doorbell report DIR: render report.txt, report.md and charts again from
+// doorbell report DIR: render report.txt, report-full.txt, report.md and charts again from
 // the directory's summary.csv, paired.csv and run.json alone, after checking
 // them. Only a results directory doorbell wrote is written into, and each
 // rendered file replaces its old version whole.
@@ -13,7 +13,7 @@ import { Stop } from '../stop.js';
 
 export default defineCommand({
   command: 'report <dir>',
-  describe: 'Regenerate report.txt, report.md and charts of a results directory from its CSVs and run.json',
+  describe: 'Regenerate report.txt, report-full.txt, report.md and charts of a results directory from its CSVs and run.json',
   builder: (y) => y.positional('dir', { type: 'string', demandOption: true }),
   async run(args) {
     const dir = String(args.dir);

@@ -137,8 +137,13 @@ export default defineCommand({
       code = info.trialErrors > 0 ? 1 : 0;
       stop.finished(code);
       if (args.json) process.stdout.write(JSON.stringify(rows.map(summaryRecord), null, 2) + '\n');
-      if (!args.quiet) process.stderr.write(`doorbell: ${rows.length} scenario × policy pairs, ${trials} trials each → ${out}/ (report.txt, report.md, summary.csv, charts/)\n`);
-      if (info.trialErrors > 0) process.stderr.write(`doorbell: ${info.trialErrors} trials errored; see report.txt\n`);
+      if (info.trialErrors > 0) process.stderr.write(`doorbell: ${info.trialErrors} trials errored; see report-full.txt\n`);
+      if (!args.quiet) {
+        // The verdict is report.txt's second paragraph (after the subject), printed as the mail has it.
+        const verdict = String(rendered.get('report.txt') ?? '').split('\n\n')[1] ?? '';
+        process.stderr.write(`doorbell: ${rows.length} scenario × policy pairs, ${trials} trials each → ${out}/\n\n${verdict.trim()}\n\n`);
+        process.stderr.write(`doorbell: the report to read and post: ${join(out, 'report.txt')} (detail: report-full.txt, report.md, charts/)\n`);
+      }
       return code;
     } catch (e) {
       bar?.stop();
