@@ -6,6 +6,7 @@ import kernelRejects from './kernel-rejects.js';
 import noChecks2016 from './no-checks-2016.js';
 import qemuAborts from './qemu-aborts.js';
 import qemuTolerates from './qemu-tolerates.js';
+import viommuGuestAvoids from './viommu-guest-avoids.js';
 
 export const POLICIES: readonly PolicyDefinition<Record<string, string>>[] = [
   noChecks2016,
@@ -13,6 +14,7 @@ export const POLICIES: readonly PolicyDefinition<Record<string, string>>[] = [
   qemuAborts,
   qemuTolerates,
   guestAvoidsRange,
+  viommuGuestAvoids,
   firmwareReservedHotplug,
 ] as PolicyDefinition<Record<string, string>>[];
 

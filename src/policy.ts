@@ -52,9 +52,11 @@ export type Decision =
        * Which hint channels (src/guest/channels/) may carry tellGuest:
        * `existing` (default `any`) makes the engine abort the request when
        * no channel that exists reaches the guest, or the guest refuses it;
-       * `any` falls back to the hypothetical runtime message.
+       * `any` falls back to the hypothetical runtime message;
+       * `virtio-iommu-resv-mem` uses that channel alone and, where it does
+       * not reach the guest, maps as if nothing were told (the kernel decides).
        */
-      readonly tellVia?: 'existing' | 'any';
+      readonly tellVia?: 'existing' | 'any' | 'virtio-iommu-resv-mem';
     }
   | { readonly action: 'abort'; readonly reason: string };
 
