@@ -1,5 +1,6 @@
 // The explicit list of policies, in report order: the baseline first.
 import type { PolicyDefinition } from '../src/policy.js';
+import capabilityAwareLayout from './capability-aware-layout.js';
 import firmwareReservedHotplug from './firmware-reserved-hotplug.js';
 import guestAvoidsRange from './guest-avoids-range.js';
 import kernelRejects from './kernel-rejects.js';
@@ -16,6 +17,7 @@ export const POLICIES: readonly PolicyDefinition<Record<string, string>>[] = [
   guestAvoidsRange,
   viommuGuestAvoids,
   firmwareReservedHotplug,
+  capabilityAwareLayout,
 ] as PolicyDefinition<Record<string, string>>[];
 
 export const BASELINE = noChecks2016.name;

@@ -84,6 +84,12 @@ export interface PolicyInstance {
   /** Ranges to describe as reserved in the guest's firmware tables and lay RAM around. */
   reserveAtCreation?(req: LayoutRequest): IntervalSet;
   decide(req: VmmRequest, view: HostView): Decision;
+  /**
+   * Whether QEMU lays x86 RAM out without the AMD 1 TiB relocation, given
+   * what it knows at creation (LayoutRequest.declared; vmm/layout.ts
+   * skipAmdHtRelocation). Absent: QEMU as released.
+   */
+  skipsAmdHtRelocation?(declared: LayoutRequest['declared']): boolean;
   /** A what-if reason that holds for these parameters only (a variant of a position that shipped). */
   readonly counterfactual?: string;
 }

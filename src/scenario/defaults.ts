@@ -12,6 +12,8 @@ export const SCENARIO_DEFAULTS = {
     /** Every shipped host has interrupt remapping or a GICv3 ITS. */
     msiIsolation: true,
     allowUnsafeInterrupts: false,
+    /** No AMD IOMMU before HTRangeIgnore translates the HT range. */
+    htRangeIgnore: false,
   },
   vm: {
     qemu: '9.2',
