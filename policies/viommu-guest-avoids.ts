@@ -16,7 +16,7 @@ export default definePolicy({
   name: 'viommu-guest-avoids',
   position: 'QEMU tells a vIOMMU guest the host reserved ranges (virtio-iommu RESV_MEM); its IOVA allocator avoids them',
   heldBy: 'Eric Auger (virtio-iommu in QEMU)',
-  arguedAgainstBy: 'nobody; it reaches only guests given a virtio-iommu',
+  arguedAgainstBy: '',
   status: 'merged in QEMU 8.2 (hotplug-correct from 9.1)',
   source: 'qemu/qemu 30d40e39bdcb (8.2), cf2647a76e (9.1); torvalds/linux:drivers/iommu/virtio-iommu.c (viommu_add_resv_mem)',
   // Shipped: QEMU >= 8.2 with -device virtio-iommu-pci; a guest without one is told nothing.
