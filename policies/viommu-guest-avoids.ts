@@ -10,6 +10,11 @@
 // buffers kept off the ranges, no RAM lost. What it does not: the vIOMMU's
 // own costs (a MAP request per guest mapping, IOTLB misses), and the guest
 // IOVA != GPA (IOVA == GPA stands in for the IOVAs the guest allocates).
+// Not modelled: QEMU's nested (accel) SMMUv3, which describes the MSI window
+// to the guest as IORT RMR nodes (qemu/qemu 06c0c8fde786, "hw/arm/
+// virt-acpi-build: Add IORT RMR regions to handle MSI nested binding") and
+// blocks migration (be0cf3c8f121, "hw/arm/smmuv3: Block migration when accel
+// is enabled").
 import { type Decision, PROCEED, definePolicy, groupsAtStake, ramAtStake, ramConflicts } from '../src/policy.js';
 
 export default definePolicy({
