@@ -1,11 +1,13 @@
 // The explicit list of policies, in report order: the baseline first.
 import type { PolicyDefinition } from '../src/policy.js';
+import capabilityAwareLayout from './capability-aware-layout.js';
 import firmwareReservedHotplug from './firmware-reserved-hotplug.js';
 import guestAvoidsRange from './guest-avoids-range.js';
 import kernelRejects from './kernel-rejects.js';
 import noChecks2016 from './no-checks-2016.js';
 import qemuAborts from './qemu-aborts.js';
 import qemuTolerates from './qemu-tolerates.js';
+import viommuGuestAvoids from './viommu-guest-avoids.js';
 
 export const POLICIES: readonly PolicyDefinition<Record<string, string>>[] = [
   noChecks2016,
@@ -13,7 +15,9 @@ export const POLICIES: readonly PolicyDefinition<Record<string, string>>[] = [
   qemuAborts,
   qemuTolerates,
   guestAvoidsRange,
+  viommuGuestAvoids,
   firmwareReservedHotplug,
+  capabilityAwareLayout,
 ] as PolicyDefinition<Record<string, string>>[];
 
 export const BASELINE = noChecks2016.name;

@@ -52,9 +52,11 @@ export type Decision =
        * Which hint channels (src/guest/channels/) may carry tellGuest:
        * `existing` (default `any`) makes the engine abort the request when
        * no channel that exists reaches the guest, or the guest refuses it;
-       * `any` falls back to the hypothetical runtime message.
+       * `any` falls back to the hypothetical runtime message;
+       * `virtio-iommu-resv-mem` uses that channel alone and, where it does
+       * not reach the guest, maps as if nothing were told (the kernel decides).
        */
-      readonly tellVia?: 'existing' | 'any';
+      readonly tellVia?: 'existing' | 'any' | 'virtio-iommu-resv-mem';
     }
   | { readonly action: 'abort'; readonly reason: string };
 
@@ -82,6 +84,12 @@ export interface PolicyInstance {
   /** Ranges to describe as reserved in the guest's firmware tables and lay RAM around. */
   reserveAtCreation?(req: LayoutRequest): IntervalSet;
   decide(req: VmmRequest, view: HostView): Decision;
+  /**
+   * Whether QEMU lays x86 RAM out without the AMD 1 TiB relocation, given
+   * what it knows at creation (LayoutRequest.declared; vmm/layout.ts
+   * skipAmdHtRelocation). Absent: QEMU as released.
+   */
+  skipsAmdHtRelocation?(declared: LayoutRequest['declared']): boolean;
   /** A what-if reason that holds for these parameters only (a variant of a position that shipped). */
   readonly counterfactual?: string;
 }

@@ -53,9 +53,9 @@ describe('hint channels', () => {
   it('virtio-iommu RESV_MEM (hw/virtio/virtio-iommu.c virtio_iommu_set_host_iova_ranges; viommu_add_resv_mem): vIOMMU guests only, QEMU 8.2 at start, 9.1 for hotplug', () => {
     expect(offer('virtio-iommu-resv-mem', {})).toMatch(/no virtio-iommu/);
     expect(offer('virtio-iommu-resv-mem', { vIommu: true, phase: 'start', qemu: '8.1' })).toMatch(/< 8\.2/);
-    expect(offer('virtio-iommu-resv-mem', { vIommu: true, phase: 'start', qemu: '8.2' })).toEqual({ taken: IntervalSet.EMPTY, failChance: 0 });
+    expect(offer('virtio-iommu-resv-mem', { vIommu: true, phase: 'start', qemu: '8.2' })).toEqual({ taken: IntervalSet.EMPTY, failChance: 0, iovaAvoided: doorbell });
     expect(offer('virtio-iommu-resv-mem', { vIommu: true, phase: 'hotplug', qemu: '9.0' })).toMatch(/< 9\.1 .*hotplugged/);
-    expect(offer('virtio-iommu-resv-mem', { vIommu: true, phase: 'hotplug', qemu: '9.1' })).toEqual({ taken: IntervalSet.EMPTY, failChance: 0 });
+    expect(offer('virtio-iommu-resv-mem', { vIommu: true, phase: 'hotplug', qemu: '9.1' })).toEqual({ taken: IntervalSet.EMPTY, failChance: 0, iovaAvoided: doorbell });
   });
 
   it('every channel but the runtime message exists; that one is labelled hypothetical', () => {

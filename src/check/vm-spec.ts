@@ -74,7 +74,7 @@ export function toVmSpec(vm: VmInput, host: Host, opts: { qemu?: string } = {}):
   }
   const cpuModel = vm.cpu.model === 'host' || vm.cpu.model === 'max' ? vm.cpu.model : 'named';
   // QEMU's default display (-vga std on x86) claims 0xa0000-0xbffff unless -nodefaults / -vga none (vmm/listener.ts).
-  const spec: VmSpec = { machine: machine.family, ram: vm.ram, qemu, cpuVendor, cpuModel, physBits, vga: D.vm.vga, swMsiDoorbells: D.vm.swMsiDoorbells };
+  const spec: VmSpec = { machine: machine.family, ram: vm.ram, qemu, cpuVendor, cpuModel, physBits, vga: D.vm.vga, viommu: D.vm.viommu, swMsiDoorbells: D.vm.swMsiDoorbells };
   return {
     spec,
     arch,

@@ -54,6 +54,8 @@ export class Guest {
   /** What the guest heard and honours: it shapes every allocation from then on, never one already made. */
   private firmwareHints = IntervalSet.EMPTY;
   private runtimeHints = IntervalSet.EMPTY;
+  /** IOVA a vIOMMU guest's driver keeps off (virtio-iommu reserved entries): not a RAM cost. */
+  iovaAvoided = IntervalSet.EMPTY;
   /** RAM usable when the guest last booted: where boot-time reservations (the CMA area) were made. */
   private bootUsable: IntervalSet | undefined;
   /** The channels that carried a hint in this trial (labels: a hypothetical one says so), and refusals. */
@@ -153,6 +155,7 @@ export class Guest {
     if (route.decision.action !== 'proceed' || !via) return;
     this.hintsVia.add(channelLabel(via.channel));
     this.toldGuest = this.toldGuest.union(via.taken);
+    if (via.iovaAvoided) this.iovaAvoided = this.iovaAvoided.union(via.iovaAvoided);
     const needs = via.channel.guestHonours;
     if (needs && !this.c.profile.honours.includes(needs)) return;
     if (needs === 'firmware') this.firmwareHints = this.firmwareHints.union(via.taken);
@@ -205,8 +208,9 @@ export class Guest {
     return placementFor(this.usable(), { arch: guestArch(this.c.scenario), buffers: w.buffers, pages, profile: w.placement, alignment: w.alignment, lowBias: w.lowBias }, this.bootUsable);
   }
 
+  /** Where buffers may go; IOVA == GPA, so a vIOMMU guest's avoided IOVAs stand in as avoided buffer addresses. */
   private usable(): IntervalSet {
-    return this.c.ram().subtract(this.firmwareHints).subtract(this.runtimeHints);
+    return this.c.ram().subtract(this.firmwareHints).subtract(this.runtimeHints).subtract(this.iovaAvoided);
   }
 
   /** The doorbell pages the kernel maps for the group's devices (none without an MSI cookie). */

@@ -11,7 +11,9 @@ import { HINT_CHANNELS } from '../guest/channels/registry.js';
 export interface Routed {
   readonly decision: Decision;
   /** The channel that carried the ranges, and what it took from the guest. */
-  readonly via?: { readonly channel: HintChannel; readonly taken: IntervalSet };
+  readonly via?: { readonly channel: HintChannel; readonly taken: IntervalSet; readonly iovaAvoided?: IntervalSet };
+  /** tellVia named one channel and it could not carry the ranges: the VMM mapped as if it had not looked, and why. */
+  readonly unreached?: string;
   /** A channel the guest refused (an eject that failed), if one did. */
   readonly refused?: string;
 }
@@ -20,10 +22,12 @@ export interface Routed {
 export function routeHint(d: Decision, req: Omit<ChannelRequest, 'ranges'>, fails: (p: number) => boolean): Routed {
   if (d.action !== 'proceed' || !d.tellGuest || d.tellGuest.isEmpty) return { decision: d };
   const existingOnly = d.tellVia === 'existing';
+  const only = d.tellVia !== undefined && d.tellVia !== 'existing' && d.tellVia !== 'any' ? d.tellVia : undefined;
   const why: string[] = [];
   let refused: string | undefined;
   for (const channel of HINT_CHANNELS) {
     if (existingOnly && channel.status !== 'exists') continue;
+    if (only && channel.name !== only) continue;
     const offer = channel.offer({ ...req, ranges: d.tellGuest });
     if (typeof offer === 'string') {
       why.push(`${channelLabel(channel)}: ${offer}`);
@@ -34,8 +38,10 @@ export function routeHint(d: Decision, req: Omit<ChannelRequest, 'ranges'>, fail
       why.push(refused);
       continue;
     }
-    return { decision: d, via: { channel, taken: offer.taken }, ...(refused ? { refused } : {}) };
+    return { decision: d, via: { channel, taken: offer.taken, ...(offer.iovaAvoided ? { iovaAvoided: offer.iovaAvoided } : {}) }, ...(refused ? { refused } : {}) };
   }
+  // One named channel that cannot reach the guest: QEMU maps RAM as it always does, and the kernel decides.
+  if (only) return { decision: { action: 'proceed' }, unreached: why.join('; '), ...(refused ? { refused } : {}) };
   return { decision: { action: 'abort', reason: `no channel that exists reaches the guest (${why.join('; ')})` }, ...(refused ? { refused } : {}) };
 }
 
@@ -51,6 +57,7 @@ export function routedDecision(r: Routed): Decision {
 export function routeTrace(r: Routed): Array<['guest' | 'vmm', string]> {
   const out: Array<['guest' | 'vmm', string]> = [];
   if (r.refused) out.push(['guest', `hint refused: ${r.refused}`]);
+  if (r.unreached) out.push(['vmm', `tells the guest nothing (${r.unreached}): maps RAM as usual`]);
   if (r.via) out.push(['vmm', `tells the guest via ${channelLabel(r.via.channel)}: ${r.via.taken.ranges.map(formatRange).join(' ') || 'no RAM taken'}`]);
   return out;
 }

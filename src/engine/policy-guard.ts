@@ -74,8 +74,13 @@ export function guardInstance(create: (p: Record<string, string>) => Made, param
   const made = bounded(() => create(params));
   if (!made || typeof made.kernel !== 'function' || typeof made.decide !== 'function') return made; // refused by resolvePolicy
   const reserve = (made as { reserveAtCreation?: unknown }).reserveAtCreation;
+  const skips = (made as { skipsAmdHtRelocation?: unknown }).skipsAmdHtRelocation;
   return {
     kernel: (view) => bounded(() => made.kernel(frozenView(view))),
+    ...(typeof skips === 'function' ? {
+      skipsAmdHtRelocation: (declared: LayoutRequest['declared']) =>
+        bounded(() => skips.call(made, Object.freeze(declared.map((p) => Object.freeze({ view: frozenView(p.view), groups: Object.freeze([...p.groups]) })))) === true),
+    } : {}),
     ...(reserve === undefined ? {} : {
       reserveAtCreation: (req: LayoutRequest) => {
         if (typeof reserve !== 'function') throw new Error('reserveAtCreation is not a function');

@@ -20,7 +20,10 @@ export type StartLayout =
 export function layOutAtStart(s: Scenario, hostPhysBits: number, policy: PolicyInstance, plan: () => Pick<LayoutRequest, 'plan' | 'declared'>, coldGroups: readonly number[], trace: Trace): StartLayout {
   const vm = s.vm;
   const physBits = guestPhysBits(vm.cpuModel, vm.physBits, hostPhysBits);
-  const layout = layoutFor({ ...vm, physBits, hotplugMemory: hotplugMemoryOf(s.timeline) });
+  const skips = policy.skipsAmdHtRelocation?.bind(policy);
+  const skipAmdHtRelocation = skips ? policyCall(policy, 'skipsAmdHtRelocation', () => skips(plan().declared)) === true : false;
+  if (skipAmdHtRelocation) trace('vmm', 'the host reports no HT hole: RAM laid out without the AMD 1 TiB relocation');
+  const layout = layoutFor({ ...vm, physBits, hotplugMemory: hotplugMemoryOf(s.timeline), skipAmdHtRelocation });
   if (layout.status === 'error') {
     trace('vmm', `qemu: ${layout.message}; the VM does not start`);
     return { status: 'error' };

@@ -128,7 +128,8 @@ export class TrialRun {
       vmCrashed: crashed,
       refusedCalls: this.refusals + this.vfio.refusals,
       ...this.g.dmaMetrics(),
-      ramUnusableBytes: this.ram.intersect(this.unmappedByVmm.union(this.g.toldGuest)).measure(),
+      // A vIOMMU guest's RAM over an avoided IOVA range stays usable through other IOVAs.
+      ramUnusableBytes: this.ram.intersect(this.unmappedByVmm.union(this.g.toldGuest)).subtract(this.g.iovaAvoided).measure(),
       hintsVia: [...this.g.hintsVia],
       hintRefusals: this.g.hintRefusals,
       maxGpa: this.ram.max() ?? 0n,
@@ -285,7 +286,7 @@ export class TrialRun {
     // The VMM tells the guest through a channel that reaches it, or (tellVia: existing) gives up (hint-route.ts).
     const added = req.phase === 'memory-hotplug' ? { added: { range: req.added, kind: req.kind } } : {};
     const draw = this.rng.fork(`channel/${this.step}`);
-    this.route = routeHint(decided, { phase: req.phase, ...added, dimms: this.dimms, vIommu: false, qemu: this.s.vm.qemu },
+    this.route = routeHint(decided, { phase: req.phase, ...added, dimms: this.dimms, vIommu: this.s.vm.viommu, qemu: this.s.vm.qemu },
       (p) => (this.choose ? this.choose(`channel/${this.step}`, [1 - p, p]) === 1 : draw.float() < p));
     for (const [kind, text] of routeTrace(this.route)) this.trace(kind, text);
     const d = routedDecision(this.route);

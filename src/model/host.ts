@@ -87,6 +87,11 @@ export interface Host {
   readonly msiIsolation?: boolean;
   /** The allow_unsafe_interrupts module parameter of vfio_iommu_type1 and iommufd. Default false. */
   readonly allowUnsafeInterrupts?: boolean;
+  /**
+   * AMD IOMMU EFR2 bit 11, HTRangeIgnore: the IOMMU translates the
+   * HyperTransport range like any other IOVA. Default false.
+   */
+  readonly htRangeIgnore?: boolean;
 }
 
 export const DEFAULT_PAGE_SIZE = 4096n;

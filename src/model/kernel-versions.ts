@@ -33,7 +33,7 @@ export const SINCE = {
   vfioMigrationV1: '5.8',
   // v2 ("vfio: Define device migration protocol v2"), the one QEMU >= 8.0 speaks.
   vfioMigrationV2: '5.18',
-  // AMD HT range not reported on hardware with HTRangeIgnore (94a9921e2c25); no host file models that hardware bit.
+  // AMD HT range not reported where the IOMMU has HTRangeIgnore (94a9921e2c25; drivers/iommu/amd/iommu.c amd_iommu_get_resv_regions, amd_iommu_ht_range_ignore): host `ht_range_ignore`.
   amdHtRangeIgnore: '6.16',
 } as const;
 
@@ -82,6 +82,8 @@ export function effectiveKernel(era: KernelEra, hostKernel: string): { version: 
 const at = (version: string, since: string) => kernelAtLeast(version, since);
 const arm = (host: Host) => host.iommu === 'arm-smmu-v3' || host.iommu === 'arm-smmu';
 const MiB16 = 0xffffffn;
+/** torvalds/linux:drivers/iommu/amd/iommu.c HT_RANGE_START / HT_RANGE_END, as the host file lists it. */
+const isAmdHtRange = (host: Host, r: ReservedRegion) => host.iommu === 'amd' && r.type === 'reserved' && r.start === 0xfd00000000n && r.last === 0xffffffffffn;
 const isIsaRange = (host: Host, r: ReservedRegion) => host.iommu === 'intel' && r.start === 0n && r.last === MiB16 && (r.type === 'direct' || r.type === 'direct-relaxable');
 
 /** One region as the kernel of `version` has it; undefined where that kernel has none. */
@@ -91,6 +93,8 @@ function regionAt(host: Host, r: ReservedRegion, version: string): ReservedRegio
     if (!at(version, SINCE.isaDirect)) return undefined;
     return at(version, SINCE.isaRelaxable) ? { start: r.start, last: r.last, type: 'direct-relaxable' } : { start: r.start, last: r.last, type: 'direct', rmrr: false };
   }
+  // An IOMMU with HTRangeIgnore translates the HT range: from 6.16 the kernel reports no region there, and DMA there is plain DMA.
+  if (isAmdHtRange(host, r) && host.htRangeIgnore && at(version, SINCE.amdHtRangeIgnore)) return undefined;
   // Hardware windows (MSI doorbells, HT, firmware ranges) exist whatever the kernel; sysfsRegionsAt hides the unreported ones.
   return r;
 }

@@ -12,6 +12,8 @@ export const SCENARIO_DEFAULTS = {
     /** Every shipped host has interrupt remapping or a GICv3 ITS. */
     msiIsolation: true,
     allowUnsafeInterrupts: false,
+    /** No AMD IOMMU before HTRangeIgnore translates the HT range. */
+    htRangeIgnore: false,
   },
   vm: {
     qemu: '9.2',
@@ -23,6 +25,8 @@ export const SCENARIO_DEFAULTS = {
     cpuModel: 'host' as 'host' | 'max' | 'named',
     /** QEMU's default display (-vga std) and libvirt's default video devices are VGA-compatible. */
     vga: true,
+    /** No vIOMMU: the guest's DMA addresses are its GPAs (IOVA == GPA), as every shipped default. */
+    viommu: false,
     /** One MSI controller (one ITS) per SW_MSI window: one doorbell page. */
     swMsiDoorbells: 1,
   },

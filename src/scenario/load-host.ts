@@ -94,7 +94,7 @@ function readGroup(g: Cursor, ids: Set<number>): IommuGroup {
 }
 
 export function readHost(c: Cursor): Host {
-  const f = c.map(['platform', 'arch', 'iommu', 'aperture_bits', 'phys_bits', 'kernel', 'page_size', 'msi_isolation', 'allow_unsafe_interrupts', 'groups', 'bridges']);
+  const f = c.map(['platform', 'arch', 'iommu', 'aperture_bits', 'phys_bits', 'kernel', 'page_size', 'msi_isolation', 'allow_unsafe_interrupts', 'ht_range_ignore', 'groups', 'bridges']);
   const need = (k: string) => f.get(k) ?? c.fail(`missing '${k}'`, `a '${k}' field`);
   const ids = new Set<number>();
   const groupCursors = need('groups').seq();
@@ -112,10 +112,14 @@ export function readHost(c: Cursor): Host {
     return { ...r, name: bf.get('name')?.string() ?? formatRange(r), acs: bf.get('acs')?.bool() ?? false, groups: groupIds, ...(bars ? { bars } : {}) };
   });
   const arch = need('arch').enumOf(['x86_64', 'aarch64'] as const);
+  const iommu = need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu'] as const);
+  const htRangeIgnore = f.get('ht_range_ignore')?.bool() ?? D.host.htRangeIgnore;
+  // EFR2 is an AMD IOMMU register (drivers/iommu/amd/amd_iommu_types.h FEATURE_HT_RANGE_IGNORE).
+  if (htRangeIgnore && iommu !== 'amd') f.get('ht_range_ignore')!.fail(`ht_range_ignore on a '${iommu}' IOMMU`, "iommu: amd (an AMD IOMMU's EFR2 bit)");
   return {
     platform: need('platform').string(),
     arch,
-    iommu: need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu'] as const),
+    iommu,
     apertureBits: f.get('aperture_bits')?.int(32, 64) ?? D.host.apertureBits,
     physBits: f.get('phys_bits')?.int(32, 64) ?? D.host.physBits,
     kernel: need('kernel').version(),
@@ -124,6 +128,7 @@ export function readHost(c: Cursor): Host {
     pageSize: readPageSize(f.get('page_size'), arch),
     msiIsolation: f.get('msi_isolation')?.bool() ?? D.host.msiIsolation,
     allowUnsafeInterrupts: f.get('allow_unsafe_interrupts')?.bool() ?? D.host.allowUnsafeInterrupts,
+    ...(htRangeIgnore ? { htRangeIgnore } : {}),
   };
 }
 

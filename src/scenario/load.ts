@@ -109,7 +109,7 @@ export function withHost(s: Scenario, host: Host, hostFile: string, sha256: stri
 }
 
 function readVm(c: Cursor, host: Host): VmSpec {
-  const f = c.map(['machine', 'ram', 'qemu', 'machine_version', 'cpu_vendor', 'cpu_model', 'phys_bits', 'pci_hole64', 'vga', 'ranges', 'sw_msi_doorbells']);
+  const f = c.map(['machine', 'ram', 'qemu', 'machine_version', 'cpu_vendor', 'cpu_model', 'phys_bits', 'pci_hole64', 'vga', 'viommu', 'ranges', 'sw_msi_doorbells']);
   const machine = (f.get('machine') ?? c.fail("missing 'machine'", 'virt, q35, pc, explicit, openvmm-linux or openvmm-uefi')).enumOf(['virt', 'q35', 'pc', 'explicit', 'openvmm-linux', 'openvmm-uefi'] as const);
   const rangeCursors = f.get('ranges')?.present ? f.get('ranges')!.seq() : undefined;
   const ranges = rangeCursors?.map((x) => readRangeWith(x, []).range);
@@ -153,6 +153,7 @@ function readVm(c: Cursor, host: Host): VmSpec {
     ...(physBits !== undefined ? { physBits } : {}),
     ...(pciHole !== undefined ? { pciHole64: pciHole } : {}),
     vga: f.get('vga')?.bool() ?? D.vm.vga,
+    viommu: f.get('viommu')?.bool() ?? D.vm.viommu,
     ...(ranges ? { ranges } : {}),
     swMsiDoorbells: f.get('sw_msi_doorbells')?.int(1, 256) ?? D.vm.swMsiDoorbells,
   };

@@ -12,6 +12,8 @@ export interface VmSpec extends Omit<LayoutRequest, 'physBits' | 'hotplugMemory'
   readonly physBits?: number;
   /** A VGA-compatible display device claims the legacy window 0xa0000-0xbffff (vmm/listener.ts). */
   readonly vga: boolean;
+  /** The assigned devices sit behind a virtio-iommu: the guest's DMA uses IOVAs it allocates (guest/channels/virtio-iommu.ts). */
+  readonly viommu: boolean;
   readonly swMsiDoorbells: number;
 }
 

@@ -34,6 +34,12 @@ export interface LayoutRequest {
   readonly ranges?: readonly Range[];
   /** `-m ...,slots=S,maxmem=M`: M minus RAM, and S (sizes the device-memory region). */
   readonly hotplugMemory?: { readonly bytes: bigint; readonly slots: number };
+  /**
+   * Skip the AMD 1 TiB relocation and the E820 HT entry: what QEMU was asked
+   * to do where the host reports no HT hole (<20251029100152.4807-1-sarunkod@amd.com>,
+   * posted; capability-aware-layout). Default false: QEMU as released.
+   */
+  readonly skipAmdHtRelocation?: boolean;
 }
 
 export type Layout =
@@ -152,7 +158,7 @@ function x86Layout(req: LayoutRequest): Layout {
   const firmwareReserved: Range[] = [LEGACY_HOLE];
   // hw/i386/pc.c pc_memory_init, commit 8504f129450b: machine types >= 7.1
   // (enforce_amd_1tb_hole), AMD vCPU.
-  if (req.cpuVendor === 'amd' && versionAtLeast(req.machineVersion ?? req.qemu, '7.1')) {
+  if (req.cpuVendor === 'amd' && versionAtLeast(req.machineVersion ?? req.qemu, '7.1') && !req.skipAmdHtRelocation) {
     if (maxUsed(aboveStart) >= AMD_HT.start) aboveStart = AMD_ABOVE_1TB_START;
     if (req.physBits >= 40) firmwareReserved.push(AMD_HT);
   }

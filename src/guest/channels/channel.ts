@@ -31,6 +31,11 @@ export interface ChannelOffer {
   readonly failChance: number;
   /** Why it may fail, for the trace. */
   readonly failure?: string;
+  /**
+   * IOVA the guest's own IOMMU driver keeps off (a vIOMMU guest): its RAM
+   * stays usable, its DMA reaches it through other IOVAs.
+   */
+  readonly iovaAvoided?: IntervalSet;
 }
 
 export interface HintChannel {
