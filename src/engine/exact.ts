@@ -4,16 +4,36 @@
 // and weighted by its probability.
 import type { LossProbabilities } from '../guest/analytic-set.js';
 import type { PolicyInstance } from '../policy.js';
+import type { IntervalSet } from '../model/intervals.js';
 import type { Scenario } from '../scenario/types.js';
+import { outcomeOf } from '../results/outcomes.js';
 import { TrialRun } from './trial.js';
 import { WORK_BUDGET, exactOverBudget } from '../scenario/work-budget.js';
+
+/** What every path's DMA could reach: any danger range at all, and the RAM each placement drew from. */
+export interface ExactReach {
+  readonly danger: boolean;
+  readonly placedFrom: ReadonlyArray<{ readonly usable: IntervalSet; readonly boot: IntervalSet | undefined }>;
+}
+
+// 1 - ∏ survival leaves round-off of order 1e-16 where nothing can be lost.
+const clean = (p: number) => (p < 1e-12 ? 0 : Math.min(1, p));
 
 /** Beyond this many paths the exact value is not computed (scenario/work-budget.ts says why, before anything is played). */
 export const MAX_PATHS = WORK_BUDGET.exactPaths;
 
 export function exactLoss(scenario: Scenario, policy: PolicyInstance): LossProbabilities | undefined {
+  return exactLossAndReach(scenario, policy)?.loss;
+}
+
+/** exactLoss, and what the paths' DMA could reach (sensitivity.ts skips variants that cannot move the loss). */
+export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): { loss: LossProbabilities; reach: ExactReach; deterministic: boolean } | undefined {
   if (exactOverBudget(scenario) !== undefined) return undefined;
   const total = { data: 0, silent: 0 };
+  // Every path's outcome: what it did (outcomeOf, less the lost bytes' visibility, which only the sampled DMA counts), and whether it loses.
+  const outcomes = new Set<string>();
+  let certain = true;
+  const reach = { danger: false, placedFrom: [] as Array<ExactReach['placedFrom'][number]> };
   let paths = 0;
   const explore = (prefix: number[], weight: number): boolean => {
     const decisions: Array<readonly number[]> = [];
@@ -23,9 +43,11 @@ export function exactLoss(scenario: Scenario, policy: PolicyInstance): LossProba
       return k < prefix.length ? prefix[k]! : 0;
     };
     let loss: LossProbabilities;
+    let run: TrialRun;
+    let did: ReturnType<typeof outcomeOf>;
     try {
-      const run = new TrialRun({ scenario, policy, seed: 'exact', trial: 0, choose });
-      run.run();
+      run = new TrialRun({ scenario, policy, seed: 'exact', trial: 0, choose });
+      did = outcomeOf(run.run());
       loss = run.lossProbability();
     } catch {
       return false; // a trial that errors has no loss probability
@@ -34,6 +56,12 @@ export function exactLoss(scenario: Scenario, policy: PolicyInstance): LossProba
       if (++paths > MAX_PATHS) return false;
       total.data += weight * loss.data;
       total.silent += weight * loss.silent;
+      const [data, silent] = [clean(loss.data), clean(loss.silent)];
+      if ((data !== 0 && data !== 1) || (silent !== 0 && silent !== 1)) certain = false;
+      const { unlogged: _u, hostLogged: _h, guestVisible: _g, ...rest } = did;
+      outcomes.add(JSON.stringify({ ...rest, data, silent }));
+      reach.danger ||= run.reach.danger;
+      reach.placedFrom.push(...run.reach.placedFrom);
       return true;
     }
     // The first decision beyond the prefix: branch on each of its outcomes.
@@ -44,9 +72,9 @@ export function exactLoss(scenario: Scenario, policy: PolicyInstance): LossProba
     }
     return true;
   };
-  // 1 - ∏ survival leaves round-off of order 1e-16 where nothing can be lost.
-  const clean = (p: number) => (p < 1e-12 ? 0 : Math.min(1, p));
-  return explore([], 1) ? { data: clean(total.data), silent: clean(total.silent) } : undefined;
+  if (!explore([], 1)) return undefined;
+  // The same outcome on every path, each losing in all of its trials or none: every trial ends alike, a fact.
+  return { loss: { data: clean(total.data), silent: clean(total.silent) }, reach, deterministic: certain && outcomes.size === 1 };
 }
 
 /** The exact probability that a trial loses data silently (see exactLoss). */

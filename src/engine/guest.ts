@@ -65,6 +65,13 @@ export class Guest {
   private survivalOfRetired = { data: 1, silent: 1 };
   /** Guest RAM mapped over a live firmware DIRECT range, at the worst moment so far. */
   firmwareExposedBytes = 0n;
+  /**
+   * Exact mode (engine/exact.ts): the RAM every placement drew from, and
+   * whether a DMA phase met a danger range inside any of it. Every profile
+   * places within `usable` (guest/placement/*.ts), so a buffer of any
+   * workload lies in that RAM.
+   */
+  readonly reach = { danger: false, placedFrom: [] as Array<{ usable: IntervalSet; boot: IntervalSet | undefined }>, placedUnion: IntervalSet.EMPTY };
 
   constructor(private readonly c: GuestContext) {}
 
@@ -129,6 +136,7 @@ export class Guest {
       dev.set.reclassify(this.c.rng.fork(`reclassify/${name}/${step}`), map);
       const before = { lost: this.tally.lostOps, silent: this.tally.silentOps, fault: this.tally.faultOps };
       const place = this.placement(dev.spec);
+      if (this.c.exact && map.classes.some((c) => !c.set.intersect(this.reach.placedUnion).isEmpty)) this.reach.danger = true;
       // A recycling driver (page_pool) re-posts its own pages: its preset's churn replaces the phase's.
       const churn = dev.spec.workload.churn ?? ev.churn;
       dev.set.runPhase(this.c.rng.fork(`ops/${name}/${step}`), ev.operations, ev.rounds, churn, place, map, this.tally);
@@ -205,6 +213,10 @@ export class Guest {
   private placement(spec: DeviceSpec): Placement {
     const w = spec.workload;
     const pages = Number(w.bufferBytes / 4096n);
+    if (this.c.exact) {
+      this.reach.placedFrom.push({ usable: this.usable(), boot: this.bootUsable });
+      this.reach.placedUnion = this.reach.placedUnion.union(this.usable());
+    }
     return placementFor(this.usable(), { arch: guestArch(this.c.scenario), buffers: w.buffers, pages, profile: w.placement, alignment: w.alignment, lowBias: w.lowBias }, this.bootUsable);
   }
 

@@ -10,7 +10,9 @@ import type { PolicyInstance } from '../policy.js';
 import type { ExactRange } from '../results/model.js';
 import { applyPoint } from '../scenario/params.js';
 import type { Scenario } from '../scenario/types.js';
-import { exactLoss } from './exact.js';
+import { type ExactReach, exactLossAndReach } from './exact.js';
+import { guestArch } from './guest.js';
+import { placementFor } from '../guest/placement/build.js';
 
 /** The axes, in the order ties are named; each value is a sweep point ({} = the scenario as written). */
 export const ASSUMPTION_AXES: ReadonlyArray<{ readonly name: string; readonly values: ReadonlyArray<Record<string, string>> }> = [
@@ -25,18 +27,35 @@ export const ASSUMPTION_AXES: ReadonlyArray<{ readonly name: string; readonly va
 /** Below this, a spread is round-off: no assumption moves the figure. */
 const FLAT = 1e-9;
 
-export function lossRanges(scenario: Scenario, policy: PolicyInstance): { data: ExactRange; silent: ExactRange } | undefined {
-  const cache = new Map<string, { data: number; silent: number } | undefined>();
-  const at = (point: Record<string, string>) => {
-    const key = JSON.stringify(point);
-    if (!cache.has(key)) cache.set(key, exactLoss(applyPoint(scenario, point), policy));
-    return cache.get(key);
-  };
-  // The full product, for the range.
+/** Every point of the assumption space (the full product of the axes). */
+export function assumptionPoints(): Array<Record<string, string>> {
   let points: Array<Record<string, string>> = [{}];
   // The workload's keys first: applyPoint goes in key order, so a point's placement and alignment apply over the preset's.
   for (const axis of ASSUMPTION_AXES) points = points.flatMap((p) => axis.values.map((v) => (axis.name === 'workload' ? { ...v, ...p } : { ...p, ...v })));
-  const all = points.map(at);
+  return points;
+}
+
+export function lossRanges(scenario: Scenario, policy: PolicyInstance): { data: ExactRange; silent: ExactRange } | undefined {
+  const cache = new Map<string, { data: number; silent: number } | undefined>();
+  // The same point without its workload keys: the guest mix alone decides the paths, mappings and danger maps.
+  const base = new Map<string, ReturnType<typeof exactLossAndReach>>();
+  // Many points are the same scenario (a preset equal to its workload, coherent on x86, a mix equal to its guests): computed once.
+  const byContent = new Map<string, { data: number; silent: number } | undefined>();
+  const at = (point: Record<string, string>) => {
+    const key = JSON.stringify(point);
+    if (cache.has(key)) return cache.get(key);
+    const mix = point['guests.runtime'] === undefined ? {} : { 'guests.runtime': point['guests.runtime'] };
+    const mixKey = JSON.stringify(mix);
+    if (!base.has(mixKey)) base.set(mixKey, exactLossAndReach(applyPoint(scenario, mix), policy));
+    const b = base.get(mixKey);
+    const variant = applyPoint(scenario, point);
+    const same = sameAs(variant);
+    if (!byContent.has(same)) byContent.set(same, key === mixKey ? b?.loss : b && cannotLose(variant, b.reach) ? { data: 0, silent: 0 } : exactLossAndReach(variant, policy)?.loss);
+    cache.set(key, byContent.get(same));
+    return cache.get(key);
+  };
+  // The full product, for the range.
+  const all = assumptionPoints().map(at);
   if (all.some((x) => x === undefined)) return undefined;
   const range = (metric: 'data' | 'silent'): ExactRange => {
     const xs = all.map((x) => x![metric]);
@@ -50,4 +69,34 @@ export function lossRanges(scenario: Scenario, policy: PolicyInstance): { data: 
     return { lo: Math.min(...xs), hi: Math.max(...xs), sensitiveTo };
   };
   return { data: range('data'), silent: range('silent') };
+}
+
+/**
+ * A workload (buffers, size, placement, alignment, churn) reaches no policy,
+ * mapping or danger map: it only shapes the buffer densities. So where no
+ * path met any danger range, no workload loses anything, provided each of
+ * its devices' buffers fits the RAM every placement drew from (else the
+ * probe fails, and the variant must be computed to say so).
+ */
+function cannotLose(variant: Scenario, reach: ExactReach): boolean {
+  if (reach.danger) return false;
+  const same = (a?: { equals(o: unknown): boolean }, b?: unknown) => a === b || (!!a && !!b && a.equals(b));
+  const from: Array<ExactReach['placedFrom'][number]> = [];
+  for (const p of reach.placedFrom) if (!from.some((q) => same(q.usable, p.usable) && same(q.boot, p.boot))) from.push(p);
+  const arch = guestArch(variant);
+  return variant.devices.every(({ workload: w }) =>
+    from.every(({ usable, boot }) => placementFor(usable, { arch, buffers: w.buffers, pages: Number(w.bufferBytes / 4096n), profile: w.placement, alignment: w.alignment, lowBias: w.lowBias }, boot).density.length > 0),
+  );
+}
+
+/**
+ * What the exact engine reads of a variant, as text: the preset's name is a
+ * label (its numbers are in the workload), and on x86 `coherent` places as
+ * steady-state does (guest/placement/coherent.ts: no CMA area on x86).
+ */
+function sameAs(variant: Scenario): string {
+  const x86 = guestArch(variant) === 'x86';
+  return JSON.stringify(variant, (k, v: unknown) =>
+    typeof v === 'bigint' ? `${v}n` : k === 'preset' ? undefined : k === 'placement' && x86 && v === 'coherent' ? 'steady-state' : v,
+  );
 }

@@ -5,7 +5,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { ResolvedPolicy } from './policies.js';
 import type { TrialResult } from './result.js';
 import { runTrial } from './trial.js';
-import { exactLoss } from './exact.js';
+import { exactLossAndReach } from './exact.js';
 import { exactOverBudget } from '../scenario/work-budget.js';
 import { lossRanges } from './sensitivity.js';
 import { workloadText } from '../scenario/workload-text.js';
@@ -76,12 +76,13 @@ export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials
   }
   // Over the work budget the exact value is skipped, and the report says so.
   const exactNote = exactOverBudget(scenario) ?? '';
-  const exact = exactNote ? undefined : exactLoss(scenario, policy.instance);
+  const computed = exactNote ? undefined : exactLossAndReach(scenario, policy.instance);
+  const exact = computed?.loss;
   const ranges = exact && lossRanges(scenario, policy.instance);
   return {
     row: {
       ...summarize(scenario.name, policy.id, results),
-      dataLossExact: exact?.data, silentLossExact: exact?.silent, exactNote, dataLossRange: ranges?.data, silentLossRange: ranges?.silent, workload: workloadText(scenario),
+      dataLossExact: exact?.data, silentLossExact: exact?.silent, exactNote, dataLossRange: ranges?.data, silentLossRange: ranges?.silent, deterministic: computed?.deterministic, workload: workloadText(scenario),
       counterfactual: counterfactualLabel(scenario, policy),
     },
     loss: results.map((r) => (r.status === 'ok' ? trialLoss(r) : undefined)),

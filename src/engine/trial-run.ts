@@ -277,6 +277,11 @@ export class TrialRun {
     return this.g.lossProbability();
   }
 
+  /** Exact mode: whether DMA met any danger range, and the RAM each placement drew from (engine/exact.ts). */
+  get reach() {
+    return this.g.reach;
+  }
+
   private decide(req: VmmRequest): Decision {
     return this.decideOn(this.view, req);
   }

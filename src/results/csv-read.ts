@@ -83,6 +83,7 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       silentLossExact: r['silent_loss_exact'] ? num('silent_loss_exact') : undefined,
       dataLossRange: r['data_loss_exact_min'] ? { lo: num('data_loss_exact_min'), hi: num('data_loss_exact_max'), sensitiveTo: r['data_loss_sensitive_to'] ?? '' } : undefined,
       silentLossRange: r['silent_loss_exact_min'] ? { lo: num('silent_loss_exact_min'), hi: num('silent_loss_exact_max'), sensitiveTo: r['silent_loss_sensitive_to'] ?? '' } : undefined,
+      deterministic: r['deterministic'] ? r['deterministic'] === 'true' : undefined,
       workload: r['workload'] ?? '',
       lostBytesMean: num('lost_bytes_mean'),
       lostBytesMeanBy: lostBy,

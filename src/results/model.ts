@@ -44,6 +44,8 @@ export interface SummaryRow {
   /** The exact figures' range over the assumption space, and the assumption that moves them most (engine/sensitivity.ts). */
   readonly dataLossRange: ExactRange | undefined;
   readonly silentLossRange: ExactRange | undefined;
+  /** Every path of the scenario's draws ends alike and loses in all its trials or none (engine/exact.ts): the figures are facts. */
+  readonly deterministic: boolean | undefined;
   /** Each device's workload as the scenario (or sweep point) sets it: `nic0 1024x64 KiB steady-state natural`. */
   readonly workload: string;
   readonly lostBytesMean: number;
@@ -125,6 +127,7 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     exactNote: '',
     dataLossRange: undefined,
     silentLossRange: undefined,
+    deterministic: undefined,
     workload: '',
     lostBytesMean: mean((r) => r.lostBytes),
     lostBytesMeanBy: lostBy,
