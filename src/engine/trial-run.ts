@@ -14,11 +14,12 @@ import type { Phase, Section } from '../vmm/listener.js';
 import { MemoryMap } from '../vmm/memory-map.js';
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
-import { type HostUnderPolicy, drawWeighted, hostFor } from './host-view.js';
+import { type HostUnderPolicy, drawWeighted, hostFor, windowRefusals } from './host-view.js';
 import { destinationContainers, migrationBlocker } from './migration.js';
 import { placeMemory, plugMemory } from './memory-plug.js';
 import { type TrialMetrics } from './result.js';
-import { creationPlan, layOutAtStart } from './start-layout.js';
+import { chooseMsiWindow, creationPlan, layOutAtStart } from './start-layout.js';
+import { abiChangedBytes, migratableAcrossPool } from './portability.js';
 import { type TrialInput, checkedDecision, policyCall, trialKey } from './trial-input.js';
 import { userspace } from '../userspace/registry.js';
 import type { Userspace } from '../userspace/types.js';
@@ -44,6 +45,9 @@ export class TrialRun {
   private ram = IntervalSet.EMPTY;
   private mem = new MemoryMap('explicit', false, [], undefined);
   private firmwareReserved = IntervalSet.EMPTY;
+  // The standard and the started layout (ABI change), the VMM's SW_MSI window, the groups the VM may carry.
+  private standard = IntervalSet.EMPTY; private startRam = IntervalSet.EMPTY;
+  private window: Range | undefined; private carried: readonly number[] = [];
   private unmappedByVmm = IntervalSet.EMPTY;
   private readonly g: Guest;
   private step = 0;
@@ -124,6 +128,8 @@ export class TrialRun {
       refusedCalls: this.refusals + this.vfio.refusals,
       ...this.g.dmaMetrics(),
       ramUnusableBytes: this.ram.intersect(this.unmappedByVmm.union(this.g.toldGuest)).measure(),
+      guestAbiChangeBytes: abiChangedBytes(this.standard, this.startRam),
+      migratable: started === undefined ? migratableAcrossPool(this.s, this.policy, this.window, this.startRam, this.carried) : undefined,
       maxGpa: this.ram.max() ?? 0n,
     };
   }
@@ -131,9 +137,14 @@ export class TrialRun {
   /** VM start: layout, the policy's check, attach + map (hw/vfio/listener.c: a failure here exits QEMU). */
   private start(ev: Ev<'start'>): TrialMetrics['startFailure'] {
     const coldGroups = ev.devices.map((d) => this.device(d).group);
-    const laid = layOutAtStart(this.s, this.host.physBits, this.policy, () => creationPlan(this.s, this.policy, this.view, coldGroups), coldGroups, this.trace);
+    const plan = () => creationPlan(this.s, this.policy, this.view, coldGroups);
+    const laid = layOutAtStart(this.s, this.host.physBits, this.policy, plan, coldGroups, this.trace);
     if (laid.status === 'error') return 'layout';
-    ({ ram: this.ram, firmwareReserved: this.firmwareReserved, mem: this.mem } = laid);
+    ({ ram: this.ram, firmwareReserved: this.firmwareReserved, mem: this.mem, standard: this.standard } = laid);
+    this.startRam = this.ram;
+    this.carried = plan().plan[0]!.groups;
+    this.window = chooseMsiWindow(this.policy, this.mem, this.ram, plan, coldGroups);
+    if (this.window) this.useHost(hostFor(this.policy, this.s.host, this.window));
     const decision = this.decide({ phase: 'start', userspace: this.us.id, ram: this.ram, groups: coldGroups });
     if (decision.action === 'abort') {
       this.trace('vmm', `${this.us.id} refuses to start: ${decision.reason}`);
@@ -230,7 +241,8 @@ export class TrialRun {
    */
   private migrate(to: { host: Host; file: string }): void {
     this.m.migrations++;
-    const there = hostFor(this.policy, to.host);
+    const there = hostFor(this.policy, to.host, this.window);
+    this.refusals += windowRefusals(there, this.window, this.trace);
     const { kernel, view } = there;
     const groups = this.g.activeGroups();
     const blocker = migrationBlocker(this.us, this.s.vm.qemu, this.under.version, there.version, groups);
@@ -260,6 +272,15 @@ export class TrialRun {
     this.unmappedByVmm = this.unmappedByVmm.union(around);
     this.g.tell(decision, 'runtime');
     this.trace('vmm', `migrated to ${to.file} (${to.host.platform}, kernel ${kernel.era} as ${there.version})`);
+  }
+
+  /** Before any attach: the host with the VMM's SW_MSI window set on each device (IOMMU_OPTION_SW_MSI_START/SIZE). */
+  private useHost(under: HostUnderPolicy): void {
+    this.trace('vmm', `${this.us.id} sets the SW_MSI window ${formatRange(this.window!)} on every device before attach`);
+    this.refusals += windowRefusals(under, this.window, this.trace);
+    this.under = under;
+    ({ host: this.host, view: this.view } = under);
+    this.vfio = new Containers(under.kernel, this.trace);
   }
 
   /** Exact mode: the probability that this path of the scenario loses data, and loses some silently. */

@@ -95,6 +95,8 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       ramUnusableBytes: big('ram_unusable_bytes'),
       maxGpa: big('max_gpa'),
       physBitsNeeded: num('phys_bits_needed'),
+      guestAbiChangeBytes: big('guest_abi_change_bytes'),
+      migratable: wilson(num('migratable_trials'), num('migratable_of')),
       counterfactual: r['counterfactual'] ?? '',
     };
   });

@@ -115,7 +115,7 @@ export function readHost(c: Cursor): Host {
   return {
     platform: need('platform').string(),
     arch,
-    iommu: need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu'] as const),
+    iommu: need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu', 'apple-dart'] as const),
     apertureBits: f.get('aperture_bits')?.int(32, 64) ?? D.host.apertureBits,
     physBits: f.get('phys_bits')?.int(32, 64) ?? D.host.physBits,
     kernel: need('kernel').string(),
