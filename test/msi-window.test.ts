@@ -120,3 +120,24 @@ describe('static-carve-out: what OpenVMM ships (RAM from 1 GiB, openvmm 5a26d445
     expect(trial(resolveScenario('arm64-smmuv3-control'), 'static-carve-out')).toMatchObject({ vmStarted: true, guestAbiChangeBytes: 0n });
   });
 });
+
+describe('every policy says who proposed it, who argued against it, its status and its year', () => {
+  it('run.json and the report\'s policy table carry status, year and source; list policies --json the year', async () => {
+    const { runInfo } = await import('../src/cli/run-info-build.js');
+    const { renderMarkdownReport } = await import('../src/render/markdown.js');
+    const { allPolicies } = await import('../src/engine/policies.js');
+    const { runStudy } = await import('../src/engine/study.js');
+    const s = resolveScenario('msi-window-pool');
+    const policies = allPolicies();
+    const rows = (await runStudy({ scenarios: [s], policies, trials: 3, seed: '1' })).map((p) => p.row);
+    const info = runInfo({ seed: '1', trials: 3, loaded: [{ ref: s.name, scenario: s }], policies, sweep: [], hostFlag: undefined, deviceFlags: [], rows, scenarioFlags: [], policyFlags: [] });
+    const vmm = info.policies.find((p) => p.id === 'vmm-picks-msi-window')!;
+    expect(vmm).toMatchObject({ year: 2025, status: expect.stringMatching(/posted, not merged: v2 <cover\.1760487869\.git\.nicolinc@nvidia\.com>/) });
+    expect(info.policies.find((p) => p.id === 'kernel-moves-msi-window')!.arguedAgainstBy).toMatch(/20250918224322\.GR1326709@ziepe\.ca/);
+    expect(info.policies.every((p) => typeof p.year === 'number')).toBe(true);
+    const md = renderMarkdownReport(info, rows, []);
+    expect(md).toMatch(/\| policy \| position \| held by \| argued against by \| status \| year \| source \| kernel \|/);
+    expect(md).toMatch(/\| static-carve-out \|[^\n]*5a26d4458[^\n]*\| 2026 \|/);
+    expect(md).toMatch(/guest ABI change \| migratable \|/);
+  });
+});

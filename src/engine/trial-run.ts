@@ -141,8 +141,7 @@ export class TrialRun {
     const laid = layOutAtStart(this.s, this.host.physBits, this.policy, plan, coldGroups, this.trace);
     if (laid.status === 'error') return 'layout';
     ({ ram: this.ram, firmwareReserved: this.firmwareReserved, mem: this.mem, standard: this.standard } = laid);
-    this.startRam = this.ram;
-    this.carried = plan().plan[0]!.groups;
+    [this.startRam, this.carried] = [this.ram, plan().plan[0]!.groups];
     this.window = chooseMsiWindow(this.policy, this.mem, this.ram, plan, coldGroups);
     if (this.window) this.useHost(hostFor(this.policy, this.s.host, this.window));
     const decision = this.decide({ phase: 'start', userspace: this.us.id, ram: this.ram, groups: coldGroups });
@@ -198,10 +197,7 @@ export class TrialRun {
     this.trace('vmm', `device_del ${name}`);
   }
 
-  /**
-   * A memory device goes where the guest machine puts it (vmm/device-memory.ts)
-   * and is mapped as memory-plug.ts says. Returns true if the VM crashed.
-   */
+  /** A memory device goes where the guest machine puts it (vmm/device-memory.ts), mapped as memory-plug.ts says; true if the VM crashed. */
   private memoryHotplug(ev: Ev<'memory-hotplug'>): boolean {
     if (!this.us.memoryHotplug) {
       this.trace('vmm', `${this.us.id} has no ${ev.memKind} memory hotplug beside an assigned device; nothing happens`);
@@ -234,11 +230,7 @@ export class TrialRun {
     this.g.tell(decision, 'runtime');
   }
 
-  /**
-   * Migration: the guest layout stays, the destination's kernel and regions
-   * differ. A refusal on the destination fails the migration; the VM keeps
-   * running on the source. Buffers stay where they are: hints come too late.
-   */
+  /** Migration: the layout stays, the destination's kernel and regions differ; a refusal there leaves the VM on the source (buffers stay: hints come too late). */
   private migrate(to: { host: Host; file: string }): void {
     this.m.migrations++;
     const there = hostFor(this.policy, to.host, this.window);
@@ -284,13 +276,9 @@ export class TrialRun {
   }
 
   /** Exact mode: the probability that this path of the scenario loses data, and loses some silently. */
-  lossProbability(): LossProbabilities {
-    return this.g.lossProbability();
-  }
+  lossProbability(): LossProbabilities { return this.g.lossProbability(); }
 
-  private decide(req: VmmRequest): Decision {
-    return this.decideOn(this.view, req);
-  }
+  private decide(req: VmmRequest): Decision { return this.decideOn(this.view, req); }
 
   private decideOn(view: HostView, req: VmmRequest): Decision {
     const d = checkedDecision(this.policy, req, policyCall(this.policy, `decide(${req.phase})`, () => this.policy.decide(req, view)));

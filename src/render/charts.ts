@@ -21,8 +21,12 @@ export async function scenarioChart(info: RunInfo, scenario: string, rows: reado
     ['hotplug success', (r) => r.hotplug],
     ['data loss (trials)', (r) => r.dataLoss],
     ['silent data loss (trials)', (r) => r.silentLoss],
+    // The costs of the 2025 positions: a layout other than the machine type's, a window or valid list that differs across the pool.
+    ['guest ABI changed (trials)', (r) => r.guestAbiChanged],
+    ['migratable across pool (trials)', (r) => r.migratable],
   ];
-  const used = metrics.filter(([, f]) => rows.some((r) => f(r).n > 0));
+  // Every trial has a layout: the ABI bar only where some policy changed it.
+  const used = metrics.filter(([label, f]) => rows.some((r) => (label.startsWith('guest ABI') ? f(r).k : f(r).n) > 0));
   const config: ChartConfiguration<'bar'> = {
     type: 'bar',
     data: {
@@ -31,7 +35,7 @@ export async function scenarioChart(info: RunInfo, scenario: string, rows: reado
       datasets: used.map(([label, f], i) => ({
         label,
         data: rows.map((r) => percent(f(r))),
-        backgroundColor: [PALETTE[5], PALETTE[3], PALETTE[1], PALETTE[6]][metrics.findIndex((m) => m[0] === label)] ?? PALETTE[i + 1],
+        backgroundColor: [PALETTE[5], PALETTE[3], PALETTE[1], PALETTE[6], PALETTE[4], PALETTE[2]][metrics.findIndex((m) => m[0] === label)] ?? PALETTE[i + 1],
         errorBars: { lo: rows.map((r) => lo(f(r))), hi: rows.map((r) => hi(f(r))) },
       })) as ChartConfiguration<'bar'>['data']['datasets'],
     },

@@ -21,7 +21,7 @@ export const SUMMARY_COLUMNS = [
   ...VISIBILITIES.map((v) => `lost_bytes_${v}_mean`),
   'dma_faults_mean', 'refused_calls_mean', 'msi_setup_failures',
   'firmware_exposed_trials', 'firmware_exposed_bytes_mean',
-  'guest_abi_change_bytes', 'guest_abi_change_seen', 'migratable_trials', 'migratable_of', 'migratable_rate',
+  'guest_abi_change_trials', 'guest_abi_change_bytes', 'guest_abi_change_seen', 'migratable_trials', 'migratable_of', 'migratable_rate',
   'ram_unusable_bytes', 'max_gpa', 'phys_bits_needed', 'first_error',
   'counterfactual',
 ] as const;
@@ -86,6 +86,7 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
     ram_unusable_bytes: r.ramUnusableBytes.toString(),
     max_gpa: hex(r.maxGpa),
     phys_bits_needed: r.physBitsNeeded,
+    guest_abi_change_trials: r.guestAbiChanged.k,
     guest_abi_change_bytes: r.guestAbiChangeBytes.toString(),
     guest_abi_change_seen: r.guestAbiChangeBytes > 0n ? 'yes' : 'no',
     migratable_trials: r.migratable.k,

@@ -58,6 +58,8 @@ export interface SummaryRow {
   readonly physBitsNeeded: number;
   /** Bytes of the machine type's standard RAM moved or carved out (worst trial); > 0: every existing guest of that machine type sees its memory map change. */
   readonly guestAbiChangeBytes: bigint;
+  /** Trials whose guest was laid out other than the machine type's standard layout. */
+  readonly guestAbiChanged: Rate;
   /** Started VMs that see the same SW_MSI window and valid guest RAM on every host of their pool (n = 0: a pool of one host). */
   readonly migratable: Rate;
   /** Why the pair is a what-if (reasons joined by '; '), '' when it is history (engine/counterfactual.ts). */
@@ -137,6 +139,7 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     maxGpa,
     physBitsNeeded: bitsFor(maxGpa),
     guestAbiChangeBytes: abi,
+    guestAbiChanged: wilson(sum((r) => (r.guestAbiChangeBytes > 0n ? 1 : 0)), n),
     migratable: wilson(pooled.filter((r) => r.migratable).length, pooled.length),
     counterfactual: '',
   };
