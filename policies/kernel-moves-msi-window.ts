@@ -11,7 +11,10 @@
 // window is uAPI and "randomly picking an address ... would almost certainly
 // unpredictably break qemu" (<20250918224322.GR1326709@ziepe.ca>); his
 // fallback, VFIO refusing the device (<20250919120839.GV1326709@ziepe.ca>),
-// is kernel-rejects.
+// is kernel-rejects. Will Deacon's next reply leaned towards waiting for the
+// userspace choice instead ("Maybe we should just wait for that? Carrying a
+// temporary hack with ABI implications ... isn't particularly compelling",
+// <aM0HQ51DelZW_Rt8@willie-the-truck>): vmm-picks-msi-window.
 import { PROCEED, definePolicy } from '../src/policy.js';
 
 export default definePolicy({

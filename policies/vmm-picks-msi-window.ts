@@ -11,7 +11,10 @@
 // (merged in 6.15). The rules live in kernel/sw-msi-option.ts.
 // The VMM picks the window in a hole of its own guest layout, the same on
 // every host of its pool: the kernel's default when RAM and the pool's
-// platform regions leave it free, else the lowest free 1 MiB-aligned MiB.
+// platform regions leave it free, else the nearest free 1 MiB-aligned MiB
+// above it. Assumed: the VMM knows every host of its pool at creation (as
+// firmware-reserved-hotplug's horizon=everything); the patch leaves the
+// choice to the VMM.
 import { definePolicy, IntervalSet, PROCEED, type LayoutRequest } from '../src/policy.js';
 import type { Range } from '../src/model/addr.js';
 
@@ -48,7 +51,8 @@ export default definePolicy({
   name: 'vmm-picks-msi-window',
   position: 'the VMM sets each device\'s SW_MSI window into a hole of its own guest layout before attach (iommufd)',
   heldBy: 'Nicolin Chen (NVIDIA), suggested by Jason Gunthorpe (iommufd maintainer)',
-  arguedAgainstBy: 'nobody in the thread; Eric Auger asked how userspace would validate the range',
+  // Will Deacon: "Maybe we should just wait for that?" (<aM0HQ51DelZW_Rt8@willie-the-truck>, quoted in <20250919120839.GV1326709@ziepe.ca>).
+  arguedAgainstBy: '',
   year: 2025,
   status: 'posted, not merged: v2 <cover.1760487869.git.nicolinc@nvidia.com> (builds on iommufd sw_msi, merged in 6.15)',
   source: 'iommufd IOMMU_OPTION_SW_MSI_START/SIZE v2 patch 4/7 <6c36de14b00a3f06df3a602f18baf6b51fde429f.1760487869.git.nicolinc@nvidia.com>',

@@ -116,6 +116,9 @@ describe('static-carve-out: what OpenVMM ships (RAM from 1 GiB, openvmm 5a26d445
   it('form=hole carves only the 1 MiB window (never shipped)', () => {
     expect(trial(uefi, 'static-carve-out:form=hole')).toMatchObject({ vmStarted: true, guestAbiChangeBytes: MiB });
   });
+  it('RAM moved out of the low GiB lands above it, not on the window just past the old RAM (layOutAround skips the whole reserved range)', () => {
+    expect(trial(resolveScenario('dpdk-iova-va-sw-msi'), 'static-carve-out')).toMatchObject({ vmStarted: true, startFailure: undefined, guestAbiChangeBytes: 64n * MiB });
+  });
   it('a QEMU virt guest already starts RAM at 1 GiB: no change', () => {
     expect(trial(resolveScenario('arm64-smmuv3-control'), 'static-carve-out')).toMatchObject({ vmStarted: true, guestAbiChangeBytes: 0n });
   });
