@@ -23,6 +23,7 @@ export default definePolicy({
   heldBy: 'Sairaj Kodilkar (AMD), as a question in an RFC',
   arguedAgainstBy: '',
   status: 'posted, <20251029100152.4807-1-sarunkod@amd.com> (a limitation of that RFC; no patch)',
+  year: 2025,
   source: 'Linux 94a9921e2c25 (6.16); qemu/qemu 8504f129450b (7.1); <20251029100152.4807-1-sarunkod@amd.com>',
   counterfactual: 'never implemented: QEMU relocates above-4G RAM to 1 TiB on every AMD vCPU whose RAM reaches the HT hole, whatever the host IOMMU',
   params: {},

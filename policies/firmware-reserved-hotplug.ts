@@ -17,6 +17,7 @@ export default definePolicy<{ horizon: string }>({
   position: 'reserve every region the VM may meet in firmware tables at boot',
   heldBy: 'Ben Herrenschmidt (POWER / PCI), relayed by Will Deacon',
   arguedAgainstBy: '',
+  year: 2016,
   status: 'merged in part: QEMU 7.1 (AMD HT range in E820), IORT RMR nodes',
   source: 'linux-arm-kernel, 9 Nov 2016; QEMU 7.1 AMD HT E820 reservation',
   // hw/i386/pc.c pc_memory_init (8504f129450b) reserves the AMD HT range only (vm.qemu >= 7.1 models it under every

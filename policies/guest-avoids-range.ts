@@ -13,6 +13,7 @@ export default definePolicy({
   position: 'QEMU maps RAM around conflicts and tells the guest not to DMA there',
   heldBy: 'an idea Christoffer Dall (KVM/arm maintainer) raised, not a position he held',
   arguedAgainstBy: 'Christoffer Dall himself ("a disgusting idea")',
+  year: 2016,
   status: 'never implemented for guests without a vIOMMU (QEMU >= 8.2 tells virtio-iommu guests)',
   source: 'linux-arm-kernel, 9 Nov 2016',
   // QEMU >= 8.2 passes the host's valid IOVA ranges only to a virtio-iommu guest (reserved probe entries).

@@ -16,6 +16,7 @@ export default definePolicy<{ backend: string; qemu: string }>({
   position: 'the kernel refuses maps over reserved ranges; each userspace fails what it was doing',
   heldBy: 'Alex Williamson (VFIO maintainer)',
   arguedAgainstBy: 'Will Deacon ("it should be up to QEMU to abort the hotplug")',
+  year: 2016,
   status: 'merged in Linux 5.4 (type1), 6.2 (iommufd)',
   source: 'linux-arm-kernel, 9 Nov 2016; merged in Linux 5.4 (vfio_iommu_type1.c)',
   // Shipped: type1 from 5.4, iommufd from 6.2 (QEMU >= 9.0 natively; older QEMU through the type1 compatibility container).

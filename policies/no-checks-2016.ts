@@ -8,6 +8,7 @@ export default definePolicy({
   position: 'nobody checks: v4.9 maps anything, QEMU maps all RAM',
   heldBy: 'baseline (state of the art in Nov 2016)',
   arguedAgainstBy: 'everyone in the thread',
+  year: 2016,
   status: 'merged: Linux up to 5.3',
   source: 'torvalds/linux v4.9:drivers/vfio/vfio_iommu_type1.c',
   // Shipped: v4.9 with the QEMU of its day. Rows on a newer host kernel are labelled by the engine.

@@ -14,6 +14,7 @@ export default definePolicy<{ tolerate: string; checkers: string }>({
   position: 'the kernel maps anything; QEMU checks sysfs and aborts on overlap',
   heldBy: 'Will Deacon (arm64 / SMMU maintainer)',
   arguedAgainstBy: 'Alex Williamson ("MAP_DMA is a contract"); Jason Gunthorpe, Sep 2025 (VFIO should refuse)',
+  year: 2016,
   status: 'never implemented (proposed in the thread)',
   source: 'linux-arm-kernel, 9 Nov 2016 (reply to Alex Williamson)',
   // qemu/qemu:hw/vfio/listener.c maps RAM without reading reserved_regions; it fails only on the kernel's refusal.

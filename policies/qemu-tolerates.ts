@@ -15,6 +15,7 @@ export default definePolicy({
   position: 'the kernel maps anything; QEMU tells the guest to avoid an overlap where it can, else aborts',
   heldBy: 'Will Deacon (arm64 / SMMU maintainer), with the mechanism Christoffer Dall raised',
   arguedAgainstBy: 'Alex Williamson; Christoffer Dall ("Disgusting, yes")',
+  year: 2016,
   status: 'never implemented',
   source: 'linux-arm-kernel, 9 Nov 2016 (Will Deacon and Christoffer Dall)',
   counterfactual: 'never implemented: no VMM maps guest RAM over a host reserved region and tells the guest to avoid it',

@@ -8,6 +8,9 @@ import noChecks2016 from './no-checks-2016.js';
 import qemuAborts from './qemu-aborts.js';
 import qemuTolerates from './qemu-tolerates.js';
 import viommuGuestAvoids from './viommu-guest-avoids.js';
+import kernelMovesMsiWindow from './kernel-moves-msi-window.js';
+import staticCarveOut from './static-carve-out.js';
+import vmmPicksMsiWindow from './vmm-picks-msi-window.js';
 
 export const POLICIES: readonly PolicyDefinition<Record<string, string>>[] = [
   noChecks2016,
@@ -18,6 +21,9 @@ export const POLICIES: readonly PolicyDefinition<Record<string, string>>[] = [
   viommuGuestAvoids,
   firmwareReservedHotplug,
   capabilityAwareLayout,
+  vmmPicksMsiWindow,
+  kernelMovesMsiWindow,
+  staticCarveOut,
 ] as PolicyDefinition<Record<string, string>>[];
 
 export const BASELINE = noChecks2016.name;

@@ -23,6 +23,7 @@ export default definePolicy({
   heldBy: 'Eric Auger (virtio-iommu in QEMU)',
   arguedAgainstBy: '',
   status: 'merged in QEMU 8.2 (hotplug-correct from 9.1)',
+  year: 2023,
   source: 'qemu/qemu 30d40e39bdcb (8.2), cf2647a76e (9.1); torvalds/linux:drivers/iommu/virtio-iommu.c (viommu_add_resv_mem)',
   // Shipped: QEMU >= 8.2 with -device virtio-iommu-pci; a guest without one is told nothing.
   counterfactual: '',

@@ -92,6 +92,20 @@ export interface PolicyInstance {
   skipsAmdHtRelocation?(declared: LayoutRequest['declared']): boolean;
   /** A what-if reason that holds for these parameters only (a variant of a position that shipped). */
   readonly counterfactual?: string;
+  /**
+   * The kernel picks the SW_MSI window per host when the default collides
+   * with a platform region (Shyam Saini, "arm-smmu: select suitable MSI
+   * IOVA" v4; engine/msi-window.ts kernelMovedWindow).
+   */
+  readonly kernelMovesMsiWindow?: boolean;
+  /**
+   * The VMM's SW_MSI window for every assigned device, set with
+   * IOMMU_OPTION_SW_MSI_START/SIZE before attach (Nicolin Chen, v2); the
+   * engine applies it as the kernel would (kernel/sw-msi-option.ts).
+   * Called once at creation with the guest layout; undefined keeps the
+   * kernel's default.
+   */
+  msiWindow?(req: LayoutRequest): Range | undefined;
 }
 
 export interface ParamSpec {
@@ -110,6 +124,8 @@ export interface PolicyDefinition<P extends Record<string, string> = Record<stri
   readonly arguedAgainstBy?: string;
   /** 'merged in X', 'proposed, <Message-ID>', 'never implemented' or 'counterfactual'. */
   readonly status?: string;
+  /** The year the position was proposed (or shipped), shown beside the status. */
+  readonly year?: number;
   /** Mail, commit or code the rule comes from. */
   readonly source: string;
   /**

@@ -18,7 +18,7 @@ describe('doorbell CLI', () => {
     for (const f of ['summary.csv', 'run.json', 'report.txt', 'report.md', 'charts/d05-hw-msi-hotplug.png', 'charts/risk-vs-success.png']) {
       expect(existsSync(join(dir, 'a', f)), f).toBe(true);
     }
-    const b = doorbell('run', '--policy', 'qemu-aborts', '--policy', 'no-checks-2016', '--policy', 'kernel-rejects', '--policy', 'guest-avoids-range', '--policy', 'firmware-reserved-hotplug', '--policy', 'qemu-tolerates', '--policy', 'capability-aware-layout', '--policy', 'viommu-guest-avoids', '--scenario', 'd05-hw-msi-hotplug', '--trials', '50', '--out', join(dir, 'b'));
+    const b = doorbell('run', '--policy', 'qemu-aborts', '--policy', 'no-checks-2016', '--policy', 'kernel-rejects', '--policy', 'guest-avoids-range', '--policy', 'firmware-reserved-hotplug', '--policy', 'qemu-tolerates', '--policy', 'capability-aware-layout', '--policy', 'viommu-guest-avoids', '--policy', 'vmm-picks-msi-window', '--policy', 'static-carve-out', '--policy', 'kernel-moves-msi-window', '--scenario', 'd05-hw-msi-hotplug', '--trials', '50', '--out', join(dir, 'b'));
     expect(b.status, b.stderr).toBe(0);
     expect(readFileSync(join(dir, 'b', 'summary.csv'), 'utf8')).toBe(readFileSync(join(dir, 'a', 'summary.csv'), 'utf8'));
     const run = JSON.parse(readFileSync(join(dir, 'a', 'run.json'), 'utf8'));
@@ -30,7 +30,7 @@ describe('doorbell CLI', () => {
     const dir = tmp();
     const common = ['--scenario', 'd05-hw-msi-hotplug', '--scenario', 'migrate-to-d05', '--trials', '60', '--keep-trials'];
     expect(doorbell('run', ...common, '--jobs', '1', '--out', join(dir, 'one')).status).toBe(0);
-    expect(doorbell('run', ...common, '--jobs', '2', '--policy', 'qemu-aborts', '--policy', 'guest-avoids-range', '--policy', 'no-checks-2016', '--policy', 'firmware-reserved-hotplug', '--policy', 'viommu-guest-avoids', '--policy', 'qemu-tolerates', '--policy', 'capability-aware-layout', '--policy', 'kernel-rejects', '--out', join(dir, 'two')).status).toBe(0);
+    expect(doorbell('run', ...common, '--jobs', '2', '--policy', 'qemu-aborts', '--policy', 'guest-avoids-range', '--policy', 'no-checks-2016', '--policy', 'firmware-reserved-hotplug', '--policy', 'viommu-guest-avoids', '--policy', 'qemu-tolerates', '--policy', 'capability-aware-layout', '--policy', 'static-carve-out', '--policy', 'kernel-moves-msi-window', '--policy', 'vmm-picks-msi-window', '--policy', 'kernel-rejects', '--out', join(dir, 'two')).status).toBe(0);
     for (const f of ['summary.csv', 'paired.csv', 'trials.csv', 'charts/migrate-to-d05.png']) {
       expect(readFileSync(join(dir, 'two', f)).equals(readFileSync(join(dir, 'one', f))), f).toBe(true);
     }

@@ -92,7 +92,7 @@ const row = (over: Partial<SummaryRow>): SummaryRow => ({
   dataLoss: wilson(0, 300), dataLossExact: 0, silentLoss: wilson(0, 300), silentLossExact: 0, dataLossRange: undefined, silentLossRange: undefined,
   workload: '', lostBytesMean: 0, lostBytesMeanBy: {} as SummaryRow['lostBytesMeanBy'], lostBytesMeanByVisibility: {} as SummaryRow['lostBytesMeanByVisibility'],
   dmaFaultsMean: 0, firmwareExposed: wilson(0, 300), firmwareExposedBytesMean: 0, refusedCallsMean: 0, msiSetupFailures: 0,
-  ramUnusableBytes: 0n, maxGpa: 0n, physBitsNeeded: 0, counterfactual: '', exactNote: '', hintChannels: '', hintRefusals: 0, deterministic: undefined, ...over,
+  ramUnusableBytes: 0n, maxGpa: 0n, physBitsNeeded: 0, counterfactual: '', exactNote: '', hintChannels: '', hintRefusals: 0, deterministic: undefined, guestAbiChangeBytes: 0n, guestAbiChanged: wilson(0, 300), migratable: wilson(0, 0), ...over,
 });
 
 describe('numbers as what they are', () => {

@@ -115,6 +115,7 @@ export function runInfo(f: RunFacts): RunInfo {
     policies: f.policies.map((p) => ({
       id: p.id, name: p.definition.name, position: p.definition.position, heldBy: p.definition.heldBy, source: p.definition.source,
       ...(p.definition.arguedAgainstBy ? { arguedAgainstBy: p.definition.arguedAgainstBy } : {}), ...(p.definition.status ? { status: p.definition.status } : {}),
+      ...(p.definition.year !== undefined ? { year: p.definition.year } : {}),
       kernelEra: kernelEra(p),
       ...(p.module ? { module: p.module } : {}),
     })),

@@ -6,6 +6,9 @@ import { KERNEL_ERAS, type KernelEra, type KernelModel } from '../kernel/types.j
 import { PolicyError } from './result.js';
 import type { HostView, PolicyInstance, SysfsRegion } from '../policy.js';
 import type { Rng } from '../guest/rng.js';
+import type { Range } from '../model/addr.js';
+import { kernelMovedHost, hostWithWindow, optionForGroup } from '../kernel/sw-msi-option.js';
+import type { KernelResult } from '../kernel/types.js';
 
 /** The era a policy's kernel() picks on a host (it sees only the platform). */
 export function eraOf(policy: PolicyInstance, host: Host): KernelEra {
@@ -31,6 +34,8 @@ export interface HostUnderPolicy {
   readonly whatIf?: string;
   /** Why a device of this group gets no MSIs from that kernel, if it gets none. */
   msiUnavailable(groupId: number): string | undefined;
+  /** Groups whose devices refused the VMM's SW_MSI window (they keep the kernel's). */
+  readonly windowRefusals: readonly { readonly group: number; readonly result: KernelResult }[];
 }
 
 /**
@@ -38,8 +43,12 @@ export interface HostUnderPolicy {
  * the version has it). An era runs as the nearest release it spans to the
  * host's kernel, on the host as that release shows it.
  */
-export function hostFor(policy: PolicyInstance, physical: Host): HostUnderPolicy {
-  const era = eraOf(policy, physical);
+export function hostFor(policy: PolicyInstance, given: Host, msiWindow?: Range): HostUnderPolicy {
+  const era = eraOf(policy, given);
+  // Where the SW_MSI window sits under the policy: the kernel moves it per host, or the VMM sets it per device.
+  const moved = policy.kernelMovesMsiWindow ? kernelMovedHost(given) : given;
+  const windowRefusals = msiWindow ? moved.groups.flatMap((g) => { const r = optionForGroup(g, msiWindow); return r.status === 'ok' ? [] : [{ group: g.id, result: r }]; }) : [];
+  const physical = msiWindow ? hostWithWindow(moved, msiWindow, moved.groups.map((g) => g.id).filter((id) => !windowRefusals.some((w) => w.group === id))) : moved;
   const { version, whatIf } = effectiveKernel(era, physical.kernel);
   const host = hostAtKernel(physical, version);
   const kernel = kernelFor(era, host);
@@ -53,7 +62,16 @@ export function hostFor(policy: PolicyInstance, physical: Host): HostUnderPolicy
     },
   };
   const msiUnavailable = (id: number) => msiUnavailableAt(physical, findGroup(physical, id), version);
-  return { kernel, view, host, version, ...(whatIf ? { whatIf } : {}), msiUnavailable };
+  return { kernel, view, host, version, ...(whatIf ? { whatIf } : {}), msiUnavailable, windowRefusals };
+}
+
+/** Traces each group that refused the VMM's SW_MSI window; returns how many did. */
+export function windowRefusals(under: HostUnderPolicy, window: Range | undefined, trace: (kind: 'kernel', text: string) => void): number {
+  for (const w of under.windowRefusals) {
+    const errno = w.result.status === 'refused' ? w.result.errno : '';
+    trace('kernel', `IOMMU_OPTION_SW_MSI_START/SIZE 0x${window?.start.toString(16)} for group ${w.group} = -${errno}: it keeps the kernel's window`);
+  }
+  return under.windowRefusals.length;
 }
 
 /** Index drawn with probability weight / total. */

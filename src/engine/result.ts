@@ -66,6 +66,10 @@ export interface TrialMetrics {
   readonly hintRefusals: number;
   /** Highest guest-physical RAM address (inclusive). */
   readonly maxGpa: bigint;
+  /** Bytes of the machine type's standard RAM moved or carved out at creation (engine/portability.ts). */
+  readonly guestAbiChangeBytes: bigint;
+  /** The same SW_MSI window and valid guest RAM on every host of the pool; undefined: a pool of one host, or no start. */
+  readonly migratable: boolean | undefined;
 }
 
 /**

@@ -15,7 +15,7 @@ import { policyCall } from './trial-input.js';
 
 export type StartLayout =
   | { readonly status: 'error' }
-  | { readonly status: 'ok'; readonly ram: IntervalSet; readonly firmwareReserved: IntervalSet; readonly mem: MemoryMap };
+  | { readonly status: 'ok'; readonly ram: IntervalSet; readonly firmwareReserved: IntervalSet; readonly mem: MemoryMap; readonly standard: IntervalSet };
 
 export function layOutAtStart(s: Scenario, hostPhysBits: number, policy: PolicyInstance, plan: () => Pick<LayoutRequest, 'plan' | 'declared'>, coldGroups: readonly number[], trace: Trace): StartLayout {
   const vm = s.vm;
@@ -45,7 +45,21 @@ export function layOutAtStart(s: Scenario, hostPhysBits: number, policy: PolicyI
     trace('vmm', `firmware tables reserve ${reserve.ranges.map(formatRange).join(' ')}; RAM laid out as ${ram.map(formatRange).join(' ')}`);
   }
   const mem = new MemoryMap(vm.machine, vm.vga, ram, layout.deviceMemory, reserve && roundOut(reserve));
-  return { status: 'ok', ram: IntervalSet.from(ram), firmwareReserved, mem };
+  return { status: 'ok', ram: IntervalSet.from(ram), firmwareReserved, mem, standard: IntervalSet.from(layout.ram) };
+}
+
+/**
+ * The VMM's SW_MSI window (policy.msiWindow), chosen at creation from the
+ * guest layout: RAM and the memory-hotplug region, and every host and group
+ * the VM may meet. Undefined: the kernel's own.
+ */
+export function chooseMsiWindow(policy: PolicyInstance, mem: MemoryMap, ram: IntervalSet, plan: () => Pick<LayoutRequest, 'plan' | 'declared'>, coldGroups: readonly number[]): Range | undefined {
+  const pick = policy.msiWindow?.bind(policy);
+  if (!pick) return undefined;
+  const taken = mem.deviceMemory ? ram.union(IntervalSet.of(mem.deviceMemory)) : ram;
+  const w = policyCall(policy, 'msiWindow', () => pick({ ram: taken, ...plan(), coldGroups }));
+  if (w !== undefined && (typeof w !== 'object' || typeof w.start !== 'bigint' || typeof w.last !== 'bigint' || w.last < w.start)) throw new PolicyError(`policy ${policy.id}: msiWindow returned ${String(w)}, expected a Range of bigints or undefined`);
+  return w;
 }
 
 /**

@@ -14,11 +14,12 @@ import type { Phase, Section } from '../vmm/listener.js';
 import { MemoryMap } from '../vmm/memory-map.js';
 import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
-import { type HostUnderPolicy, drawWeighted, hostFor } from './host-view.js';
+import { type HostUnderPolicy, drawWeighted, hostFor, windowRefusals } from './host-view.js';
 import { destinationContainers, migrationBlocker } from './migration.js';
 import { placeMemory, plugMemory } from './memory-plug.js';
 import { type TrialMetrics } from './result.js';
-import { creationPlan, layOutAtStart } from './start-layout.js';
+import { chooseMsiWindow, creationPlan, layOutAtStart } from './start-layout.js';
+import { abiChangedBytes, migratableAcrossPool } from './portability.js';
 import { type TrialInput, checkedDecision, policyCall, trialKey } from './trial-input.js';
 import { userspace } from '../userspace/registry.js';
 import type { Userspace } from '../userspace/types.js';
@@ -45,6 +46,9 @@ export class TrialRun {
   private ram = IntervalSet.EMPTY;
   private mem = new MemoryMap('explicit', false, [], undefined);
   private firmwareReserved = IntervalSet.EMPTY;
+  // The standard and the started layout (ABI change), the VMM's SW_MSI window, the groups the VM may carry.
+  private standard = IntervalSet.EMPTY; private startRam = IntervalSet.EMPTY;
+  private window: Range | undefined; private carried: readonly number[] = [];
   private unmappedByVmm = IntervalSet.EMPTY;
   /** pc-dimms plugged so far: the RAM an ACPI eject can take back. */
   private dimms: Range[] = [];
@@ -132,6 +136,8 @@ export class TrialRun {
       ramUnusableBytes: this.ram.intersect(this.unmappedByVmm.union(this.g.toldGuest)).subtract(this.g.iovaAvoided).measure(),
       hintsVia: [...this.g.hintsVia],
       hintRefusals: this.g.hintRefusals,
+      guestAbiChangeBytes: abiChangedBytes(this.standard, this.startRam),
+      migratable: started === undefined ? migratableAcrossPool(this.s, this.policy, this.window, this.startRam, this.carried) : undefined,
       maxGpa: this.ram.max() ?? 0n,
     };
   }
@@ -139,9 +145,13 @@ export class TrialRun {
   /** VM start: layout, the policy's check, attach + map (hw/vfio/listener.c: a failure here exits QEMU). */
   private start(ev: Ev<'start'>): TrialMetrics['startFailure'] {
     const coldGroups = ev.devices.map((d) => this.device(d).group);
-    const laid = layOutAtStart(this.s, this.host.physBits, this.policy, () => creationPlan(this.s, this.policy, this.view, coldGroups), coldGroups, this.trace);
+    const plan = () => creationPlan(this.s, this.policy, this.view, coldGroups);
+    const laid = layOutAtStart(this.s, this.host.physBits, this.policy, plan, coldGroups, this.trace);
     if (laid.status === 'error') return 'layout';
-    ({ ram: this.ram, firmwareReserved: this.firmwareReserved, mem: this.mem } = laid);
+    ({ ram: this.ram, firmwareReserved: this.firmwareReserved, mem: this.mem, standard: this.standard } = laid);
+    [this.startRam, this.carried] = [this.ram, plan().plan[0]!.groups];
+    this.window = chooseMsiWindow(this.policy, this.mem, this.ram, plan, coldGroups);
+    if (this.window) this.useHost(hostFor(this.policy, this.s.host, this.window));
     const decision = this.decide({ phase: 'start', userspace: this.us.id, ram: this.ram, groups: coldGroups });
     if (decision.action === 'abort') {
       this.trace('vmm', `${this.us.id} refuses to start: ${decision.reason}`);
@@ -196,10 +206,7 @@ export class TrialRun {
     this.trace('vmm', `device_del ${name}`);
   }
 
-  /**
-   * A memory device goes where the guest machine puts it (vmm/device-memory.ts)
-   * and is mapped as memory-plug.ts says. Returns true if the VM crashed.
-   */
+  /** A memory device goes where the guest machine puts it (vmm/device-memory.ts), mapped as memory-plug.ts says; true if the VM crashed. */
   private memoryHotplug(ev: Ev<'memory-hotplug'>): boolean {
     if (!this.us.memoryHotplug) {
       this.trace('vmm', `${this.us.id} has no ${ev.memKind} memory hotplug beside an assigned device; nothing happens`);
@@ -233,14 +240,11 @@ export class TrialRun {
     this.g.tell(this.route);
   }
 
-  /**
-   * Migration: the guest layout stays, the destination's kernel and regions
-   * differ. A refusal on the destination fails the migration; the VM keeps
-   * running on the source. Buffers stay where they are: hints come too late.
-   */
+  /** Migration: the layout stays, the destination's kernel and regions differ; a refusal there leaves the VM on the source (buffers stay: hints come too late). */
   private migrate(to: { host: Host; file: string }): void {
     this.m.migrations++;
-    const there = hostFor(this.policy, to.host);
+    const there = hostFor(this.policy, to.host, this.window);
+    this.refusals += windowRefusals(there, this.window, this.trace);
     const { kernel, view } = there;
     const groups = this.g.activeGroups();
     const blocker = migrationBlocker(this.us, this.s.vm.qemu, this.under.version, there.version, groups);
@@ -272,19 +276,22 @@ export class TrialRun {
     this.trace('vmm', `migrated to ${to.file} (${to.host.platform}, kernel ${kernel.era} as ${there.version})`);
   }
 
-  /** Exact mode: the probability that this path of the scenario loses data, and loses some silently. */
-  lossProbability(): LossProbabilities {
-    return this.g.lossProbability();
+  /** Before any attach: the host with the VMM's SW_MSI window set on each device (IOMMU_OPTION_SW_MSI_START/SIZE). */
+  private useHost(under: HostUnderPolicy): void {
+    this.trace('vmm', `${this.us.id} sets the SW_MSI window ${formatRange(this.window!)} on every device before attach`);
+    this.refusals += windowRefusals(under, this.window, this.trace);
+    this.under = under;
+    ({ host: this.host, view: this.view } = under);
+    this.vfio = new Containers(under.kernel, this.trace);
   }
+
+  /** Exact mode: the probability that this path of the scenario loses data, and loses some silently. */
+  lossProbability(): LossProbabilities { return this.g.lossProbability(); }
 
   /** Exact mode: whether DMA met any danger range, and the RAM each placement drew from (engine/exact.ts). */
-  get reach() {
-    return this.g.reach;
-  }
+  get reach() { return this.g.reach; }
 
-  private decide(req: VmmRequest): Decision {
-    return this.decideOn(this.view, req);
-  }
+  private decide(req: VmmRequest): Decision { return this.decideOn(this.view, req); }
 
   private decideOn(view: HostView, req: VmmRequest): Decision {
     const decided = checkedDecision(this.policy, req, policyCall(this.policy, `decide(${req.phase})`, () => this.policy.decide(req, view)));

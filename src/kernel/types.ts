@@ -4,7 +4,7 @@ import type { Range } from '../model/addr.js';
 import type { IommuGroup, ReservedRegion } from '../model/host.js';
 import type { IntervalSet } from '../model/intervals.js';
 
-export type Errno = 'EINVAL' | 'EEXIST' | 'ENOSPC' | 'EADDRINUSE' | 'EPERM' | 'EOVERFLOW';
+export type Errno = 'EINVAL' | 'EEXIST' | 'ENOSPC' | 'EADDRINUSE' | 'EPERM' | 'EOVERFLOW' | 'EBUSY';
 
 /**
  * - `v4.9`: the 2016 kernel; reserved regions exist only inside the kernel.

@@ -63,7 +63,7 @@ export interface BridgeWindow extends Range {
   readonly bars?: readonly Range[];
 }
 
-export type IommuVendor = 'intel' | 'amd' | 'arm-smmu-v3' | 'arm-smmu';
+export type IommuVendor = 'intel' | 'amd' | 'arm-smmu-v3' | 'arm-smmu' | 'apple-dart';
 export type Arch = 'x86_64' | 'aarch64';
 
 export interface Host {

@@ -145,6 +145,12 @@ export function msiUnavailableAt(host: Host, group: IommuGroup, version: string)
     // No cookie: the ITS address is programmed untranslated, which only a bypassing ITS receives.
     return translated && !bypass ? `kernel ${version} has no MSI cookie (it arrived in 4.11): nothing maps the ITS doorbell in the device's IOMMU domain` : undefined;
   }
+  // A window over a platform range (DT iommu-addresses) never reaches the ITS: the default "cannot be reserved"
+  // on such SoCs (Shyam Saini <20250909154600.910110-1-shyamsaini@linux.microsoft.com>; Broadcom, Srinath
+  // Mannam <20200914181307.117792-1-vemegava@linux.microsoft.com>).
+  const window = group.regions.find((r) => r.type === 'sw-msi');
+  const platform = window && group.regions.find((r) => r.type === 'reserved' && r.start <= window.last && window.start <= r.last);
+  if (window && platform) return `the SW_MSI window 0x${window.start.toString(16)}-0x${window.last.toString(16)} lies on platform range 0x${platform.start.toString(16)}-0x${platform.last.toString(16)}: a doorbell mapped there never reaches the ITS`;
   if (bypass && !at(version, SINCE.hisiHwMsi)) {
     return `kernel ${version} maps the doorbell at the SW_MSI IOVA, but this ITS bypasses the SMMU (its HW MSI region is reported from ${SINCE.hisiHwMsi})`;
   }

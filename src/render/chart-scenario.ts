@@ -23,6 +23,9 @@ export const OUTCOME_METRICS: ReadonlyArray<readonly [string, (r: SummaryRow) =>
   ['memory hotplug ok', (r) => wilson(r.memHotplugOk, r.memHotplugAttempts)],
   ['migration ok', (r) => wilson(r.migrationsOk, r.migrations)],
   ['VM crash', (r) => wilson(r.vmCrashes, r.vmStart.n)],
+  // The costs of the 2025 positions: a layout other than the machine type's, a window or valid list that differs across the pool.
+  ['guest ABI changed', (r) => r.guestAbiChanged],
+  ['migratable across pool', (r) => r.migratable],
 ];
 export const LOSS_METRICS: ReadonlyArray<readonly [string, (r: SummaryRow) => Rate]> = [
   ['data loss', (r) => r.dataLoss],
@@ -66,7 +69,8 @@ function barPanel(width: number, title: string, yTitle: string, yMax: number, la
 
 /** The two panels of a scenario's chart, as Chart.js configurations (tests read these). */
 export function scenarioPanels(info: RunInfo, rows: readonly SummaryRow[]): { outcomes: Panel; loss: Panel } {
-  const used = OUTCOME_METRICS.filter(([, f]) => rows.some((r) => f(r).n > 0));
+  // Every trial has a layout: the ABI bar only where some policy changed it.
+  const used = OUTCOME_METRICS.filter(([label, f]) => rows.some((r) => (label === 'guest ABI changed' ? f(r).k : f(r).n) > 0));
   const lossTop = Math.max(0, ...rows.flatMap((r) => LOSS_METRICS.map(([, f]) => (f(r).n ? f(r).hi * 100 : 0))));
   // With no loss at all, the intervals' upper ends alone would set a scale of tenths of a percent: say so instead.
   const anyLoss = rows.some((r) => LOSS_METRICS.some(([, f]) => f(r).k > 0));

@@ -108,3 +108,13 @@ function oneTable(header: readonly string[], rows: readonly (readonly string[])[
     (indent + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).trimEnd();
   return [fmt(header), indent + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)];
 }
+
+/** Guest ABI change: the RAM moved or carved out, or `none`; existing guests see any change. */
+export function abiText(bytes: bigint): string {
+  return bytes === 0n ? 'none' : `${bytesText(bytes)} moved`;
+}
+
+/** Migratable across the pool: k/n trials, or `-` for a pool of one host. */
+export function migratableText(r: { readonly k: number; readonly n: number }): string {
+  return r.n === 0 ? '-' : fractionText(r.k, r.n);
+}

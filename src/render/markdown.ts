@@ -1,7 +1,7 @@
 // report.md: the report for a web page, charts inlined.
 import type { SummaryRow } from '../results/model.js';
 import { type RunInfo, reproduceCommand } from '../results/run-info.js';
-import { bytesText, fractionText, hex, rateText } from './format.js';
+import { abiText, bytesText, fractionText, hex, migratableText, rateText } from './format.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
 import { sweepText } from './mail.js';
@@ -30,7 +30,7 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
   if (legend.reasons.length) out.push('', LEGEND_INTRO, '', ...legend.reasons.map((reason, i) => `- [${i + 1}] ${reason}`));
   out.push('', 'Reproduce:', '', '```sh', reproduceCommand(info), '```', '');
   out.push(`Rates are k/n (p%) [95% Wilson interval]. ${LOSS_DEFINITION}`, '');
-  out.push('## Policies', '', table(['policy', 'position', 'held by', 'kernel'], info.policies.map((p) => [p.id, p.position, p.heldBy, p.kernelEra])), '');
+  out.push('## Policies', '', table(['policy', 'position', 'held by', 'argued against by', 'status', 'year', 'source', 'kernel'], info.policies.map((p) => [p.id, p.position, p.heldBy, p.arguedAgainstBy ?? '', p.status ?? '', p.year !== undefined ? String(p.year) : '', p.source, p.kernelEra])), '');
   out.push('![risk against success](charts/risk-vs-success.png)', '');
   for (const s of info.scenarios) {
     const sr = rows.filter((r) => r.scenario === s.name);
@@ -45,10 +45,10 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
       continue;
     }
     out.push(table(
-      ['policy', 'VM start', 'hotplug ok', 'VM crashes', 'data loss (trials)', 'silent loss (trials)', 'lost/trial', 'unlogged/trial', 'host-logged/trial', 'guest-visible/trial', 'faults/trial', 'RAM not for DMA', 'highest GPA'],
+      ['policy', 'VM start', 'hotplug ok', 'VM crashes', 'data loss (trials)', 'silent loss (trials)', 'lost/trial', 'unlogged/trial', 'host-logged/trial', 'guest-visible/trial', 'faults/trial', 'RAM not for DMA', 'highest GPA', 'guest ABI change', 'migratable'],
       sr.map((r) => [legend.name(r), fractionText(r.vmStart.k, r.vmStart.n), fractionText(r.hotplug.k, r.hotplug.n), String(r.vmCrashes), rateText(r.dataLoss), rateText(r.silentLoss), bytesText(r.lostBytesMean),
         bytesText(r.lostBytesMeanByVisibility.unlogged), bytesText(r.lostBytesMeanByVisibility.host_logged), bytesText(r.lostBytesMeanByVisibility.guest_visible),
-        r.dmaFaultsMean.toPrecision(3), bytesText(r.ramUnusableBytes), hex(r.maxGpa)]),
+        r.dmaFaultsMean.toPrecision(3), bytesText(r.ramUnusableBytes), hex(r.maxGpa), abiText(r.guestAbiChangeBytes), migratableText(r.migratable)]),
     ), '');
     const exact = sr.filter((r) => r.dataLossExact !== undefined && r.silentLossExact !== undefined && r.dataLoss.n > 0);
     if (exact.length) {

@@ -4,7 +4,7 @@
 // (Documentation/process/submitting-patches.rst).
 import type { SummaryRow } from '../results/model.js';
 import { type RunInfo, reproduceCommand } from '../results/run-info.js';
-import { asciiTable, bytesText, fractionText, hex, rateText, wrap, wrapCommand } from './format.js';
+import { abiText, asciiTable, bytesText, fractionText, hex, migratableText, rateText, wrap, wrapCommand } from './format.js';
 import type { Comparison } from '../results/comparisons.js';
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { sweepText } from './mail.js';
@@ -56,7 +56,7 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
   out.push('', 'Policies (baseline first):', '');
   for (const p of info.policies) {
     out.push(`  ${p.id}`);
-    para(`${p.position}. Proposed by ${p.heldBy}${p.arguedAgainstBy ? `; argued against by ${p.arguedAgainstBy}` : ''}${p.status ? `; status: ${p.status}` : ''}; kernel ${p.kernelEra}.`, '    ');
+    para(`${p.position}. Proposed by ${p.heldBy}${p.arguedAgainstBy ? `; argued against by ${p.arguedAgainstBy}` : ''}${p.status ? `; status: ${p.status}${p.year !== undefined ? ` (${p.year})` : ''}` : ''}; kernel ${p.kernelEra}.`, '    ');
   }
   for (const s of info.scenarios) {
     const sr = rows.filter((r) => r.scenario === s.name);
@@ -118,11 +118,13 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
       num(r.vmStart.n ? r.msiSetupFailures / r.vmStart.n : 0),
     ])));
     out.push('', 'Cost (guest RAM the VMM kept from DMA; address space used):', '');
-    out.push(...asciiTable(['policy', 'RAM not for DMA', 'highest GPA', 'phys-bits'], sr.map((r) => [
+    out.push(...asciiTable(['policy', 'RAM not for DMA', 'highest GPA', 'phys-bits', 'ABI change', 'migratable'], sr.map((r) => [
       legend.name(r),
       bytesText(r.ramUnusableBytes),
       hex(r.maxGpa),
       String(r.physBitsNeeded),
+      abiText(r.guestAbiChangeBytes),
+      migratableText(r.migratable),
     ])));
     const errs = sr.filter((r) => r.errors > 0);
     for (const r of errs) para(`! ${r.policy}: ${r.errors} of ${r.trials} trials errored: ${r.firstError ?? ''}`, '', '  ');

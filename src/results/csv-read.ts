@@ -98,6 +98,9 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       hintRefusals: num('hint_refusals'),
       maxGpa: big('max_gpa'),
       physBitsNeeded: num('phys_bits_needed'),
+      guestAbiChangeBytes: big('guest_abi_change_bytes'),
+      guestAbiChanged: wilson(num('guest_abi_change_trials'), ok),
+      migratable: wilson(num('migratable_trials'), num('migratable_of')),
       counterfactual: r['counterfactual'] ?? '',
       exactNote: r['exact_note'] ?? '',
     };

@@ -64,6 +64,12 @@ export interface SummaryRow {
   readonly hintRefusals: number;
   readonly maxGpa: bigint;
   readonly physBitsNeeded: number;
+  /** Bytes of the machine type's standard RAM moved or carved out (worst trial); > 0: every existing guest of that machine type sees its memory map change. */
+  readonly guestAbiChangeBytes: bigint;
+  /** Trials whose guest was laid out other than the machine type's standard layout. */
+  readonly guestAbiChanged: Rate;
+  /** Started VMs that see the same SW_MSI window and valid guest RAM on every host of their pool (n = 0: a pool of one host). */
+  readonly migratable: Rate;
   /** Why the pair is a what-if (reasons joined by '; '), '' when it is history (engine/counterfactual.ts). */
   readonly counterfactual: string;
 }
@@ -93,6 +99,8 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
   // RAM cost and highest GPA are properties of the layout: report the worst trial.
   const maxGpa = ok.reduce((m, r) => (r.maxGpa > m ? r.maxGpa : m), 0n);
   const unusable = ok.reduce((m, r) => (r.ramUnusableBytes > m ? r.ramUnusableBytes : m), 0n);
+  const abi = ok.reduce((m, r) => (r.guestAbiChangeBytes > m ? r.guestAbiChangeBytes : m), 0n);
+  const pooled = ok.filter((r) => r.migratable !== undefined);
   return {
     scenario,
     policy,
@@ -142,6 +150,9 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     hintRefusals: sum((r) => r.hintRefusals),
     maxGpa,
     physBitsNeeded: bitsFor(maxGpa),
+    guestAbiChangeBytes: abi,
+    guestAbiChanged: wilson(sum((r) => (r.guestAbiChangeBytes > 0n ? 1 : 0)), n),
+    migratable: wilson(pooled.filter((r) => r.migratable).length, pooled.length),
     counterfactual: '',
   };
 }

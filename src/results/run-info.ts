@@ -24,6 +24,7 @@ export interface PolicyInfo {
   readonly heldBy: string;
   readonly arguedAgainstBy?: string;
   readonly status?: string;
+  readonly year?: number;
   readonly source: string;
   readonly kernelEra: string;
   /** A policy module's file (as given to --policy) and SHA-256; absent for a built-in. */

@@ -112,7 +112,7 @@ export function readHost(c: Cursor): Host {
     return { ...r, name: bf.get('name')?.string() ?? formatRange(r), acs: bf.get('acs')?.bool() ?? false, groups: groupIds, ...(bars ? { bars } : {}) };
   });
   const arch = need('arch').enumOf(['x86_64', 'aarch64'] as const);
-  const iommu = need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu'] as const);
+  const iommu = need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu', 'apple-dart'] as const);
   const htRangeIgnore = f.get('ht_range_ignore')?.bool() ?? D.host.htRangeIgnore;
   // EFR2 is an AMD IOMMU register (drivers/iommu/amd/amd_iommu_types.h FEATURE_HT_RANGE_IGNORE).
   if (htRangeIgnore && iommu !== 'amd') f.get('ht_range_ignore')!.fail(`ht_range_ignore on a '${iommu}' IOMMU`, "iommu: amd (an AMD IOMMU's EFR2 bit)");

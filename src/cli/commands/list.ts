@@ -19,6 +19,7 @@ export default defineCommand({
         heldBy: p.heldBy,
         arguedAgainstBy: p.arguedAgainstBy ?? '',
         status: p.status ?? '',
+        year: p.year ?? null,
         source: p.source,
         // '' when the position shipped; rows on a kernel the era never ran on are labelled too (doorbell explain).
         counterfactual: policyStatus(p),
@@ -30,7 +31,7 @@ export default defineCommand({
           process.stdout.write(`${p.name}\n    ${p.position}\n    held by: ${p.heldBy}\n    source: ${p.source}\n`);
           process.stdout.write(`    status: ${p.counterfactual ? `counterfactual: ${p.counterfactual}` : 'shipped'}\n`);
           if (p.arguedAgainstBy) process.stdout.write(`    argued against by: ${p.arguedAgainstBy}\n`);
-          if (p.status) process.stdout.write(`    history: ${p.status}\n`);
+          if (p.status) process.stdout.write(`    history: ${p.status}${p.year !== null ? ` (${p.year})` : ''}\n`);
           for (const [k, v] of Object.entries(p.params)) process.stdout.write(`    --policy ${p.name}:${k}=${v.values.join('|')} (default ${v.default}): ${v.doc}\n`);
         }
       }
