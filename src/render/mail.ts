@@ -186,9 +186,8 @@ function composeMail(info: RunInfo, rows: readonly SummaryRow[], comparisons: re
   out.push(...wrap(MATRIX_LEGEND, W));
   out.push(...headerKey(names, W), '');
 
+  // Without the loss table, the closing pointer says where the shares and their ranges are.
   if (opts.lossTable) out.push(...lossLines(info, rows, policies, names));
-  else para('Loss shares with the simulation beside them and their range over the assumptions: report-full.txt.', '', '');
-  if (!opts.lossTable) out.push('');
 
   const aw = alexWillRows(comparisons);
   if (aw.rows.length || aw.same || aw.refuserOnly.length) {
