@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { POLICIES } from '../policies/registry.js';
 import { allPolicies, resolvePolicy } from '../src/engine/policies.js';
 import { runStudy } from '../src/engine/study.js';
-import { LOSS_METRICS, scenarioPanels } from '../src/render/chart-scenario.js';
+import { createCanvas } from 'canvas';
+import { FONT, legendColumns, legendHeight } from '../src/render/chart-kit.js';
+import { LOSS_METRICS, SCENARIO_CHART_WIDTH, scenarioPanels } from '../src/render/chart-scenario.js';
 import { BASELINE_GREY, MARKERS, OKABE_ITO, POLICY_STYLES, policyStyle } from '../src/render/chart-style.js';
 import { SWEEP_OUTCOMES, sweepAxisScale, sweepPanels } from '../src/render/chart-sweep.js';
 import { CORNERS, X_TITLE, Y_TITLE, tradeoffPanel, tradeoffPanelsOf } from '../src/render/chart-tradeoff.js';
@@ -70,6 +72,21 @@ describe('policy styles', () => {
     expect(v.colour).toBe(OKABE_ITO.blue);
     expect(v.marker).not.toBe('square');
     expect(MARKERS).toContain(v.marker);
+  });
+});
+
+describe('policy legend', () => {
+  it('spaces its columns by the widest name: every built-in policy, counterfactual, stays clear of the next column and the edge', () => {
+    const ids = allPolicies().map((p) => p.id);
+    const ctx = createCanvas(1, 1).getContext('2d');
+    ctx.font = `13px "${FONT}"`;
+    const widest = Math.max(...ids.map((id) => ctx.measureText(`${id} (counterfactual)`).width));
+    for (const width of [SCENARIO_CHART_WIDTH, 1440]) {
+      const { colW, cols } = legendColumns(ids, () => true, 20, width);
+      expect(16 + widest + 20, `width ${width}`).toBeLessThan(colW); // marker, text, a gap before the next marker
+      expect(20 + (cols - 1) * colW + 16 + widest, `width ${width}`).toBeLessThanOrEqual(width);
+      expect(legendHeight(ids, () => true, width)).toBe(Math.ceil(ids.length / cols) * 22);
+    }
   });
 });
 

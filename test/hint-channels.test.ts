@@ -18,6 +18,7 @@ import { resolveScenario } from '../src/scenario/builtin.js';
 import { exactLoss } from '../src/engine/exact.js';
 import { applyPoint } from '../src/scenario/params.js';
 import { hintChannelLines } from '../src/render/loss-ranges.js';
+import { LOSS_ASSUMPTIONS } from '../src/check/verdict.js';
 import { renderSummaryCsv } from '../src/render/csv.js';
 import { parseSummaryCsv } from '../src/results/csv-read.js';
 
@@ -61,6 +62,13 @@ describe('hint channels', () => {
   it('every channel but the runtime message exists; that one is labelled hypothetical', () => {
     expect(HINT_CHANNELS.filter((c) => c.status === 'hypothetical').map(channelLabel)).toEqual(['runtime-message (hypothetical)']);
     for (const c of HINT_CHANNELS) expect(c.sources.length).toBeGreaterThan(0);
+  });
+
+  it('doorbell check states the runtime hints it assumes a guest honours as hypothetical, naming their channel', () => {
+    const runtime = HINT_CHANNELS.filter((c) => c.guestHonours === 'runtime');
+    expect(runtime.length).toBeGreaterThan(0);
+    expect(LOSS_ASSUMPTIONS).toContain('honours firmware tables and runtime hints');
+    expect(LOSS_ASSUMPTIONS).toContain(`runtime hints are hypothetical (${runtime.map((c) => c.name).join(', ')}): no VMM sends one`);
   });
 
   it('a policy that accepts only existing channels is aborted where none reaches the guest; `any` falls back to the hypothetical message', () => {

@@ -8,7 +8,7 @@ import type { KernelEra, KernelResult } from '../src/kernel/types.js';
 import { type IommuGroup, type ReservedRegion, groupResvRegions } from '../src/model/host.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { HW_MSI_D05, SW_MSI, X86_MSI, group, host } from './helpers/hosts.js';
-import { trial } from './helpers/scenarios.js';
+import { scenarioYaml, trial } from './helpers/scenarios.js';
 import { IntervalSet } from '../src/model/intervals.js';
 import { resolveScenario } from '../src/scenario/builtin.js';
 
@@ -215,25 +215,12 @@ describe('the kernel page size', () => {
 
 describe('the guest side consumes the kernel\'s MSI decision (engine/guest.ts probe, dma/danger-map.ts)', () => {
   /** RAM from 0 covers the SW_MSI window; the 2016 kernel maps it. */
-  const atZero = (regions: string, kernel = '5.10') => parseScenario(`
-name: t
-title: t
-source: t
-description: t
-host:
-  platform: p
-  arch: aarch64
-  iommu: arm-smmu-v3
-  kernel: "${kernel}"
-  groups:
-    - id: 3
-      regions: [${regions}]
-vm: { machine: explicit, ranges: [{ start: 0x0, size: 4GiB }] }
+  const atZero = (regions: string, kernel = '5.10') => parseScenario(scenarioYaml({ kernel, groups: [`{ id: 3, regions: [${regions}] }`], body: `vm: { machine: explicit, ranges: [{ start: 0x0, size: 4GiB }] }
 devices: [{ name: nic0, group: 3 }]
 timeline:
   - start: { devices: [nic0] }
   - dma: {}
-`, 't.yaml');
+` }), 't.yaml');
   const SW = '{ start: 0x8000000, last: 0x80fffff, type: sw-msi }';
   const HW = '{ start: 0x400c6010000, last: 0x400c601ffff, type: msi }';
 
@@ -249,24 +236,11 @@ timeline:
   });
 
   it('a SW_MSI-only group in a domain created without a cookie has no working MSIs', () => {
-    const s = parseScenario(`
-name: t
-title: t
-source: t
-description: t
-host:
-  platform: p
-  arch: aarch64
-  iommu: arm-smmu-v3
-  kernel: "5.10"
-  groups:
-    - { id: 1, regions: [${SW}, ${HW}] }
-    - { id: 2, regions: [${SW}] }
-vm: { machine: virt, ram: 1GiB }
+    const s = parseScenario(scenarioYaml({ kernel: '5.10', groups: [`{ id: 1, regions: [${SW}, ${HW}] }`, `{ id: 2, regions: [${SW}] }`], body: `vm: { machine: virt, ram: 1GiB }
 devices: [{ name: a, group: 1 }, { name: b, group: 2 }]
 timeline:
   - start: { devices: [a, b] }
-`, 't.yaml');
+` }), 't.yaml');
     const trace: string[] = [];
     expect(trial(s, 'qemu-aborts:tolerate=true', 0, trace).msiSetupFailures).toBe(1);
     expect(trace.join('\n')).toMatch(/b: MSIs are translated but the domain has no MSI cookie.*its MSIs fault/);

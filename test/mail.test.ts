@@ -11,14 +11,13 @@ import { runStudy } from '../src/engine/study.js';
 import { compare } from '../src/results/comparisons.js';
 import { buildRunFiles } from '../src/results/run-files.js';
 import type { RunInfo } from '../src/results/run-info.js';
-import type { SummaryRow } from '../src/results/model.js';
-import { wilson } from '../src/results/stats.js';
 import { builtinScenarioNames, resolveScenario } from '../src/scenario/builtin.js';
 import { MATRIX_LEGEND, cellCode, shortNames } from '../src/render/mail-matrix.js';
 import { count } from '../src/render/mail-verdict.js';
 import { devicesWithoutMsi, scenarioFinding } from '../src/render/findings.js';
 import { wrap } from '../src/render/format.js';
 import { cli, tmp } from './helpers/cli.js';
+import { lossy, summaryOf, trials } from './helpers/summary.js';
 
 const scenarios = builtinScenarioNames().map(resolveScenario);
 
@@ -84,22 +83,14 @@ describe('report.txt of the default study', async () => {
   });
 });
 
-const row = (over: Partial<SummaryRow>): SummaryRow => ({
-  scenario: 's', policy: 'p', point: '', trials: 300, errors: 0, policyErrors: 0, firstError: undefined,
-  vmStart: wilson(300, 300), startFailedKernel: 0, startFailedVmm: 0, startFailedLayout: 0,
-  hotplugAttempts: 0, hotplug: wilson(0, 0), hotplugRejectedKernel: 0, hotplugAbortedVmm: 0, memHotplugAttempts: 0, memHotplugOk: 0,
-  migrations: 0, migrationsOk: 0, refusedKernel: 0, refusedVmm: 0, vmCrashes: 0, requests: wilson(300, 300),
-  dataLoss: wilson(0, 300), dataLossExact: 0, silentLoss: wilson(0, 300), silentLossExact: 0, dataLossRange: undefined, silentLossRange: undefined,
-  workload: '', lostBytesMean: 0, lostBytesMeanBy: {} as SummaryRow['lostBytesMeanBy'], lostBytesMeanByVisibility: {} as SummaryRow['lostBytesMeanByVisibility'],
-  dmaFaultsMean: 0, firmwareExposed: wilson(0, 300), firmwareExposedBytesMean: 0, refusedCallsMean: 0, msiSetupFailures: 0,
-  ramUnusableBytes: 0n, maxGpa: 0n, physBitsNeeded: 0, counterfactual: '', exactNote: '', hintChannels: '', hintRefusals: 0, deterministic: undefined, guestAbiChangeBytes: 0n, guestAbiChanged: wilson(0, 300), migratable: wilson(0, 0), ...over,
-});
+// 9 of 300 trials lose a write silently; the exact share is what exact mode would add.
+const nineSilent = () => summaryOf([...trials(9, lossy(true)), ...trials(291)], { dataLossExact: 0.0289, silentLossExact: 0.0289 });
 
 describe('numbers as what they are', () => {
   it('counts devices without MSIs, not devices x trials (msi_setup_failures sums over trials)', () => {
-    expect(devicesWithoutMsi(row({ msiSetupFailures: 600 }))).toBe('2 devices');
-    expect(devicesWithoutMsi(row({ msiSetupFailures: 300 }))).toBe('1 device');
-    expect(scenarioFinding([row({ msiSetupFailures: 300 })], 'p')).toContain('leaves 1 device without MSIs');
+    expect(devicesWithoutMsi(summaryOf(trials(300, { msiSetupFailures: 2 })))).toBe('2 devices');
+    expect(devicesWithoutMsi(summaryOf(trials(300, { msiSetupFailures: 1 })))).toBe('1 device');
+    expect(scenarioFinding([summaryOf(trials(300, { msiSetupFailures: 1 }))], 'p')).toContain('leaves 1 device without MSIs');
   });
 
   it('says "1 scenario", "2 scenarios"', () => {
@@ -108,21 +99,21 @@ describe('numbers as what they are', () => {
   });
 
   it('quotes the exact loss with the simulation beside it, and a certain loss as always', () => {
-    expect(scenarioFinding([row({ dataLoss: wilson(9, 300), dataLossExact: 0.0289, silentLoss: wilson(9, 300), silentLossExact: 0.0289 })], 'x'))
+    expect(scenarioFinding([nineSilent()], 'x'))
       .toContain('loses DMA data in 2.89% of trials (exact; 3.0% simulated), all of it silently');
-    expect(scenarioFinding([row({ dataLoss: wilson(300, 300), dataLossExact: 1, silentLoss: wilson(0, 300), silentLossExact: 0 })], 'x')).toContain('always loses DMA data');
+    expect(scenarioFinding([summaryOf(trials(300, lossy(false)), { dataLossExact: 1, silentLossExact: 0 })], 'x')).toContain('always loses DMA data');
     // Exact > 0 with no trial showing it is still loss.
-    expect(scenarioFinding([row({ dataLossExact: 0.0072 })], 'x')).toContain('loses DMA data in 0.720% of trials');
+    expect(scenarioFinding([summaryOf(trials(300), { dataLossExact: 0.0072 })], 'x')).toContain('loses DMA data in 0.720% of trials');
   });
 
   it('codes cells: refused start, crash, exact loss, host-logged, some trials, counterfactual', () => {
-    expect(cellCode(row({ vmStart: wilson(0, 300) }))).toBe('-vm');
-    expect(cellCode(row({ vmCrashes: 300 }))).toBe('crash');
-    expect(cellCode(row({ vmCrashes: 150 }))).toBe('crsh~');
-    expect(cellCode(row({ dataLoss: wilson(9, 300), dataLossExact: 0.0289, silentLoss: wilson(9, 300), silentLossExact: 0.0289 }))).toBe('2.9%');
-    expect(cellCode(row({ dataLoss: wilson(300, 300), dataLossExact: 0.999988 }))).toBe('>99%*');
-    expect(cellCode(row({ counterfactual: 'why' }))).toBe('ok\'');
-    expect(cellCode(row({ msiSetupFailures: 300 }))).toBe('-msi');
+    expect(cellCode(summaryOf(trials(300, { vmStarted: false, startFailure: 'kernel' })))).toBe('-vm');
+    expect(cellCode(summaryOf(trials(300, { vmCrashed: true })))).toBe('crash');
+    expect(cellCode(summaryOf([...trials(150, { vmCrashed: true }), ...trials(150)]))).toBe('crsh~');
+    expect(cellCode(nineSilent())).toBe('2.9%');
+    expect(cellCode(summaryOf(trials(300, lossy(false)), { dataLossExact: 0.999988, silentLossExact: 0 }))).toBe('>99%*');
+    expect(cellCode(summaryOf(trials(300), { counterfactual: 'why' }))).toBe('ok\'');
+    expect(cellCode(summaryOf(trials(300, { msiSetupFailures: 1 })))).toBe('-msi');
     expect([...shortNames(['no-checks-2016', 'kernel-rejects', 'qemu-aborts', 'guest-avoids-range', 'kernel-rejects:backend=iommufd'], 'no-checks-2016').values()])
       .toEqual(['base', 'Alex', 'Will', 'gar', 'Alex:i']);
   });

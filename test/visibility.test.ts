@@ -8,7 +8,7 @@ import { IntervalSet } from '../src/model/intervals.js';
 import { resolveScenario } from '../src/scenario/builtin.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { AMD_HT, HW_MSI_D05, SW_MSI, X86_MSI, group, host } from './helpers/hosts.js';
-import { over, trial } from './helpers/scenarios.js';
+import { over, scenarioYaml, trial } from './helpers/scenarios.js';
 import { resolvePolicyList } from '../src/engine/policies.js';
 import { runStudy } from '../src/engine/study.js';
 import { compare } from '../src/results/comparisons.js';
@@ -99,27 +99,16 @@ describe('data loss and silent loss in trials', () => {
 
 /** A q35 guest whose RAM covers a switch window 0x92000000-0x93ffffff; `bars` optional. */
 function switchScenario(bars: string): ReturnType<typeof parseScenario> {
-  return parseScenario(`
-name: switch
-title: t
-source: s
-description: d
-host:
-  platform: p
-  arch: x86_64
-  iommu: intel
-  kernel: "4.9"
-  groups:
-    - id: 20
-      regions: [{ start: 0xfee00000, last: 0xfeefffff, type: msi }]
-  bridges:
-    - { start: 0x92000000, last: 0x93ffffff, acs: false, groups: [20]${bars} }
-vm: { machine: q35, ram: 2560MiB }
+  return parseScenario(scenarioYaml({
+    name: 'switch', arch: 'x86_64', iommu: 'intel', kernel: '4.9',
+    groups: ['{ id: 20, regions: [{ start: 0xfee00000, last: 0xfeefffff, type: msi }] }'],
+    bridges: [`{ start: 0x92000000, last: 0x93ffffff, acs: false, groups: [20]${bars} }`],
+    body: `vm: { machine: q35, ram: 2560MiB }
 devices: [{ name: nic0, group: 20, workload: { buffers: 1024 } }]
 timeline:
   - start: { devices: [nic0] }
   - dma: {}
-`, 'switch.yaml');
+` }), 'switch.yaml');
 }
 
 describe('peer-to-peer: implemented BARs against holes of the window', () => {
@@ -147,25 +136,14 @@ describe('peer-to-peer: implemented BARs against holes of the window', () => {
 
 /** An arm64 virt guest (RAM from 1 GiB) over a 1 MiB DIRECT range at 0x90000000; 4 buffers rarely touch it. */
 function rmrScenario(rmrr: string, buffers = 4): ReturnType<typeof parseScenario> {
-  return parseScenario(`
-name: rmr
-title: t
-source: s
-description: d
-host:
-  platform: p
-  arch: aarch64
-  iommu: arm-smmu-v3
-  kernel: "4.9"
-  groups:
-    - id: 7
-      regions: [{ start: 0x90000000, last: 0x900fffff, type: direct${rmrr} }]
-vm: { machine: virt, ram: 4GiB }
+  return parseScenario(scenarioYaml({
+    name: 'rmr', kernel: '4.9', groups: [`{ id: 7, regions: [{ start: 0x90000000, last: 0x900fffff, type: direct${rmrr} }] }`],
+    body: `vm: { machine: virt, ram: 4GiB }
 devices: [{ name: nic0, group: 7, workload: { buffers: ${buffers} } }]
 timeline:
   - start: { devices: [nic0] }
   - dma: {}
-`, 'rmr.yaml');
+` }), 'rmr.yaml');
 }
 
 describe('firmware DIRECT ranges', () => {

@@ -14,38 +14,27 @@ import { exactNotes, lossTables } from '../src/render/loss-tables.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { WORK_BUDGET, exactOverBudget, exactPaths, simulationOverBudget, trialSteps } from '../src/scenario/work-budget.js';
 import { resolveScenario, builtinScenarioNames } from '../src/scenario/builtin.js';
+import { scenarioYaml } from './helpers/scenarios.js';
 
 const ROOT = resolve(__dirname, '..');
-const HEAD = `name: t
-title: t
-source: s
-description: d
-host:
-  platform: p
-  arch: aarch64
-  iommu: arm-smmu-v3
-  kernel: "6.8"
-  groups:
-`;
 
 /** D05's HW doorbell inside RAM, then `n` DMA phases each followed by a reboot that happens half the time. */
 function chances(n: number): string {
-  return `${HEAD}    - { id: 3, regions: [{ start: 0xc6010000, last: 0xc601ffff, type: msi }] }
-vm: { machine: virt, ram: 4GiB }
+  return scenarioYaml({ kernel: '6.8', groups: ['{ id: 3, regions: [{ start: 0xc6010000, last: 0xc601ffff, type: msi }] }'], body: `vm: { machine: virt, ram: 4GiB }
 devices: [{ name: d0, group: 3 }]
 timeline:
   - start: { devices: [d0] }
-${'  - dma: {}\n  - reboot: { chance: 0.5 }\n'.repeat(n)}`;
+${'  - dma: {}\n  - reboot: { chance: 0.5 }\n'.repeat(n)}` });
 }
 
 /** `n` devices in groups of their own, hot-added one after the other. */
 function hotplugs(n: number): string {
   const ids = Array.from({ length: n }, (_, i) => i);
-  return `${HEAD}${ids.map((i) => `    - { id: ${i}, regions: [{ start: 0x8000000, last: 0x80fffff, type: sw-msi }] }\n`).join('')}vm: { machine: virt, ram: 4GiB }
+  return scenarioYaml({ kernel: '6.8', groups: ids.map((i) => `{ id: ${i}, regions: [{ start: 0x8000000, last: 0x80fffff, type: sw-msi }] }`), body: `vm: { machine: virt, ram: 4GiB }
 devices:
 ${ids.map((i) => `  - { name: d${i}, group: ${i} }\n`).join('')}timeline:
   - start: {}
-${ids.map((i) => `  - hotplug: d${i}\n`).join('')}`;
+${ids.map((i) => `  - hotplug: d${i}\n`).join('')}` });
 }
 
 describe('work budget', () => {

@@ -13,6 +13,7 @@ import type { TraceData, TraceKind } from '../engine/trace.js';
 import { SCENARIO_DEFAULTS as D } from '../scenario/defaults.js';
 import type { Scenario, TimelineEvent } from '../scenario/types.js';
 import { guestPhysBits, layoutFor } from '../vmm/layout.js';
+import { HINT_CHANNELS } from '../guest/channels/registry.js';
 import type { CheckedVm } from './vm-spec.js';
 
 export interface CheckDevice {
@@ -148,4 +149,13 @@ export function describe(plan: CheckPlan, hostNotes: readonly string[]): string[
   return out;
 }
 
-export const LOSS_ASSUMPTIONS = `DMA loss assumes each device's working set is ${D.workload.buffers} buffers of ${formatSize(D.workload.bufferBytes)} placed uniformly in guest RAM, ${D.dma.operations} DMA writes in ${D.dma.rounds} rounds with ${D.dma.churn * 100}% of buffers re-allocated between rounds, and a guest that honours firmware tables and runtime hints (the scenario defaults, scenarios/REFERENCE.yaml); it is the exact probability over those draws.`;
+/** Runtime hints reach the guest only through channels no VMM implements (guest/channels/runtime-message.ts): the assumption says so. */
+function runtimeHintsNote(): string {
+  const runtime = HINT_CHANNELS.filter((c) => c.guestHonours === 'runtime');
+  const hypothetical = runtime.filter((c) => c.status === 'hypothetical').map((c) => c.name);
+  if (hypothetical.length === 0) return '';
+  const what = hypothetical.length === runtime.length ? 'runtime hints are' : `runtime hints by ${hypothetical.join(' or ')} are`;
+  return `; ${what} hypothetical (${hypothetical.join(', ')}): no VMM sends one and no Linux guest reads one`;
+}
+
+export const LOSS_ASSUMPTIONS = `DMA loss assumes each device's working set is ${D.workload.buffers} buffers of ${formatSize(D.workload.bufferBytes)} placed uniformly in guest RAM, ${D.dma.operations} DMA writes in ${D.dma.rounds} rounds with ${D.dma.churn * 100}% of buffers re-allocated between rounds, and a guest that honours firmware tables and runtime hints (the scenario defaults, scenarios/REFERENCE.yaml${runtimeHintsNote()}); it is the exact probability over those draws.`;

@@ -72,6 +72,15 @@ export interface TrialMetrics {
   readonly migratable: boolean | undefined;
 }
 
+/** The event counters of TrialMetrics, all zero: a trial counts up from here. */
+export function eventCounters() {
+  return {
+    hotplugAttempts: 0, hotplugOk: 0, hotplugRejectedKernel: 0, hotplugAbortedVmm: 0,
+    memHotplugAttempts: 0, memHotplugOk: 0, memHotplugAbortedVmm: 0,
+    migrations: 0, migrationsOk: 0, migrationsAbortedVmm: 0, reboots: 0,
+  };
+}
+
 /**
  * `policy-error`: the policy threw or returned a decision the engine cannot
  * apply; `error`: anything else that stopped the trial (a scenario the

@@ -12,20 +12,21 @@ import { Containers } from '../vmm/containers.js';
 import { roundOut } from '../vmm/layout.js';
 import type { Phase, Section } from '../vmm/listener.js';
 import { MemoryMap } from '../vmm/memory-map.js';
-import type { Decision, HostView, PolicyInstance, VmmRequest } from '../policy.js';
+import type { Decision, HostView, PolicyInstance } from '../policy.js';
 import type { DeviceSpec, GuestProfile, Scenario, TimelineEvent } from '../scenario/types.js';
-import { type HostUnderPolicy, drawWeighted, hostFor, windowRefusals } from './host-view.js';
+import { type HostUnderPolicy, hostFor, windowRefusals } from './host-view.js';
+import { Draws } from './draws.js';
 import { destinationContainers, migrationBlocker } from './migration.js';
 import { placeMemory, plugMemory } from './memory-plug.js';
-import { type TrialMetrics } from './result.js';
+import { type TrialMetrics, eventCounters } from './result.js';
 import { chooseMsiWindow, creationPlan, layOutAtStart } from './start-layout.js';
 import { abiChangedBytes, migratableAcrossPool } from './portability.js';
-import { type TrialInput, checkedDecision, policyCall, trialKey } from './trial-input.js';
+import { type TrialInput, trialKey } from './trial-input.js';
 import { userspace } from '../userspace/registry.js';
 import type { Userspace } from '../userspace/types.js';
 import { UserspaceSide } from './userspace-side.js';
 import { NO_TRACE, type Trace } from './trace.js';
-import { type Routed, routeHint, routeTrace, routedDecision } from './hint-route.js';
+import { VmmDecisions } from './vmm-decide.js';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
 
@@ -52,17 +53,12 @@ export class TrialRun {
   private unmappedByVmm = IntervalSet.EMPTY;
   /** pc-dimms plugged so far: the RAM an ACPI eject can take back. */
   private dimms: Range[] = [];
-  /** The channel chosen for the last decision's tellGuest; applied once the request succeeds. */
-  private route: Routed = { decision: { action: 'proceed' } };
+  private readonly vmm: VmmDecisions;
   private readonly g: Guest;
   private step = 0;
   private refusals = 0;
-  private readonly choose: TrialInput['choose'];
-  private m = {
-    hotplugAttempts: 0, hotplugOk: 0, hotplugRejectedKernel: 0, hotplugAbortedVmm: 0,
-    memHotplugAttempts: 0, memHotplugOk: 0, memHotplugAbortedVmm: 0,
-    migrations: 0, migrationsOk: 0, migrationsAbortedVmm: 0, reboots: 0,
-  };
+  private readonly draws: Draws;
+  private m = eventCounters();
 
   constructor(input: TrialInput) {
     this.s = input.scenario;
@@ -79,15 +75,15 @@ export class TrialRun {
     this.host = this.under.host;
     this.view = view;
     this.vfio = new Containers(kernel, this.trace);
-    this.choose = input.choose;
-    const weights = this.s.guests.map((g) => g.weight);
-    this.guest = this.s.guests[this.choose ? this.choose('guest', weights) : drawWeighted(this.rng.fork('guest'), weights)]!;
+    this.draws = new Draws(this.rng, input.choose);
+    this.guest = this.s.guests[this.draws.pick('guest', this.s.guests.map((g) => g.weight))]!;
     // The fleet is drawn like the guest mix: the same userspace in trial k under every policy.
     const fleet = this.s.vmms.map((v) => v.weight);
-    this.us = userspace(this.s.vmms[fleet.length > 1 ? (this.choose ? this.choose('vmm', fleet) : drawWeighted(this.rng.fork('vmm'), fleet)) : 0]!.userspace);
+    this.us = userspace(this.s.vmms[fleet.length > 1 ? this.draws.pick('vmm', fleet) : 0]!.userspace);
     this.side = new UserspaceSide(this.us, this.trace);
+    this.vmm = new VmmDecisions({ policy: this.policy, vm: this.s.vm, draws: this.draws, trace: this.trace, side: this.side, dimms: this.dimms });
     this.g = new Guest({
-      scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.choose !== undefined,
+      scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.draws.exact,
       host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), msiFor: (g) => this.vfio.msiFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
       msiUnavailable: (g) => this.under.msiUnavailable(g), mapDoorbells: (g, pages) => this.vfio.mapDoorbells(g, pages),
     });
@@ -103,13 +99,10 @@ export class TrialRun {
       this.step = i;
       // Declared randomness: one stream per event, so every policy sees the same draws.
       const draw = this.rng.fork(`event/${i}`);
-      const pick = (weights: readonly number[]) => (this.choose ? this.choose(`pool/${i}`, weights) : drawWeighted(draw, weights));
-      if ('chance' in ev && ev.chance < 1) {
-        const happens = this.choose ? this.choose(`chance/${i}`, [ev.chance, 1 - ev.chance]) === 0 : draw.float() < ev.chance;
-        if (!happens) {
-          this.trace('vmm', `event ${i} (${ev.kind}) does not happen in this trial`);
-          continue;
-        }
+      const pick = (weights: readonly number[]) => this.draws.pick(`pool/${i}`, weights, draw);
+      if ('chance' in ev && ev.chance < 1 && !this.draws.happens(`chance/${i}`, ev.chance, draw)) {
+        this.trace('vmm', `event ${i} (${ev.kind}) does not happen in this trial`);
+        continue;
       }
       if (ev.kind === 'hotplug') this.hotplug(ev.pool[pick(ev.pool.map((p) => p.weight))]!.device);
       else if (ev.kind === 'unplug') this.unplug(ev.device);
@@ -152,7 +145,7 @@ export class TrialRun {
     [this.startRam, this.carried] = [this.ram, plan().plan[0]!.groups];
     this.window = chooseMsiWindow(this.policy, this.mem, this.ram, plan, coldGroups);
     if (this.window) this.useHost(hostFor(this.policy, this.s.host, this.window));
-    const decision = this.decide({ phase: 'start', userspace: this.us.id, ram: this.ram, groups: coldGroups });
+    const decision = this.vmm.decide(this.view, { phase: 'start', userspace: this.us.id, ram: this.ram, groups: coldGroups }, this.step);
     if (decision.action === 'abort') {
       this.trace('vmm', `${this.us.id} refuses to start: ${decision.reason}`);
       return 'vmm';
@@ -167,7 +160,7 @@ export class TrialRun {
       }
     }
     if (ev.devices.length > 0) this.vfio.follow(cold, this.ramMaps('runtime'));
-    this.g.tell(this.route);
+    this.g.tell(this.vmm.route);
     this.g.booted();
     for (const d of ev.devices) this.g.probe(this.device(d), this.step);
     return undefined;
@@ -177,7 +170,7 @@ export class TrialRun {
   private hotplug(name: string): void {
     const spec = this.device(name);
     this.m.hotplugAttempts++;
-    const decision = this.decide({ phase: 'hotplug', userspace: this.us.id, ram: this.ram, group: spec.group, attached: this.vfio.attachedGroups() });
+    const decision = this.vmm.decide(this.view, { phase: 'hotplug', userspace: this.us.id, ram: this.ram, group: spec.group, attached: this.vfio.attachedGroups() }, this.step);
     if (decision.action === 'abort') {
       this.m.hotplugAbortedVmm++;
       this.trace('vmm', `device_add ${name}: aborted by the VMM: ${decision.reason}`);
@@ -194,7 +187,7 @@ export class TrialRun {
       return;
     }
     this.m.hotplugOk++;
-    this.g.tell(this.route);
+    this.g.tell(this.vmm.route);
     this.g.probe(spec, this.step);
   }
 
@@ -216,7 +209,7 @@ export class TrialRun {
     const added = placeMemory(ev, this.mem, this.ram, this.firmwareReserved, this.trace);
     if (!added) return false;
     const valid = this.vfio.validRanges();
-    const decision = this.decide({ phase: 'memory-hotplug', userspace: this.us.id, ram: this.ram, added, kind: ev.memKind, attached: this.vfio.attachedGroups(), ...(valid ? { valid } : {}) });
+    const decision = this.vmm.decide(this.view, { phase: 'memory-hotplug', userspace: this.us.id, ram: this.ram, added, kind: ev.memKind, attached: this.vfio.attachedGroups(), ...(valid ? { valid } : {}) }, this.step);
     if (decision.action === 'abort') {
       this.m.memHotplugAbortedVmm++;
       this.trace('vmm', `${ev.memKind} ${formatRange(added)} refused by the VMM: ${decision.reason}`);
@@ -237,7 +230,7 @@ export class TrialRun {
     this.mem.add(ranges, granularity);
     this.ram = this.ram.union(IntervalSet.from(ranges));
     this.unmappedByVmm = this.unmappedByVmm.union(around.intersect(IntervalSet.from(ranges)));
-    this.g.tell(this.route);
+    this.g.tell(this.vmm.route);
   }
 
   /** Migration: the layout stays, the destination's kernel and regions differ; a refusal there leaves the VM on the source (buffers stay: hints come too late). */
@@ -253,7 +246,7 @@ export class TrialRun {
       this.trace('vmm', `migration to ${to.file} blocked by QEMU: ${blocker}; the VM stays on the source`);
       return;
     }
-    const decision = this.decideOn(view, { phase: 'migrate', userspace: this.us.id, ram: this.ram, groups });
+    const decision = this.vmm.decide(view, { phase: 'migrate', userspace: this.us.id, ram: this.ram, groups }, this.step);
     if (decision.action === 'abort') {
       this.m.migrationsAbortedVmm++;
       this.trace('vmm', `migration to ${to.file} refused by the VMM: ${decision.reason}`);
@@ -272,7 +265,7 @@ export class TrialRun {
     this.view = view;
     this.vfio = dest.target;
     this.unmappedByVmm = this.unmappedByVmm.union(around);
-    this.g.tell(this.route);
+    this.g.tell(this.vmm.route);
     this.trace('vmm', `migrated to ${to.file} (${to.host.platform}, kernel ${kernel.era} as ${there.version})`);
   }
 
@@ -290,22 +283,6 @@ export class TrialRun {
 
   /** Exact mode: whether DMA met any danger range, and the RAM each placement drew from (engine/exact.ts). */
   get reach() { return this.g.reach; }
-
-  private decide(req: VmmRequest): Decision { return this.decideOn(this.view, req); }
-
-  private decideOn(view: HostView, req: VmmRequest): Decision {
-    const decided = checkedDecision(this.policy, req, policyCall(this.policy, `decide(${req.phase})`, () => this.policy.decide(req, view)));
-    // The VMM tells the guest through a channel that reaches it, or (tellVia: existing) gives up (hint-route.ts).
-    const added = req.phase === 'memory-hotplug' ? { added: { range: req.added, kind: req.kind } } : {};
-    const draw = this.rng.fork(`channel/${this.step}`);
-    this.route = routeHint(decided, { phase: req.phase, ...added, dimms: this.dimms, vIommu: this.s.vm.viommu, qemu: this.s.vm.qemu },
-      (p) => (this.choose ? this.choose(`channel/${this.step}`, [1 - p, p]) === 1 : draw.float() < p));
-    for (const [kind, text] of routeTrace(this.route)) this.trace(kind, text);
-    const d = routedDecision(this.route);
-    this.side.mix(`${req.phase}:${d.action}:${d.action === 'proceed' ? [d.mapAround, d.tellGuest].map((x) => x?.ranges.map(formatRange).join(' ') ?? '').join('|') : ''}${this.route.via ? `:${this.route.via.channel.name}` : ''}`);
-    this.trace('policy', `${req.phase}: ${d.action}${d.action === 'abort' ? ` (${d.reason})` : ''}`);
-    return d;
-  }
 
   private applyMapAround(decision: Decision): void {
     if (decision.action !== 'proceed' || !decision.mapAround || decision.mapAround.isEmpty) return;

@@ -1,6 +1,6 @@
 // What every chart shares: size, font, the plugins for white backgrounds,
 // error bars, point labels and policy markers, and the policy legend.
-import type { CanvasRenderingContext2D } from 'canvas';
+import { type CanvasRenderingContext2D, createCanvas } from 'canvas';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import type { ChartConfiguration, Plugin } from 'chart.js';
 import { drawMarker, policyStyle } from './chart-style.js';
@@ -174,16 +174,31 @@ export const policyMarkers: Plugin = {
   },
 };
 
+const LEGEND_FONT = `13px "${FONT}"`;
+const LEGEND_ROW = 22;
+/** Marker and the gap before the text, and the gap after it to the next column's marker. */
+const LEGEND_PAD = 16 + 28;
+
+const legendLabel = (id: string, hollow: boolean) => (hollow ? `${id} (counterfactual)` : id);
+
+/** Columns as wide as the widest label, at least 300 px, as many as fit in `width` from `x0`: no name runs into the next column. */
+export function legendColumns(ids: readonly string[], hollow: (id: string) => boolean, x0: number, width: number): { colW: number; cols: number } {
+  const ctx = createCanvas(1, 1).getContext('2d');
+  ctx.font = LEGEND_FONT;
+  const widest = Math.max(0, ...ids.map((id) => ctx.measureText(legendLabel(id, hollow(id))).width));
+  const colW = Math.max(300, Math.ceil(widest) + LEGEND_PAD);
+  return { colW, cols: Math.max(1, Math.floor((width - x0) / colW)) };
+}
+
 /** A legend of policies in columns, each with its marker; hollow where `hollow` says. Returns its height. */
 export function drawPolicyLegend(ctx: CanvasRenderingContext2D, ids: readonly string[], hollow: (id: string) => boolean, x0: number, y0: number, width: number): number {
-  const colW = 300;
-  const cols = Math.max(1, Math.floor((width - x0) / colW));
+  const { colW, cols } = legendColumns(ids, hollow, x0, width);
   ctx.save();
-  ctx.font = `13px "${FONT}"`;
+  ctx.font = LEGEND_FONT;
   ctx.fillStyle = '#222222';
   for (const [i, id] of ids.entries()) {
     const x = x0 + (i % cols) * colW;
-    const y = y0 + Math.floor(i / cols) * 22;
+    const y = y0 + Math.floor(i / cols) * LEGEND_ROW;
     const style = policyStyle(id);
     if (style.dash.length) {
       ctx.save();
@@ -195,10 +210,11 @@ export function drawPolicyLegend(ctx: CanvasRenderingContext2D, ids: readonly st
     }
     drawMarker(ctx, style, x, y, 6, hollow(id));
     ctx.fillStyle = '#222222';
-    ctx.fillText(hollow(id) ? `${id} (counterfactual)` : id, x + 16, y + 4);
+    ctx.fillText(legendLabel(id, hollow(id)), x + 16, y + 4);
   }
   ctx.restore();
-  return Math.ceil(ids.length / cols) * 22;
+  return Math.ceil(ids.length / cols) * LEGEND_ROW;
 }
 
-export const legendHeight = (n: number, width: number) => Math.ceil(n / Math.max(1, Math.floor((width - 20) / 300))) * 22;
+/** The height drawPolicyLegend takes for these policies (x0 = 20), to size the canvas before drawing. */
+export const legendHeight = (ids: readonly string[], hollow: (id: string) => boolean, width: number) => Math.ceil(ids.length / legendColumns(ids, hollow, 20, width).cols) * LEGEND_ROW;

@@ -85,7 +85,7 @@ export async function scenarioChart(info: RunInfo, scenario: string, rows: reado
   const { outcomes, loss } = scenarioPanels(info, rows);
   const ids = info.policies.map((p) => p.id).filter((id) => rows.some((r) => r.policy === id));
   const cf = (id: string) => rows.some((r) => r.policy === id && r.counterfactual !== '');
-  const legendH = legendHeight(ids.length, SCENARIO_CHART_WIDTH) + 40;
+  const legendH = legendHeight(ids, cf, SCENARIO_CHART_WIDTH) + 40;
   const out = createCanvas(SCENARIO_CHART_WIDTH, TITLE_H + PANEL_H + legendH);
   const ctx = out.getContext('2d');
   ctx.fillStyle = '#ffffff';

@@ -145,7 +145,7 @@ export async function sweepChart(info: RunInfo, scenario: string, rows: readonly
   const ids = info.policies.map((p) => p.id).filter((id) => rows.some((r) => r.policy === id));
   const cf = (id: string) => rows.some((r) => r.policy === id && r.counterfactual !== '');
   const width = 2 * PANEL_W;
-  const out = createCanvas(width, TITLE_H + 2 * PANEL_H + legendHeight(ids.length, width) + 40);
+  const out = createCanvas(width, TITLE_H + 2 * PANEL_H + legendHeight(ids, cf, width) + 40);
   const ctx = out.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, out.width, out.height);

@@ -114,7 +114,7 @@ export async function tradeoffChart(info: RunInfo, rows: readonly SummaryRow[]):
   const titleH = 40;
   const ids = info.policies.map((p) => p.id).filter((id) => rows.some((r) => r.policy === id));
   const cf = (id: string) => rows.some((r) => r.policy === id && r.counterfactual !== '');
-  const legendH = legendHeight(ids.length, width) + 24;
+  const legendH = legendHeight(ids, () => false, width) + 24;
   const noteH = ids.some(cf) ? 24 : 0;
   const out = createCanvas(width, titleH + gridRows * PANEL_H + legendH + noteH);
   const ctx = out.getContext('2d');

@@ -50,3 +50,22 @@ export function over(s: Scenario, policy: string, n: number, f: (m: TrialMetrics
   for (let t = 0; t < n; t++) total += f(trial(s, policy, t));
   return total;
 }
+
+/**
+ * A hand-written test scenario: the head every one shares (name, title,
+ * source, description, host) with its groups and bridges as YAML flow
+ * lines, then `body` (vm, devices, timeline) as it is.
+ */
+export function scenarioYaml(o: { name?: string; arch?: string; iommu?: string; kernel: string; groups: readonly string[]; bridges?: readonly string[]; body: string }): string {
+  const list = (key: string, items: readonly string[]) => `  ${key}:\n${items.map((g) => `    - ${g}\n`).join('')}`;
+  return `name: ${o.name ?? 't'}
+title: t
+source: s
+description: d
+host:
+  platform: p
+  arch: ${o.arch ?? 'aarch64'}
+  iommu: ${o.iommu ?? 'arm-smmu-v3'}
+  kernel: "${o.kernel}"
+${list('groups', o.groups)}${o.bridges ? list('bridges', o.bridges) : ''}${o.body}`;
+}
