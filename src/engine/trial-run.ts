@@ -26,6 +26,7 @@ import type { Userspace } from '../userspace/types.js';
 import { UserspaceSide } from './userspace-side.js';
 import { NO_TRACE, type Trace } from './trace.js';
 import { type Routed, routeHint, routeTrace, routedDecision } from './hint-route.js';
+import { ACCEL_MIGRATION_BLOCKER, type NestedSmmuv3, nestedSmmuv3 } from '../vmm/nested-smmuv3.js';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
 
@@ -58,6 +59,8 @@ export class TrialRun {
   private step = 0;
   private refusals = 0;
   private readonly choose: TrialInput['choose'];
+  /** The accelerated SMMUv3 a vIOMMU guest gets under a policy that asks for one (policy.vIommu), decided on the start host. */
+  private readonly nested: NestedSmmuv3 | undefined;
   private m = {
     hotplugAttempts: 0, hotplugOk: 0, hotplugRejectedKernel: 0, hotplugAbortedVmm: 0,
     memHotplugAttempts: 0, memHotplugOk: 0, memHotplugAbortedVmm: 0,
@@ -86,6 +89,7 @@ export class TrialRun {
     const fleet = this.s.vmms.map((v) => v.weight);
     this.us = userspace(this.s.vmms[fleet.length > 1 ? (this.choose ? this.choose('vmm', fleet) : drawWeighted(this.rng.fork('vmm'), fleet)) : 0]!.userspace);
     this.side = new UserspaceSide(this.us, this.trace);
+    this.nested = this.policy.vIommu === 'smmuv3-nested' ? nestedSmmuv3(this.host, this.under.version, this.s.vm, this.us.id) : undefined;
     this.g = new Guest({
       scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.choose !== undefined,
       host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), msiFor: (g) => this.vfio.msiFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
@@ -247,7 +251,9 @@ export class TrialRun {
     this.refusals += windowRefusals(there, this.window, this.trace);
     const { kernel, view } = there;
     const groups = this.g.activeGroups();
-    const blocker = migrationBlocker(this.us, this.s.vm.qemu, this.under.version, there.version, groups);
+    // An accelerated SMMUv3 blocks migration from realize, devices or not.
+    const accel = this.s.vm.viommu && this.nested && !this.nested.missing ? ACCEL_MIGRATION_BLOCKER : undefined;
+    const blocker = accel ?? migrationBlocker(this.us, this.s.vm.qemu, this.under.version, there.version, groups);
     if (blocker) {
       this.m.migrationsAbortedVmm++;
       this.trace('vmm', `migration to ${to.file} blocked by QEMU: ${blocker}; the VM stays on the source`);
@@ -298,7 +304,7 @@ export class TrialRun {
     // The VMM tells the guest through a channel that reaches it, or (tellVia: existing) gives up (hint-route.ts).
     const added = req.phase === 'memory-hotplug' ? { added: { range: req.added, kind: req.kind } } : {};
     const draw = this.rng.fork(`channel/${this.step}`);
-    this.route = routeHint(decided, { phase: req.phase, ...added, dimms: this.dimms, vIommu: this.s.vm.viommu, qemu: this.s.vm.qemu },
+    this.route = routeHint(decided, { phase: req.phase, ...added, dimms: this.dimms, vIommu: this.s.vm.viommu, qemu: this.s.vm.qemu, ...(this.nested ? { nestedSmmuv3: this.nested } : {}) },
       (p) => (this.choose ? this.choose(`channel/${this.step}`, [1 - p, p]) === 1 : draw.float() < p));
     for (const [kind, text] of routeTrace(this.route)) this.trace(kind, text);
     const d = routedDecision(this.route);
