@@ -29,6 +29,7 @@ import { type Routed, routeHint, routeTrace, routedDecision } from './hint-route
 import { ACCEL_MIGRATION_BLOCKER, type NestedSmmuv3, nestedSmmuv3 } from '../vmm/nested-smmuv3.js';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
+const maxOf = (a: bigint, b: bigint) => (a > b ? a : b);
 
 export class TrialRun {
   private readonly s: Scenario;
@@ -50,6 +51,8 @@ export class TrialRun {
   // The standard and the started layout (ABI change), the VMM's SW_MSI window, the groups the VM may carry.
   private standard = IntervalSet.EMPTY; private startRam = IntervalSet.EMPTY;
   private window: Range | undefined; private carried: readonly number[] = [];
+  /** Bytes QEMU uses above the started RAM's top (the x86 PCI hole; layout.ts maxUsedGpa), following RAM a policy moved. */
+  private aboveRam = 0n;
   private unmappedByVmm = IntervalSet.EMPTY;
   /** pc-dimms plugged so far: the RAM an ACPI eject can take back. */
   private dimms: Range[] = [];
@@ -143,6 +146,7 @@ export class TrialRun {
       guestAbiChangeBytes: abiChangedBytes(this.standard, this.startRam),
       migratable: started === undefined ? migratableAcrossPool(this.s, this.policy, this.window, this.startRam, this.carried) : undefined,
       maxGpa: this.ram.max() ?? 0n,
+      maxUsedGpa: maxOf(this.ram.max() ?? 0n, this.aboveRam > 0n ? (this.startRam.max() ?? 0n) + this.aboveRam : 0n),
     };
   }
 
@@ -152,7 +156,7 @@ export class TrialRun {
     const plan = () => creationPlan(this.s, this.policy, this.view, coldGroups);
     const laid = layOutAtStart(this.s, this.host.physBits, this.policy, plan, coldGroups, this.trace);
     if (laid.status === 'error') return 'layout';
-    ({ ram: this.ram, firmwareReserved: this.firmwareReserved, mem: this.mem, standard: this.standard } = laid);
+    ({ ram: this.ram, firmwareReserved: this.firmwareReserved, mem: this.mem, standard: this.standard, aboveRam: this.aboveRam } = laid);
     [this.startRam, this.carried] = [this.ram, plan().plan[0]!.groups];
     this.window = chooseMsiWindow(this.policy, this.mem, this.ram, plan, coldGroups);
     if (this.window) this.useHost(hostFor(this.policy, this.s.host, this.window));
