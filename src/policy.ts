@@ -54,9 +54,10 @@ export type Decision =
        * no channel that exists reaches the guest, or the guest refuses it;
        * `any` falls back to the hypothetical runtime message;
        * `virtio-iommu-resv-mem` uses that channel alone and, where it does
-       * not reach the guest, maps as if nothing were told (the kernel decides).
+       * not reach the guest, maps as if nothing were told (the kernel decides);
+       * `iort-rmr` likewise, for the RMR nodes of an accelerated SMMUv3.
        */
-      readonly tellVia?: 'existing' | 'any' | 'virtio-iommu-resv-mem';
+      readonly tellVia?: 'existing' | 'any' | 'virtio-iommu-resv-mem' | 'iort-rmr';
     }
   | { readonly action: 'abort'; readonly reason: string };
 
@@ -106,6 +107,12 @@ export interface PolicyInstance {
    * kernel's default.
    */
   msiWindow?(req: LayoutRequest): Range | undefined;
+  /**
+   * The vIOMMU QEMU gives a guest with vm.viommu: absent, a virtio-iommu;
+   * 'smmuv3-nested', an accelerated SMMUv3 (vmm/nested-smmuv3.ts), whose
+   * QEMU blocks migration.
+   */
+  readonly vIommu?: 'smmuv3-nested';
 }
 
 export interface ParamSpec {

@@ -56,6 +56,17 @@ describe('capability-aware-layout on amd-ht-range-ignore', () => {
     expect(aware.vmStart.k).toBe(10);
     expect(aware.maxGpa).toBe(0x1003fffffffn);
     expect(aware.dataLoss.k).toBe(0);
+    // phys_bits_needed is what QEMU checks (pc_max_used_gpa, 1caab5cf86bd): the q35 32 GiB PCI hole above RAM,
+    // 0x2013fffffff (42 bits) as released, 0x1083fffffff (41 bits) without the relocation; max_gpa stays RAM (41 bits both).
+    expect(released.physBitsNeeded).toBe(42);
+    expect(aware.physBitsNeeded).toBe(41);
+  });
+
+  it('phys_bits_needed follows what QEMU >= 7.1 checks: a 41-bit guest whose PCI hole ends above 2^41 does not start', async () => {
+    const at41 = parseScenario(readFileSync(FILE, 'utf8').replace('cpu_model: host', 'cpu_model: host\n  phys_bits: 41'), FILE);
+    // RAM ends at 0x1ff3fffffff (below 2^41), the hole at 0x2013fffffff (above): QEMU exits, as the metric said.
+    expect((await run(at41, 'kernel-rejects')).startFailedLayout).toBe(10);
+    expect((await run(at41, 'capability-aware-layout')).vmStart.k).toBe(10);
   });
 
   it('on a 6.15 kernel the HT region is still reported: capability-aware-layout relocates like QEMU as released', async () => {

@@ -84,6 +84,31 @@ describe('doorbell CLI', () => {
     }
   });
 
+  it('trials.csv carries the per-trial hint channels, hint refusals, guest ABI change and migratable, consistent with the summary', () => {
+    const dir = join(tmp(), 'k2');
+    const r = doorbell('run', '--scenario', 'msi-window-pool', '--scenario', 'viommu-d05-hotplug', '--scenario', 'arm64-ram-at-zero', '--policy', 'static-carve-out', '--policy', 'kernel-moves-msi-window',
+      '--policy', 'viommu-guest-avoids', '--trials', '20', '--keep-trials', '--out', dir, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const [head, ...rows] = readFileSync(join(dir, 'trials.csv'), 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+    const col = (c: string[], name: string) => c[head!.indexOf(name)]!;
+    const summary = JSON.parse(r.stdout) as Array<{ scenario: string; policy: string; hint_channels: string; hint_refusals: number; guest_abi_change_bytes: string; migratable_trials: number; migratable_of: number }>;
+    for (const s of summary) {
+      const mine = rows.filter((c) => c[0] === s.scenario && c[1] === s.policy);
+      expect(mine).toHaveLength(20);
+      expect(mine.filter((c) => col(c, 'migratable') === '1').length, `${s.scenario} ${s.policy}`).toBe(s.migratable_trials);
+      expect(mine.filter((c) => col(c, 'migratable') !== '').length).toBe(s.migratable_of);
+      expect(mine.reduce((n, c) => n + Number(col(c, 'hint_refusals')), 0)).toBe(s.hint_refusals);
+      expect(String(mine.reduce((m, c) => (BigInt(col(c, 'guest_abi_change_bytes')) > m ? BigInt(col(c, 'guest_abi_change_bytes')) : m), 0n))).toBe(s.guest_abi_change_bytes);
+      const used = mine.filter((c) => col(c, 'hint_channels') !== '').length;
+      expect(s.hint_channels).toBe(used ? `${col(mine.find((c) => col(c, 'hint_channels') !== '')!, 'hint_channels')} ${used}` : '');
+    }
+    const at = (sc: string, p: string) => rows.filter((c) => c[0] === sc && c[1] === p);
+    // msi-window-pool: the kernel moves the window on the SoC, so no VM there is migratable; OpenVMM's RAM from 1 GiB moves RAM at zero.
+    expect(at('msi-window-pool', 'kernel-moves-msi-window').every((c) => col(c, 'migratable') === '0')).toBe(true);
+    expect(at('arm64-ram-at-zero', 'static-carve-out').every((c) => col(c, 'guest_abi_change_bytes') === String(1n << 30n))).toBe(true);
+    expect(at('viommu-d05-hotplug', 'viommu-guest-avoids').every((c) => col(c, 'hint_channels') === 'virtio-iommu-resv-mem')).toBe(true);
+  });
+
   it('--json prints the summary rows', () => {
     const dir = tmp();
     const r = doorbell('run', '--scenario', 'p2p-bridge-window', '--policy', 'kernel-rejects', '--trials', '5', '--out', join(dir, 'x'), '--json');

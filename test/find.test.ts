@@ -65,7 +65,7 @@ describe('--find reproduces the library\'s thresholds', () => {
     [['--find', 'vm.qemu=7.0..8.0'], "--find vm.qemu: '7.0..8.0' is a range of versions — a list: vm.qemu=7.0,7.1,8.0"],
     [['--find', 'vm.ram=4GiB..2GiB'], "--find vm.ram: '4GiB..2GiB' is empty — LO below HI"],
     [['--find', 'vm.ram=2GiB..4GiB:3KiB'], "--find vm.ram: '2GiB..4GiB:3KiB' has a step that is not a whole number of 4 KiB pages — a step such as :1MiB or :4KiB"],
-    [['--find', 'vm.rom=1..2'], "--find: unknown parameter 'vm.rom' (did you mean 'vm.ram'?) — one of: vm.ram, vm.qemu, host.kernel, workload.buffers, workload.buffer_size, workload.low_bias, workload.preset, workload.placement, workload.alignment, dma.operations, dma.churn, guests.runtime"],
+    [['--find', 'vm.rom=1..2'], "--find: unknown parameter 'vm.rom' (did you mean 'vm.ram'?) — one of: vm.ram, vm.qemu, vm.viommu, host.kernel, workload.buffers, workload.buffer_size, workload.low_bias, workload.preset, workload.placement, workload.alignment, dma.operations, dma.churn, guests.runtime"],
     [['--find', 'vm.ram=2GiB..4GiB', '--param', 'dma.churn=0'], '--find with --param — --find alone: it prints thresholds and writes no results directory'],
   ];
   for (const [flags, message] of refused) {

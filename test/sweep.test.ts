@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPoint, parseSweep, sweepPoints } from '../src/scenario/params.js';
 import { resolveScenario } from '../src/scenario/builtin.js';
+import { resolvePolicy } from '../src/engine/policies.js';
+import { runStudy } from '../src/engine/study.js';
 
 const ROOT = resolve(__dirname, '..');
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -24,6 +26,23 @@ describe('sweep points', () => {
     expect(s.timeline.filter((e) => e.kind === 'dma').every((e) => e.kind === 'dma' && e.churn === 0.5)).toBe(true);
     expect(s.devices[0]!.workload.buffers).toBe(8);
     expect(s.guests.map((g) => [g.weight, g.honours.includes('runtime')])).toEqual([[0.25, true], [0.75, false]]);
+  });
+});
+
+describe('vm.viommu as a sweep parameter', () => {
+  it('sets the scenario field, and the vIOMMU guest is told where the other is refused (viommu-d05-hotplug, QEMU 9.1)', async () => {
+    const points = sweepPoints(parseSweep(['vm.viommu=false,true']));
+    expect(points).toEqual([{ 'vm.viommu': 'false' }, { 'vm.viommu': 'true' }]);
+    const base = resolveScenario('viommu-d05-hotplug');
+    expect(points.map((p) => applyPoint(base, p).vm.viommu)).toEqual([false, true]);
+    const pairs = await runStudy({ scenarios: [base], policies: [resolvePolicy('viommu-guest-avoids')], trials: 10, seed: '1', points });
+    expect(pairs.map((p) => [p.point, p.row.hotplug.k, p.row.hintChannels])).toEqual([
+      ['vm.viommu=false', 0, ''],
+      ['vm.viommu=true', 10, 'virtio-iommu-resv-mem 10'],
+    ]);
+  });
+  it('takes a list, not a range', () => {
+    expect(() => parseSweep(['vm.viommu=false..true'])).toThrow(/range of booleans/);
   });
 });
 
@@ -65,9 +84,10 @@ describe('doorbell run --param', () => {
   });
 
   const bad: Array<[string[], string]> = [
-    [['--param', 'vm.rom=2GiB'], "doorbell: --param: unknown parameter 'vm.rom' (did you mean 'vm.ram'?) — one of: vm.ram, vm.qemu, host.kernel, workload.buffers, workload.buffer_size, workload.low_bias, workload.preset, workload.placement, workload.alignment, dma.operations, dma.churn, guests.runtime\n"],
+    [['--param', 'vm.rom=2GiB'], "doorbell: --param: unknown parameter 'vm.rom' (did you mean 'vm.ram'?) — one of: vm.ram, vm.qemu, vm.viommu, host.kernel, workload.buffers, workload.buffer_size, workload.low_bias, workload.preset, workload.placement, workload.alignment, dma.operations, dma.churn, guests.runtime\n"],
     [['--param', 'dma.churn=2'], "doorbell: --param dma.churn: '2' is not a number from 0 to 1 — a number from 0 to 1\n"],
     [['--param', 'vm.ram='], 'doorbell: --param vm.ram: no values — vm.ram=V1,V2,...\n'],
+    [['--param', 'vm.viommu=yes'], "doorbell: --param vm.viommu: 'yes' is not true or false — true or false\n"],
     [['--scenario', 'arm64-ram-at-zero', '--param', 'vm.ram=4GiB'], 'doorbell: --param vm.ram: scenario arm64-ram-at-zero lays RAM out explicitly — a scenario with machine virt, q35 or pc\n'],
   ];
   for (const [args, message] of bad) {

@@ -27,7 +27,7 @@ export function routeHint(d: Decision, req: Omit<ChannelRequest, 'ranges'>, fail
   let refused: string | undefined;
   for (const channel of HINT_CHANNELS) {
     if (existingOnly && channel.status !== 'exists') continue;
-    if (only && channel.name !== only) continue;
+    if (only ? channel.name !== only : channel.namedOnly) continue;
     const offer = channel.offer({ ...req, ranges: d.tellGuest });
     if (typeof offer === 'string') {
       why.push(`${channelLabel(channel)}: ${offer}`);

@@ -75,7 +75,9 @@ export function guardInstance(create: (p: Record<string, string>) => Made, param
   if (!made || typeof made.kernel !== 'function' || typeof made.decide !== 'function') return made; // refused by resolvePolicy
   const reserve = (made as { reserveAtCreation?: unknown }).reserveAtCreation;
   const skips = (made as { skipsAmdHtRelocation?: unknown }).skipsAmdHtRelocation;
+  const vIommu = (made as { vIommu?: unknown }).vIommu;
   return {
+    ...(vIommu === 'smmuv3-nested' ? { vIommu } : {}),
     kernel: (view) => bounded(() => made.kernel(frozenView(view))),
     ...(typeof skips === 'function' ? {
       skipsAmdHtRelocation: (declared: LayoutRequest['declared']) =>

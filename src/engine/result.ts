@@ -66,6 +66,12 @@ export interface TrialMetrics {
   readonly hintRefusals: number;
   /** Highest guest-physical RAM address (inclusive). */
   readonly maxGpa: bigint;
+  /**
+   * Highest guest-physical address the machine uses, RAM or what QEMU puts
+   * above it (x86: device memory and the 64-bit PCI hole, pc_max_used_gpa),
+   * the address QEMU >= 7.1 checks against phys-bits (1caab5cf86bd).
+   */
+  readonly maxUsedGpa: bigint;
   /** Bytes of the machine type's standard RAM moved or carved out at creation (engine/portability.ts). */
   readonly guestAbiChangeBytes: bigint;
   /** The same SW_MSI window and valid guest RAM on every host of the pool; undefined: a pool of one host, or no start. */

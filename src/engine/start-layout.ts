@@ -15,7 +15,11 @@ import { policyCall } from './trial-input.js';
 
 export type StartLayout =
   | { readonly status: 'error' }
-  | { readonly status: 'ok'; readonly ram: IntervalSet; readonly firmwareReserved: IntervalSet; readonly mem: MemoryMap; readonly standard: IntervalSet };
+  | {
+      readonly status: 'ok'; readonly ram: IntervalSet; readonly firmwareReserved: IntervalSet; readonly mem: MemoryMap; readonly standard: IntervalSet;
+      /** What QEMU's layout uses above the standard RAM's top: device memory and the 64-bit PCI hole (x86; 0 elsewhere). */
+      readonly aboveRam: bigint;
+    };
 
 export function layOutAtStart(s: Scenario, hostPhysBits: number, policy: PolicyInstance, plan: () => Pick<LayoutRequest, 'plan' | 'declared'>, coldGroups: readonly number[], trace: Trace): StartLayout {
   const vm = s.vm;
@@ -45,7 +49,9 @@ export function layOutAtStart(s: Scenario, hostPhysBits: number, policy: PolicyI
     trace('vmm', `firmware tables reserve ${reserve.ranges.map(formatRange).join(' ')}; RAM laid out as ${ram.map(formatRange).join(' ')}`);
   }
   const mem = new MemoryMap(vm.machine, vm.vga, ram, layout.deviceMemory, reserve && roundOut(reserve));
-  return { status: 'ok', ram: IntervalSet.from(ram), firmwareReserved, mem, standard: IntervalSet.from(layout.ram) };
+  const standard = IntervalSet.from(layout.ram);
+  const top = standard.max() ?? 0n;
+  return { status: 'ok', ram: IntervalSet.from(ram), firmwareReserved, mem, standard, aboveRam: layout.maxUsedGpa > top ? layout.maxUsedGpa - top : 0n };
 }
 
 /**

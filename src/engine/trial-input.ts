@@ -36,7 +36,7 @@ export function trialKey(seed: string, scenario: string, trial: number): string 
 /** The policy's decision, checked: anything malformed is the policy's error. */
 export function checkedDecision(policy: PolicyInstance, req: VmmRequest, d: Decision): Decision {
   const ok = d && (d.action === 'abort' ? typeof d.reason === 'string'
-    : d.action === 'proceed' && [d.mapAround, d.tellGuest].every((x) => x === undefined || x instanceof IntervalSet) && [undefined, 'existing', 'any', 'virtio-iommu-resv-mem'].includes(d.tellVia));
+    : d.action === 'proceed' && [d.mapAround, d.tellGuest].every((x) => x === undefined || x instanceof IntervalSet) && [undefined, 'existing', 'any', 'virtio-iommu-resv-mem', 'iort-rmr'].includes(d.tellVia));
   if (!ok) throw new PolicyError(`policy ${policy.id} returned an invalid decision for ${req.phase}: ${JSON.stringify(d ?? null, (_, v) => (typeof v === 'bigint' ? hex(v) : v))}`);
   return d;
 }

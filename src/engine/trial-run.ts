@@ -27,8 +27,10 @@ import type { Userspace } from '../userspace/types.js';
 import { UserspaceSide } from './userspace-side.js';
 import { NO_TRACE, type Trace } from './trace.js';
 import { VmmDecisions } from './vmm-decide.js';
+import { ACCEL_MIGRATION_BLOCKER, type NestedSmmuv3, nestedSmmuv3 } from '../vmm/nested-smmuv3.js';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
+const maxOf = (a: bigint, b: bigint) => (a > b ? a : b);
 
 export class TrialRun {
   private readonly s: Scenario;
@@ -50,6 +52,8 @@ export class TrialRun {
   // The standard and the started layout (ABI change), the VMM's SW_MSI window, the groups the VM may carry.
   private standard = IntervalSet.EMPTY; private startRam = IntervalSet.EMPTY;
   private window: Range | undefined; private carried: readonly number[] = [];
+  /** Bytes QEMU uses above the started RAM's top (the x86 PCI hole; layout.ts maxUsedGpa), following RAM a policy moved. */
+  private aboveRam = 0n;
   private unmappedByVmm = IntervalSet.EMPTY;
   /** pc-dimms plugged so far: the RAM an ACPI eject can take back. */
   private dimms: Range[] = [];
@@ -59,6 +63,8 @@ export class TrialRun {
   private refusals = 0;
   private readonly draws: Draws;
   private m = eventCounters();
+  /** The accelerated SMMUv3 a vIOMMU guest gets under a policy that asks for one (policy.vIommu), decided on the start host. */
+  private readonly nested: NestedSmmuv3 | undefined;
 
   constructor(input: TrialInput) {
     this.s = input.scenario;
@@ -81,7 +87,8 @@ export class TrialRun {
     const fleet = this.s.vmms.map((v) => v.weight);
     this.us = userspace(this.s.vmms[fleet.length > 1 ? this.draws.pick('vmm', fleet) : 0]!.userspace);
     this.side = new UserspaceSide(this.us, this.trace);
-    this.vmm = new VmmDecisions({ policy: this.policy, vm: this.s.vm, draws: this.draws, trace: this.trace, side: this.side, dimms: this.dimms });
+    this.nested = this.policy.vIommu === 'smmuv3-nested' ? nestedSmmuv3(this.host, this.under.version, this.s.vm, this.us.id) : undefined;
+    this.vmm = new VmmDecisions({ policy: this.policy, vm: this.s.vm, draws: this.draws, trace: this.trace, side: this.side, dimms: this.dimms, nested: this.nested });
     this.g = new Guest({
       scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.draws.exact,
       host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), msiFor: (g) => this.vfio.msiFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
@@ -132,6 +139,7 @@ export class TrialRun {
       guestAbiChangeBytes: abiChangedBytes(this.standard, this.startRam),
       migratable: started === undefined ? migratableAcrossPool(this.s, this.policy, this.window, this.startRam, this.carried) : undefined,
       maxGpa: this.ram.max() ?? 0n,
+      maxUsedGpa: maxOf(this.ram.max() ?? 0n, this.aboveRam > 0n ? (this.startRam.max() ?? 0n) + this.aboveRam : 0n),
     };
   }
 
@@ -141,7 +149,7 @@ export class TrialRun {
     const plan = () => creationPlan(this.s, this.policy, this.view, coldGroups);
     const laid = layOutAtStart(this.s, this.host.physBits, this.policy, plan, coldGroups, this.trace);
     if (laid.status === 'error') return 'layout';
-    ({ ram: this.ram, firmwareReserved: this.firmwareReserved, mem: this.mem, standard: this.standard } = laid);
+    ({ ram: this.ram, firmwareReserved: this.firmwareReserved, mem: this.mem, standard: this.standard, aboveRam: this.aboveRam } = laid);
     [this.startRam, this.carried] = [this.ram, plan().plan[0]!.groups];
     this.window = chooseMsiWindow(this.policy, this.mem, this.ram, plan, coldGroups);
     if (this.window) this.useHost(hostFor(this.policy, this.s.host, this.window));
@@ -240,7 +248,9 @@ export class TrialRun {
     this.refusals += windowRefusals(there, this.window, this.trace);
     const { kernel, view } = there;
     const groups = this.g.activeGroups();
-    const blocker = migrationBlocker(this.us, this.s.vm.qemu, this.under.version, there.version, groups);
+    // An accelerated SMMUv3 blocks migration from realize, devices or not.
+    const accel = this.s.vm.viommu && this.nested && !this.nested.missing ? ACCEL_MIGRATION_BLOCKER : undefined;
+    const blocker = accel ?? migrationBlocker(this.us, this.s.vm.qemu, this.under.version, there.version, groups);
     if (blocker) {
       this.m.migrationsAbortedVmm++;
       this.trace('vmm', `migration to ${to.file} blocked by QEMU: ${blocker}; the VM stays on the source`);

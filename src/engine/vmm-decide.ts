@@ -8,6 +8,7 @@ import { type Routed, routeHint, routeTrace, routedDecision } from './hint-route
 import type { Trace } from './trace.js';
 import { checkedDecision, policyCall } from './trial-input.js';
 import type { UserspaceSide } from './userspace-side.js';
+import type { NestedSmmuv3 } from '../vmm/nested-smmuv3.js';
 
 export interface VmmSide {
   readonly policy: PolicyInstance;
@@ -17,6 +18,8 @@ export interface VmmSide {
   readonly side: UserspaceSide;
   /** pc-dimms plugged so far (the trial appends to it): the RAM an ACPI eject can take back. */
   readonly dimms: readonly Range[];
+  /** The accelerated SMMUv3 of a vIOMMU guest under a policy that asks for one (its IORT RMR nodes are a channel). */
+  readonly nested?: NestedSmmuv3 | undefined;
 }
 
 export class VmmDecisions {
@@ -31,7 +34,7 @@ export class VmmDecisions {
     const decided = checkedDecision(policy, req, policyCall(policy, `decide(${req.phase})`, () => policy.decide(req, view)));
     const added = req.phase === 'memory-hotplug' ? { added: { range: req.added, kind: req.kind } } : {};
     // One declared draw per event: whether the guest refuses the channel (an eject that fails).
-    this.route = routeHint(decided, { phase: req.phase, ...added, dimms: this.at.dimms, vIommu: vm.viommu, qemu: vm.qemu },
+    this.route = routeHint(decided, { phase: req.phase, ...added, dimms: this.at.dimms, vIommu: vm.viommu, qemu: vm.qemu, ...(this.at.nested ? { nestedSmmuv3: this.at.nested } : {}) },
       (p) => draws.fails(`channel/${step}`, p));
     for (const [kind, text] of routeTrace(this.route)) trace(kind, text);
     const d = routedDecision(this.route);

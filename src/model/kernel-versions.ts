@@ -35,6 +35,10 @@ export const SINCE = {
   vfioMigrationV2: '5.18',
   // AMD HT range not reported where the IOMMU has HTRangeIgnore (94a9921e2c25; drivers/iommu/amd/iommu.c amd_iommu_get_resv_regions, amd_iommu_ht_range_ignore): host `ht_range_ignore`.
   amdHtRangeIgnore: '6.16',
+  // arm-smmu-v3 nesting through iommufd (69d9b312f38a "iommu/arm-smmu-v3: Support IOMMU_VIOMMU_ALLOC", applied to iommufd for-next for the 6.13 window).
+  armSmmuv3Nesting: '6.13',
+  // iommufd maps the MSI doorbell itself, so a nested domain gets one (40f5175d0eb7 "iommufd: Implement sw_msi support natively").
+  iommufdSwMsi: '6.15',
 } as const;
 
 /** QEMU releases that change what a VM with an assigned device can do. */
@@ -43,6 +47,8 @@ export const QEMU_SINCE = {
   vfioMigrationExperimental: '5.2',
   // enable-migration=auto: migrates by default when the kernel has uAPI v2 (hw/vfio/migration.c, vfio_migration_realize).
   vfioMigrationDefault: '8.1',
+  // -device arm-smmuv3,accel=on: the host SMMUv3 nested under the guest's (11.0 cycle, 6cc3a621c6f1 "hw/arm/smmuv3: Add accel property for SMMUv3 device").
+  smmuv3Accel: '11.0',
 } as const;
 
 export interface EraSpan {

@@ -117,7 +117,8 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
       num(r.dmaFaultsMean),
       num(r.vmStart.n ? r.msiSetupFailures / r.vmStart.n : 0),
     ])));
-    out.push('', 'Cost (guest RAM the VMM kept from DMA; address space used):', '');
+    // phys-bits: what QEMU checks (pc_max_used_gpa), which on x86 is the PCI hole's end, not the highest RAM.
+    out.push('', 'Cost (guest RAM the VMM kept from DMA; address space used: highest RAM', 'GPA, and phys-bits for what QEMU checks, the x86 PCI hole included):', '');
     out.push(...asciiTable(['policy', 'RAM not for DMA', 'highest GPA', 'phys-bits', 'ABI change', 'migratable'], sr.map((r) => [
       legend.name(r),
       bytesText(r.ramUnusableBytes),

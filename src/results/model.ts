@@ -63,6 +63,7 @@ export interface SummaryRow {
   /** Hints the guest refused (an ACPI eject of a DIMM holding unmovable pages), over all trials. */
   readonly hintRefusals: number;
   readonly maxGpa: bigint;
+  /** Bits for the highest address QEMU checks against phys-bits: RAM, or the x86 64-bit PCI hole above it (pc_max_used_gpa). */
   readonly physBitsNeeded: number;
   /** Bytes of the machine type's standard RAM moved or carved out (worst trial); > 0: every existing guest of that machine type sees its memory map change. */
   readonly guestAbiChangeBytes: bigint;
@@ -149,7 +150,8 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     hintChannels: channelCounts(ok.map((r) => r.hintsVia)),
     hintRefusals: sum((r) => r.hintRefusals),
     maxGpa,
-    physBitsNeeded: bitsFor(maxGpa),
+    // What QEMU checks against phys-bits: the highest used GPA, PCI hole included (x86), not the highest RAM.
+    physBitsNeeded: bitsFor(ok.reduce((m, r) => (r.maxUsedGpa > m ? r.maxUsedGpa : m), maxGpa)),
     guestAbiChangeBytes: abi,
     guestAbiChanged: wilson(sum((r) => (r.guestAbiChangeBytes > 0n ? 1 : 0)), n),
     migratable: wilson(pooled.filter((r) => r.migratable).length, pooled.length),

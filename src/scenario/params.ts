@@ -10,7 +10,7 @@ import { ALIGNMENTS, type Alignment } from '../guest/alignment.js';
 import { PLACEMENT_NAMES } from '../guest/placement/registry.js';
 import { PRESET_NAMES, WORKLOAD_PRESETS } from '../guest/presets.js';
 
-type Kind = 'size' | 'count' | 'fraction' | 'version' | 'placement' | 'alignment' | 'preset';
+type Kind = 'size' | 'count' | 'fraction' | 'version' | 'placement' | 'alignment' | 'preset' | 'boolean';
 
 /**
  * Every parameter a sweep may vary, what it is, and where it goes. A value
@@ -20,6 +20,7 @@ type Kind = 'size' | 'count' | 'fraction' | 'version' | 'placement' | 'alignment
 export const SWEEP_PARAMS: Readonly<Record<string, { kind: Kind; doc: string; min?: number; max?: bigint }>> = {
   'vm.ram': { kind: 'size', doc: 'guest RAM (virt, q35, pc)', max: 1n << 52n },
   'vm.qemu': { kind: 'version', doc: 'QEMU version (the AMD 1 TiB relocation from 7.1)' },
+  'vm.viommu': { kind: 'boolean', doc: 'the assigned devices sit behind a vIOMMU (true) or not (false, IOVA == GPA); viommu-guest-avoids tells only such a guest' },
   'host.kernel': { kind: 'version', doc: 'host kernel version (the >= 6.6 DIRECT rule)' },
   'workload.buffers': { kind: 'count', doc: 'buffers per device working set, every device', min: 1, max: 1_000_000n },
   'workload.buffer_size': { kind: 'size', doc: 'buffer size, every device', max: 1n << 40n },
@@ -74,6 +75,8 @@ function checkValue(key: string, spec: (typeof SWEEP_PARAMS)[string], v: string)
     if (!PLACEMENT_NAMES.includes(v)) bad(`one of: ${PLACEMENT_NAMES.join(', ')}`);
   } else if (kind === 'preset') {
     if (!PRESET_NAMES.includes(v)) bad(`one of: ${PRESET_NAMES.join(', ')}`);
+  } else if (kind === 'boolean') {
+    if (v !== 'true' && v !== 'false') bad('true or false');
   } else if (kind === 'alignment') {
     if (!(ALIGNMENTS as readonly string[]).includes(v)) bad(`one of: ${ALIGNMENTS.join(', ')}`);
   } else if (!VERSION.test(v)) bad('a version such as 7.1 or 6.6.12');
@@ -103,6 +106,9 @@ export function applyPoint(s: Scenario, point: Readonly<Record<string, string>>)
         break;
       case 'vm.qemu':
         out = { ...out, vm: { ...out.vm, qemu: v } };
+        break;
+      case 'vm.viommu':
+        out = { ...out, vm: { ...out.vm, viommu: v === 'true' } };
         break;
       case 'host.kernel':
         out = { ...out, host: { ...out.host, kernel: v } };

@@ -4,7 +4,7 @@
 import { InputError } from '../errors.js';
 import { PAGE_SIZE, formatSize, parseQuantity } from '../model/addr.js';
 
-export type ParamKind = 'size' | 'count' | 'fraction' | 'version' | 'placement' | 'alignment' | 'preset';
+export type ParamKind = 'size' | 'count' | 'fraction' | 'version' | 'placement' | 'alignment' | 'preset' | 'boolean';
 
 /** At most this many values from one range: a sweep point each. */
 export const MAX_RANGE_VALUES = 1000;
@@ -38,6 +38,7 @@ export function rangeGrid(flag: string, key: string, kind: ParamKind, text: stri
   if (extra !== undefined || more !== undefined || loText === '' || hiText === '') throw bad('is not a range', `LO..HI or LO..HI:STEP, e.g. ${kind === 'size' ? '2GiB..4GiB:256MiB' : '1..64:1'}`);
   if (kind === 'version') throw bad('is a range of versions', `a list: ${key}=7.0,7.1,8.0`);
   if (kind === 'placement' || kind === 'alignment' || kind === 'preset') throw bad('is a range of names', `a list of names: ${key}=A,B`);
+  if (kind === 'boolean') throw bad('is a range of booleans', `a list: ${key}=false,true`);
   if (kind === 'size') {
     const lo = parseQuantity(loText);
     const hi = parseQuantity(hiText);

@@ -12,7 +12,7 @@ export function okTrial(over: Partial<TrialMetrics> = {}): TrialResult {
   return {
     status: 'ok', vmStarted: true, startFailure: undefined, ...eventCounters(), userspace: 'qemu', transcript: 0, vmCrashed: false,
     refusedCalls: 0, msiSetupFailures: 0, lostOps: 0, silentOps: 0, lostBytes: 0, lostBytesBy: zeros(MECHANISMS), lostBytesByVisibility: zeros(VISIBILITIES),
-    faultOps: 0, firmwareExposedBytes: 0n, dangerousPlacements: 0, ramUnusableBytes: 0n, hintsVia: [], hintRefusals: 0, maxGpa: 0n,
+    faultOps: 0, firmwareExposedBytes: 0n, dangerousPlacements: 0, ramUnusableBytes: 0n, hintsVia: [], hintRefusals: 0, maxGpa: 0n, maxUsedGpa: 0n,
     guestAbiChangeBytes: 0n, migratable: undefined, ...over,
   };
 }

@@ -5,6 +5,7 @@
 // implement is `hypothetical` and labelled so wherever it appears.
 import type { Range } from '../../model/addr.js';
 import type { IntervalSet } from '../../model/intervals.js';
+import type { NestedSmmuv3 } from '../../vmm/nested-smmuv3.js';
 
 export type ChannelStatus = 'exists' | 'hypothetical';
 
@@ -21,6 +22,8 @@ export interface ChannelRequest {
   readonly vIommu: boolean;
   /** QEMU version (a.b) of the VMM. */
   readonly qemu: string;
+  /** Set when the policy gives a vIOMMU guest an accelerated (nested) SMMUv3 instead of a virtio-iommu (vmm/nested-smmuv3.ts). */
+  readonly nestedSmmuv3?: NestedSmmuv3;
 }
 
 /** What the channel takes from the guest to keep it off the ranges. */
@@ -46,6 +49,8 @@ export interface HintChannel {
   readonly assumption: string;
   /** Which guest setting must be on for it to reach the guest (guests: honours:), if any: RAM taken away needs none. */
   readonly guestHonours?: 'firmware' | 'runtime';
+  /** Used only by a decision that names it (tellVia): it needs a device only that policy gives the VM. */
+  readonly namedOnly?: boolean;
   /** What it takes, or why it cannot carry these ranges now. */
   offer(req: ChannelRequest): ChannelOffer | string;
 }

@@ -9,6 +9,14 @@
 // hotplugged device). It reaches only a guest whose device sits behind a
 // virtio-iommu (vm.viommu): that guest's DMA goes through IOVAs its own
 // driver allocates, so the ranges cost IOVA space, not RAM.
+// After a live migration the model tells the guest the destination's ranges
+// like a hotplug's (too late for placed buffers). That is optimistic: the
+// destination QEMU computes them when it realizes the device, but the
+// Linux driver asks an endpoint once, at viommu_probe_device
+// (viommu_probe_endpoint), and nothing makes a migrated guest probe again,
+// so it never learns them; QEMU then replays the guest's mappings and a
+// map over a new range fails one by one. Not modelled: IOVA == GPA has no
+// per-mapping replay.
 import { IntervalSet } from '../../model/intervals.js';
 import { versionAtLeast } from '../../vmm/layout.js';
 import type { HintChannel } from './channel.js';
