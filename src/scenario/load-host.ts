@@ -72,7 +72,7 @@ function readRegions(list: Cursor | undefined): ReservedRegion[] {
  * since the driver API of 4.11; iommufd reads it per device from 6.6).
  */
 function readGroup(g: Cursor, ids: Set<number>): IommuGroup {
-  const gf = g.map(['id', 'devices', 'regions']);
+  const gf = g.map(['id', 'devices', 'regions', 'dma_limit_bits']);
   const idc = gf.get('id') ?? g.fail("missing 'id'", 'a group number');
   const id = idc.int(0, 1_000_000);
   if (ids.has(id)) idc.fail(`duplicate group id ${id}`, 'unique group ids');
@@ -90,7 +90,10 @@ function readGroup(g: Cursor, ids: Set<number>): IommuGroup {
   }
   const perDevice = own.some((r) => r.length > 0) ? own.map((r) => [...common, ...r]) : undefined;
   const regions = groupResvRegions(perDevice ?? [common]);
-  return perDevice ? { id, devices: names, regions, deviceRegions: perDevice } : { id, devices: names, regions };
+  // The IORT root complex node's Memory address size limit (model/host.ts dmaLimitBits).
+  const limit = gf.get('dma_limit_bits')?.int(32, 64);
+  const withLimit = limit === undefined ? {} : { dmaLimitBits: limit };
+  return perDevice ? { id, devices: names, regions, deviceRegions: perDevice, ...withLimit } : { id, devices: names, regions, ...withLimit };
 }
 
 export function readHost(c: Cursor): Host {
