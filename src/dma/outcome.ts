@@ -106,6 +106,8 @@ export function visibilityOf(o: Exclude<Outcome, 0>, host: Host): Visibility {
     // IO_PAGE_FAULT event with the I flag, logged by amd_iommu_report_page_fault).
     // arm64 ITS frame: a GITS_TRANSLATER write whose EventID maps nothing is dropped, nothing logs it
     // (qemu/qemu:hw/intc/arm_gicv3_its.c process_its_cmd, the architecture's behaviour; no Linux handler).
+    // RISC-V IMSIC range (irqbypass RFC v2 <20250920203851.2205115-25-ajones@ventanamicro.com>): a write there
+    // goes through the MSI table to an interrupt file; assumed unlogged like the ITS (per-PTE faults not modelled).
     case Outcome.interruptMsi: return remapsInterrupts(host) ? Visibility.hostLogged : Visibility.unlogged;
     // The SW_MSI doorbell is an ITS (or GICv2m) frame too: unlogged.
     case Outcome.interruptSwMsi: return Visibility.unlogged;

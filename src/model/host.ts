@@ -73,8 +73,9 @@ export interface BridgeWindow extends Range {
   readonly bars?: readonly Range[];
 }
 
-export type IommuVendor = 'intel' | 'amd' | 'arm-smmu-v3' | 'arm-smmu' | 'apple-dart';
-export type Arch = 'x86_64' | 'aarch64';
+/** riscv: the RISC-V IOMMU (drivers/iommu/riscv/, merged in Linux 6.13 without interrupt remapping). */
+export type IommuVendor = 'intel' | 'amd' | 'arm-smmu-v3' | 'arm-smmu' | 'apple-dart' | 'riscv';
+export type Arch = 'x86_64' | 'aarch64' | 'riscv64';
 
 export interface Host {
   readonly platform: string;

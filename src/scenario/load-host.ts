@@ -114,8 +114,8 @@ export function readHost(c: Cursor): Host {
     const bars = bf.get('bars')?.present ? bf.get('bars')!.seq().map((b) => readBar(b, r)) : undefined;
     return { ...r, name: bf.get('name')?.string() ?? formatRange(r), acs: bf.get('acs')?.bool() ?? false, groups: groupIds, ...(bars ? { bars } : {}) };
   });
-  const arch = need('arch').enumOf(['x86_64', 'aarch64'] as const);
-  const iommu = need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu', 'apple-dart'] as const);
+  const arch = need('arch').enumOf(['x86_64', 'aarch64', 'riscv64'] as const);
+  const iommu = need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu', 'apple-dart', 'riscv'] as const);
   const htRangeIgnore = f.get('ht_range_ignore')?.bool() ?? D.host.htRangeIgnore;
   // EFR2 is an AMD IOMMU register (drivers/iommu/amd/amd_iommu_types.h FEATURE_HT_RANGE_IGNORE).
   if (htRangeIgnore && iommu !== 'amd') f.get('ht_range_ignore')!.fail(`ht_range_ignore on a '${iommu}' IOMMU`, "iommu: amd (an AMD IOMMU's EFR2 bit)");
@@ -139,8 +139,9 @@ export function readHost(c: Cursor): Host {
 function readPageSize(c: Cursor | undefined, arch: Host['arch']): bigint {
   if (!c) return D.host.pageSize;
   const size = c.quantity();
-  const allowed = arch === 'x86_64' ? [4096n] : [4096n, 16384n, 65536n];
-  if (!allowed.includes(size)) c.fail(`page_size ${formatSize(size)} on ${arch}`, arch === 'x86_64' ? '4KiB on x86_64' : '4KiB, 16KiB or 64KiB on aarch64');
+  // riscv: PAGE_SIZE is 4 KiB (arch/riscv/include/asm/page.h PAGE_SHIFT 12).
+  const allowed = arch === 'aarch64' ? [4096n, 16384n, 65536n] : [4096n];
+  if (!allowed.includes(size)) c.fail(`page_size ${formatSize(size)} on ${arch}`, arch === 'aarch64' ? '4KiB, 16KiB or 64KiB on aarch64' : `4KiB on ${arch}`);
   return size;
 }
 
