@@ -5,12 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildDangerMap } from '../src/dma/danger-map.js';
 import { Outcome, Visibility } from '../src/dma/outcome.js';
-import { allPolicies } from '../src/engine/policies.js';
+import { allPolicies, resolvePolicy } from '../src/engine/policies.js';
 import { findGroup } from '../src/model/host.js';
 import { IntervalSet } from '../src/model/intervals.js';
 import { resolveScenario } from '../src/scenario/builtin.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { SW_MSI, group, host } from './helpers/hosts.js';
+import { hostWithDmaLimitReported } from '../src/kernel/dma-limit.js';
 import { trial } from './helpers/scenarios.js';
 
 const LIMIT = 1n << 42n;
@@ -77,12 +78,23 @@ describe('spdk-iova-va-rc-dma-limit: SPDK hugepages at 0x200000000000 above a 42
     expect(m).toMatchObject({ vmStarted: true, lostOps: 0 });
   });
 
-  it('had Eric Auger\'s RFC merged (the range above the limit as a RESERVED region): type1 refuses the map and SPDK does not start', () => {
-    const g = findGroup(s.host, 3);
-    const reported = { ...g, regions: [...g.regions, { start: LIMIT, last: U64_MAX, type: 'reserved' as const }] };
-    const rfc: Scenario = { ...s, host: { ...s.host, groups: [reported] } };
-    const lines: string[] = [];
-    expect(trial(rfc, 'kernel-rejects', 0, lines)).toMatchObject({ vmStarted: false, startFailure: 'kernel' });
-    expect(lines.join('\n')).toMatch(/vfio_dma_map\(iova=0x200000000000, size=0x40000000\) = -EINVAL/);
+  it('kernel-rejects:dma-limit=reported (Eric Auger\'s RFC, the range above the limit as a RESERVED region): type1 and iommufd refuse the map and SPDK does not start', () => {
+    for (const policy of ['kernel-rejects:dma-limit=reported', 'kernel-rejects:backend=iommufd,dma-limit=reported']) {
+      const lines: string[] = [];
+      expect(trial(s, policy, 0, lines), policy).toMatchObject({ vmStarted: false, startFailure: 'kernel', lostOps: 0 });
+      expect(lines.join('\n')).toMatch(/vfio_dma_map\(iova=0x200000000000, size=0x40000000\) = -EINVAL: \[0x40000000000-0xffffffffffffffff\] reserved/);
+      expect(resolvePolicy(policy).instance.counterfactual).toMatch(/no kernel reports a root complex DMA limit/);
+    }
+  });
+  it('the RFC form (hostWithDmaLimitReported) adds the region per device and leaves unlimited groups alone', () => {
+    const two = { ...s.host, groups: [{ ...findGroup(s.host, 3), devices: ['a', 'b'], deviceRegions: [[], [{ start: 0x9000000n, last: 0x90fffffn, type: 'msi' as const }]] }, { id: 4, devices: ['c'], regions: [] }] };
+    const out = hostWithDmaLimitReported(two);
+    expect(out.groups[0]!.deviceRegions!.map((l) => l.filter((r) => r.type === 'reserved'))).toEqual([[{ start: LIMIT, last: U64_MAX, type: 'reserved' }], [{ start: LIMIT, last: U64_MAX, type: 'reserved' }]]);
+    expect(out.groups[1]).toBe(two.groups[1]);
+    expect(hostWithDmaLimitReported(host([group(3, SW_MSI)]))).toEqual(host([group(3, SW_MSI)]));
+  });
+  it('on a host without a limit the parameter changes nothing', () => {
+    const d = resolveScenario('arm64-smmuv3-control');
+    expect(trial(d, 'kernel-rejects:dma-limit=reported')).toMatchObject({ vmStarted: trial(d, 'kernel-rejects').vmStarted, lostOps: trial(d, 'kernel-rejects').lostOps });
   });
 });
