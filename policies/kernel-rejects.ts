@@ -11,7 +11,10 @@
 import { PROCEED, definePolicy } from '../src/policy.js';
 import { formatRange } from '../src/model/addr.js';
 
-export default definePolicy<{ backend: string; qemu: string }>({
+// dma-limit=reported: Eric Auger's RFC (not merged) applied, so the IOVAs above
+// a root complex's DMA limit are a RESERVED region and VFIO refuses them
+// (src/kernel/dma-limit.ts).
+export default definePolicy<{ backend: string; qemu: string; 'dma-limit': string }>({
   name: 'kernel-rejects',
   position: 'the kernel refuses maps over reserved ranges; each userspace fails what it was doing',
   heldBy: 'Alex Williamson (VFIO maintainer)',
@@ -28,10 +31,18 @@ export default definePolicy<{ backend: string; qemu: string }>({
       default: 'as-released',
       doc: 'reads-ranges: QEMU refuses a memory device outside the valid IOVA list cleanly instead of hw_error',
     },
+    'dma-limit': {
+      values: ['unreported', 'reported'],
+      default: 'unreported',
+      doc: 'reported: the kernel lists IOVAs above a root complex DMA limit as reserved (Eric Auger\'s RFC <20200928195037.22654-1-eric.auger@redhat.com>, not merged)',
+    },
   },
-  create: ({ backend, qemu }) => ({
+  create: ({ backend, qemu, 'dma-limit': dmaLimit }) => ({
     kernel: () => (backend === 'iommufd' ? 'iommufd' : 'type1'),
-    ...(qemu === 'reads-ranges' ? { counterfactual: 'no released QEMU refuses a memory device from the valid IOVA list: a refused map ends in hw_error' } : {}),
+    ...(dmaLimit === 'reported' ? { kernelReportsDmaLimit: true } : {}),
+    ...(qemu === 'reads-ranges' || dmaLimit === 'reported'
+      ? { counterfactual: [qemu === 'reads-ranges' ? 'no released QEMU refuses a memory device from the valid IOVA list: a refused map ends in hw_error' : '', dmaLimit === 'reported' ? 'no kernel reports a root complex DMA limit (Eric Auger\'s RFC of Sep 2020 was not merged)' : ''].filter((x) => x).join('; ') }
+      : {}),
     decide(req) {
       if (qemu !== 'reads-ranges' || req.phase !== 'memory-hotplug' || req.userspace !== 'qemu' || !req.valid) return PROCEED;
       const inside = req.valid.ranges.some((v) => v.start <= req.added.start && req.added.last <= v.last);

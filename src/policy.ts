@@ -100,6 +100,11 @@ export interface PolicyInstance {
    */
   readonly kernelMovesMsiWindow?: boolean;
   /**
+   * The kernel reports the IOVAs above a root complex's DMA limit as a
+   * RESERVED region (Eric Auger's RFC, not merged; kernel/dma-limit.ts).
+   */
+  readonly kernelReportsDmaLimit?: boolean;
+  /**
    * The VMM's SW_MSI window for every assigned device, set with
    * IOMMU_OPTION_SW_MSI_START/SIZE before attach (Nicolin Chen, v2); the
    * engine applies it as the kernel would (kernel/sw-msi-option.ts).

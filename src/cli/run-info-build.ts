@@ -36,7 +36,7 @@ function inputFiles(f: RunFacts): InputFile[] {
 export function hostInfo(file: string, host: Host): HostInfo {
   return {
     file, platform: host.platform, kernel: host.kernel,
-    regions: host.groups.map((g) => `group ${g.id} (${g.devices.join(', ') || 'no devices'}): ${g.regions.length ? g.regions.map((r) => `${hex(r.start)}-${hex(r.last)} ${r.type}`).join(', ') : 'no reserved regions'}`),
+    regions: host.groups.map((g) => `group ${g.id} (${g.devices.join(', ') || 'no devices'}): ${g.regions.length ? g.regions.map((r) => `${hex(r.start)}-${hex(r.last)} ${r.type}`).join(', ') : 'no reserved regions'}${g.dmaLimitBits === undefined ? '' : `; root complex DMA limit ${g.dmaLimitBits} bits (not reported)`}`),
   };
 }
 

@@ -3,7 +3,7 @@
 // numbers (exact below 2^53: a 64-bit space has 2^52 pages) for the hot loop.
 import { PAGE_SHIFT } from '../model/addr.js';
 import type { MsiSetup } from '../kernel/types.js';
-import { type Host, type IommuGroup, apertureOf } from '../model/host.js';
+import { type Host, type IommuGroup, apertureOf, beyondDmaLimit } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
 import { roundOut } from '../vmm/layout.js';
 import { Outcome, type Visibility, visibilityOf } from './outcome.js';
@@ -79,6 +79,8 @@ function computeDangerMap(ctx: DeviceDmaContext): DangerMap {
   const ordered: Array<{ outcome: Exclude<Outcome, 0>; set: IntervalSet }> = [
     { outcome: Outcome.peerBar, set: IntervalSet.from(windows).intersect(peerBars) },
     { outcome: Outcome.peerHole, set: IntervalSet.from(windows) },
+    // Past the switch, before the IOMMU: the root complex cannot carry the address (host.ts dmaLimitBits).
+    { outcome: Outcome.rcLimit, set: IntervalSet.from([beyondDmaLimit(group)].filter((r) => r !== undefined)) },
     { outcome: Outcome.faultAperture, set: apertureOf(host).complement() },
     { outcome: Outcome.interruptMsi, set: ofType('msi') },
     { outcome: Outcome.interruptSwMsi, set: liveDoorbells },

@@ -21,10 +21,12 @@ export const Outcome = {
   reserved: 7,
   /** Not mapped in the IOMMU: a translation fault. */
   faultUnmapped: 8,
+  /** At or above the root complex's DMA address limit (IORT): mapped, but the write never reaches the IOMMU. */
+  rcLimit: 9,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
-export const OUTCOME_COUNT = 9;
+export const OUTCOME_COUNT = 10;
 
 export const OUTCOME_NAMES: Record<Outcome, string> = {
   0: 'delivered',
@@ -36,6 +38,7 @@ export const OUTCOME_NAMES: Record<Outcome, string> = {
   6: 'firmware collision',
   7: 'lost (reserved)',
   8: 'iommu-fault (unmapped)',
+  9: 'beyond the root complex DMA limit',
 };
 
 /** Who can see a lost write. */
@@ -68,6 +71,7 @@ export const MECHANISM_OF: Record<Exclude<Outcome, 0>, string> = {
   6: 'firmware',
   7: 'reserved',
   8: 'iommu_fault',
+  9: 'rc_limit',
 };
 
 /**
@@ -102,6 +106,8 @@ export function visibilityOf(o: Exclude<Outcome, 0>, host: Host): Visibility {
     // IO_PAGE_FAULT event with the I flag, logged by amd_iommu_report_page_fault).
     // arm64 ITS frame: a GITS_TRANSLATER write whose EventID maps nothing is dropped, nothing logs it
     // (qemu/qemu:hw/intc/arm_gicv3_its.c process_its_cmd, the architecture's behaviour; no Linux handler).
+    // RISC-V IMSIC range (irqbypass RFC v2 <20250920203851.2205115-25-ajones@ventanamicro.com>): a write there
+    // goes through the MSI table to an interrupt file; assumed unlogged like the ITS (per-PTE faults not modelled).
     case Outcome.interruptMsi: return remapsInterrupts(host) ? Visibility.hostLogged : Visibility.unlogged;
     // The SW_MSI doorbell is an ITS (or GICv2m) frame too: unlogged.
     case Outcome.interruptSwMsi: return Visibility.unlogged;
@@ -114,6 +120,11 @@ export function visibilityOf(o: Exclude<Outcome, 0>, host: Host): Visibility {
     case Outcome.reserved: return host.iommu === 'amd' ? Visibility.hostLogged : Visibility.unlogged;
     // A translation fault: intel/dmar.c dmar_fault_do_one, amd/iommu.c iommu_print_event, arm-smmu-v3 evtq.
     case Outcome.faultUnmapped: return Visibility.hostLogged;
+    // Assumption: the IORT field only says how many address bits a device behind the root complex can
+    // generate; what a root complex does with a wider address (drops the upper bits, or aborts) is its own,
+    // and no source names a log. Eric Auger found it as "not working" above 1ULL << 42 and traced it to
+    // dma_mask_bits, not to a fault (<1cbaf3e7-cf88-77f6-4cc4-46dcd60eb649@redhat.com>): counted unlogged.
+    case Outcome.rcLimit: return Visibility.unlogged;
   }
 }
 

@@ -8,6 +8,7 @@ import type { HostView, PolicyInstance, SysfsRegion } from '../policy.js';
 import type { Rng } from '../guest/rng.js';
 import type { Range } from '../model/addr.js';
 import { kernelMovedHost, hostWithWindow, optionForGroup } from '../kernel/sw-msi-option.js';
+import { hostWithDmaLimitReported } from '../kernel/dma-limit.js';
 import type { KernelResult } from '../kernel/types.js';
 
 /** The era a policy's kernel() picks on a host (it sees only the platform). */
@@ -46,7 +47,8 @@ export interface HostUnderPolicy {
 export function hostFor(policy: PolicyInstance, given: Host, msiWindow?: Range): HostUnderPolicy {
   const era = eraOf(policy, given);
   // Where the SW_MSI window sits under the policy: the kernel moves it per host, or the VMM sets it per device.
-  const moved = policy.kernelMovesMsiWindow ? kernelMovedHost(given) : given;
+  const reported = policy.kernelReportsDmaLimit ? hostWithDmaLimitReported(given) : given;
+  const moved = policy.kernelMovesMsiWindow ? kernelMovedHost(reported) : reported;
   const windowRefusals = msiWindow ? moved.groups.flatMap((g) => { const r = optionForGroup(g, msiWindow); return r.status === 'ok' ? [] : [{ group: g.id, result: r }]; }) : [];
   const physical = msiWindow ? hostWithWindow(moved, msiWindow, moved.groups.map((g) => g.id).filter((id) => !windowRefusals.some((w) => w.group === id))) : moved;
   const { version, whatIf } = effectiveKernel(era, physical.kernel);

@@ -3,9 +3,12 @@
 
 import { VISIBILITY_KEYS, type VisibilityKey } from '../dma/outcome.js';
 
-/** How a write was lost (dma/outcome.ts MECHANISM_OF): p2p = into a peer's BAR, p2p_hole = a hole of the switch window. */
-export type Mechanism = 'msi' | 'sw_msi' | 'p2p' | 'p2p_hole' | 'firmware' | 'reserved' | 'iommu_fault';
-export const MECHANISMS: readonly Mechanism[] = ['msi', 'sw_msi', 'p2p', 'p2p_hole', 'firmware', 'reserved', 'iommu_fault'];
+/**
+ * How a write was lost (dma/outcome.ts MECHANISM_OF): p2p = into a peer's BAR, p2p_hole = a hole of the switch
+ * window, rc_limit = at or above the root complex's DMA address limit.
+ */
+export type Mechanism = 'msi' | 'sw_msi' | 'p2p' | 'p2p_hole' | 'firmware' | 'reserved' | 'iommu_fault' | 'rc_limit';
+export const MECHANISMS: readonly Mechanism[] = ['msi', 'sw_msi', 'p2p', 'p2p_hole', 'firmware', 'reserved', 'iommu_fault', 'rc_limit'];
 
 /** Who sees a lost write: nobody, the host kernel's log, or the device/guest. */
 export type { VisibilityKey };

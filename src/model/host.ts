@@ -42,6 +42,16 @@ export interface IommuGroup {
    * device reports `regions`.
    */
   readonly deviceRegions?: readonly (readonly ReservedRegion[])[];
+  /**
+   * Address bits the root complex above the group carries to the IOMMU: the
+   * IORT root complex node's "Memory address size limit" (ACPI/IORT
+   * 5ac65e8c8941; rc_dma_get_range -> dev->bus_dma_limit, drivers/acpi/arm64/
+   * iort.c, dma.c acpi_arch_dma_setup). Only the kernel's DMA API honours it;
+   * no reserved region, no VFIO or iommufd IOVA range carries it (Eric Auger's
+   * RFC to report it, <20200928195037.22654-1-eric.auger@redhat.com>, was not
+   * merged). Absent: no limit below the aperture.
+   */
+  readonly dmaLimitBits?: number;
 }
 
 /**
@@ -63,8 +73,9 @@ export interface BridgeWindow extends Range {
   readonly bars?: readonly Range[];
 }
 
-export type IommuVendor = 'intel' | 'amd' | 'arm-smmu-v3' | 'arm-smmu' | 'apple-dart';
-export type Arch = 'x86_64' | 'aarch64';
+/** riscv: the RISC-V IOMMU (drivers/iommu/riscv/, merged in Linux 6.13 without interrupt remapping). */
+export type IommuVendor = 'intel' | 'amd' | 'arm-smmu-v3' | 'arm-smmu' | 'apple-dart' | 'riscv';
+export type Arch = 'x86_64' | 'aarch64' | 'riscv64';
 
 export interface Host {
   readonly platform: string;
@@ -138,6 +149,12 @@ export function groupResvRegions(lists: readonly (readonly ReservedRegion[])[]):
 
 export function apertureOf(host: Host): IntervalSet {
   return IntervalSet.of({ start: 0n, last: (1n << BigInt(host.apertureBits)) - 1n });
+}
+
+/** IOVAs at or above the group's root-complex DMA limit, which a device's DMA never reaches (see dmaLimitBits). */
+export function beyondDmaLimit(group: IommuGroup): Range | undefined {
+  if (group.dmaLimitBits === undefined || group.dmaLimitBits >= 64) return undefined;
+  return { start: 1n << BigInt(group.dmaLimitBits), last: U64_MAX };
 }
 
 export function findGroup(host: Host, id: number): IommuGroup {

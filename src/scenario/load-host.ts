@@ -72,7 +72,7 @@ function readRegions(list: Cursor | undefined): ReservedRegion[] {
  * since the driver API of 4.11; iommufd reads it per device from 6.6).
  */
 function readGroup(g: Cursor, ids: Set<number>): IommuGroup {
-  const gf = g.map(['id', 'devices', 'regions']);
+  const gf = g.map(['id', 'devices', 'regions', 'dma_limit_bits']);
   const idc = gf.get('id') ?? g.fail("missing 'id'", 'a group number');
   const id = idc.int(0, 1_000_000);
   if (ids.has(id)) idc.fail(`duplicate group id ${id}`, 'unique group ids');
@@ -90,7 +90,10 @@ function readGroup(g: Cursor, ids: Set<number>): IommuGroup {
   }
   const perDevice = own.some((r) => r.length > 0) ? own.map((r) => [...common, ...r]) : undefined;
   const regions = groupResvRegions(perDevice ?? [common]);
-  return perDevice ? { id, devices: names, regions, deviceRegions: perDevice } : { id, devices: names, regions };
+  // The IORT root complex node's Memory address size limit (model/host.ts dmaLimitBits).
+  const limit = gf.get('dma_limit_bits')?.int(32, 64);
+  const withLimit = limit === undefined ? {} : { dmaLimitBits: limit };
+  return perDevice ? { id, devices: names, regions, deviceRegions: perDevice, ...withLimit } : { id, devices: names, regions, ...withLimit };
 }
 
 export function readHost(c: Cursor): Host {
@@ -111,8 +114,8 @@ export function readHost(c: Cursor): Host {
     const bars = bf.get('bars')?.present ? bf.get('bars')!.seq().map((b) => readBar(b, r)) : undefined;
     return { ...r, name: bf.get('name')?.string() ?? formatRange(r), acs: bf.get('acs')?.bool() ?? false, groups: groupIds, ...(bars ? { bars } : {}) };
   });
-  const arch = need('arch').enumOf(['x86_64', 'aarch64'] as const);
-  const iommu = need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu', 'apple-dart'] as const);
+  const arch = need('arch').enumOf(['x86_64', 'aarch64', 'riscv64'] as const);
+  const iommu = need('iommu').enumOf(['intel', 'amd', 'arm-smmu-v3', 'arm-smmu', 'apple-dart', 'riscv'] as const);
   const htRangeIgnore = f.get('ht_range_ignore')?.bool() ?? D.host.htRangeIgnore;
   // EFR2 is an AMD IOMMU register (drivers/iommu/amd/amd_iommu_types.h FEATURE_HT_RANGE_IGNORE).
   if (htRangeIgnore && iommu !== 'amd') f.get('ht_range_ignore')!.fail(`ht_range_ignore on a '${iommu}' IOMMU`, "iommu: amd (an AMD IOMMU's EFR2 bit)");
@@ -136,8 +139,9 @@ export function readHost(c: Cursor): Host {
 function readPageSize(c: Cursor | undefined, arch: Host['arch']): bigint {
   if (!c) return D.host.pageSize;
   const size = c.quantity();
-  const allowed = arch === 'x86_64' ? [4096n] : [4096n, 16384n, 65536n];
-  if (!allowed.includes(size)) c.fail(`page_size ${formatSize(size)} on ${arch}`, arch === 'x86_64' ? '4KiB on x86_64' : '4KiB, 16KiB or 64KiB on aarch64');
+  // riscv: PAGE_SIZE is 4 KiB (arch/riscv/include/asm/page.h PAGE_SHIFT 12).
+  const allowed = arch === 'aarch64' ? [4096n, 16384n, 65536n] : [4096n];
+  if (!allowed.includes(size)) c.fail(`page_size ${formatSize(size)} on ${arch}`, arch === 'aarch64' ? '4KiB, 16KiB or 64KiB on aarch64' : `4KiB on ${arch}`);
   return size;
 }
 

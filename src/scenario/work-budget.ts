@@ -9,7 +9,7 @@
 // remapping one device costs WORK_BUDGET.attachSteps (more in exact mode,
 // where every attached device's densities are recomputed).
 import { IntervalSet } from '../model/intervals.js';
-import type { Host } from '../model/host.js';
+import { type Host, beyondDmaLimit } from '../model/host.js';
 import { hotplugMemoryOf } from '../vmm/device-memory.js';
 import { guestPhysBits, layoutFor } from '../vmm/layout.js';
 import { WORK_BUDGET } from './limits.js';
@@ -97,7 +97,7 @@ function dangerShare(s: Scenario): (d: DeviceSpec) => number {
   const ram = IntervalSet.from(layout.ram);
   const reachable = layout.deviceMemory ? ram.union(IntervalSet.of(layout.deviceMemory)) : ram;
   const hosts: Host[] = [s.host, ...s.timeline.flatMap((ev) => (ev.kind === 'migrate' ? ev.pool.map((p) => p.host) : []))];
-  const ranges = hosts.flatMap((h) => [...h.groups.flatMap((g) => [...g.regions, ...(g.deviceRegions ?? []).flat()]), ...h.bridges]);
+  const ranges = hosts.flatMap((h) => [...h.groups.flatMap((g) => [...g.regions, ...(g.deviceRegions ?? []).flat(), ...[beyondDmaLimit(g)].filter((r) => r !== undefined)]), ...h.bridges]);
   const cache = new Map<bigint, number>();
   return (d) => {
     const size = d.workload.bufferBytes;
