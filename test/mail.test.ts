@@ -89,7 +89,7 @@ const row = (over: Partial<SummaryRow>): SummaryRow => ({
   vmStart: wilson(300, 300), startFailedKernel: 0, startFailedVmm: 0, startFailedLayout: 0,
   hotplugAttempts: 0, hotplug: wilson(0, 0), hotplugRejectedKernel: 0, hotplugAbortedVmm: 0, memHotplugAttempts: 0, memHotplugOk: 0,
   migrations: 0, migrationsOk: 0, refusedKernel: 0, refusedVmm: 0, vmCrashes: 0, requests: wilson(300, 300),
-  dataLoss: wilson(0, 300), dataLossExact: 0, silentLoss: wilson(0, 300), silentLossExact: 0, dataLossRange: undefined, silentLossRange: undefined,
+  dataLoss: wilson(0, 300), dataLossExact: 0, silentLoss: wilson(0, 300), silentLossExact: 0, exact: undefined, dataLossRange: undefined, silentLossRange: undefined,
   workload: '', lostBytesMean: 0, lostBytesMeanBy: {} as SummaryRow['lostBytesMeanBy'], lostBytesMeanByVisibility: {} as SummaryRow['lostBytesMeanByVisibility'],
   dmaFaultsMean: 0, firmwareExposed: wilson(0, 300), firmwareExposedBytesMean: 0, refusedCallsMean: 0, msiSetupFailures: 0,
   ramUnusableBytes: 0n, maxGpa: 0n, physBitsNeeded: 0, counterfactual: '', exactNote: '', hintChannels: '', hintRefusals: 0, deterministic: undefined, guestAbiChangeBytes: 0n, guestAbiChanged: wilson(0, 300), migratable: wilson(0, 0), ...over,

@@ -4,8 +4,9 @@ import { hex } from '../model/addr.js';
 import { MECHANISMS, VISIBILITIES } from '../engine/result.js';
 import { type SummaryRow, dec } from '../results/model.js';
 import type { Comparison } from '../results/comparisons.js';
+import { exactRecord, withExactColumns } from '../results/exact-columns.js';
 
-export const SUMMARY_COLUMNS = [
+const SIMULATED_COLUMNS = [
   'scenario', 'policy', 'point', 'trials', 'errors', 'policy_errors', 'workload',
   'vm_start_ok', 'vm_start_rate', 'vm_start_lo', 'vm_start_hi',
   'start_failed_kernel', 'start_failed_vmm', 'start_failed_layout',
@@ -26,7 +27,10 @@ export const SUMMARY_COLUMNS = [
   'counterfactual', 'exact_note',
 ] as const;
 
-export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[number], string | number> {
+/** Every column: each metric's `_exact` column follows it (results/exact-columns.ts). */
+export const SUMMARY_COLUMNS: readonly string[] = withExactColumns(SIMULATED_COLUMNS);
+
+export function summaryRecord(r: SummaryRow): Record<string, string | number> {
   const rec: Record<string, string | number> = {
     scenario: r.scenario,
     policy: r.policy,
@@ -101,7 +105,7 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
   };
   for (const m of MECHANISMS) rec[`lost_bytes_${m}_mean`] = dec(r.lostBytesMeanBy[m], 1);
   for (const v of VISIBILITIES) rec[`lost_bytes_${v}_mean`] = dec(r.lostBytesMeanByVisibility[v], 1);
-  return rec as Record<(typeof SUMMARY_COLUMNS)[number], string | number>;
+  return Object.assign(rec, exactRecord(r.exact, r.trials - r.errors));
 }
 
 export function renderSummaryCsv(rows: readonly SummaryRow[]): string {
