@@ -128,6 +128,30 @@ describe('numbers as what they are', () => {
   });
 });
 
+describe('exact values in the findings and the matrix (engine/exact-metrics.ts)', () => {
+  const exact = (over: Partial<NonNullable<SummaryRow['exact']>>): NonNullable<SummaryRow['exact']> => ({
+    vmStart: 1, startFailedKernel: 0, startFailedVmm: 0, startFailedLayout: 0, hotplugAttempts: 1, hotplugOk: 1, hotplug: 1, hotplugRejectedKernel: 0, hotplugAbortedVmm: 0,
+    memHotplugAttempts: 0, memHotplugOk: 0, migrations: 0, migrationsOk: 0, refusedKernel: 0, refusedVmm: 0, vmCrash: 0, requests: 1, firmwareExposed: 0,
+    firmwareExposedBytesMean: 0, refusedCallsMean: 0, msiSetupFailures: 0, hintChannels: [], hintRefusals: 0, guestAbiChanged: 0, migratable: undefined,
+    ramUnusableBytes: 0n, maxGpa: 0n, physBitsNeeded: 0, guestAbiChangeBytes: 0n, ...over,
+  });
+
+  it('quotes an exact share of refused starts and hotplugs, without an interval, even where no trial drew it', () => {
+    expect(scenarioFinding([row({ exact: exact({ vmStart: 0.75, startFailedKernel: 0.25 }) })], 'x')).toContain('fails VM start in 25.0% of trials (exact)');
+    expect(scenarioFinding([row({ hotplug: wilson(300, 300), exact: exact({ hotplugOk: 0.998, hotplug: 0.998 }) })], 'x')).toContain('refuses 0.200% of hotplugs (exact)');
+    expect(scenarioFinding([row({ exact: exact({ vmStart: 0 }) })], 'x')).toContain('always fails VM start');
+    expect(scenarioFinding([row({ exact: exact({ vmCrash: 0.5 }) })], 'x')).toContain('crashes the VM in 50.0% of trials (exact)');
+  });
+
+  it('codes a cell from the exact values: some paths only is ~, every path is a fact', () => {
+    expect(cellCode(row({ exact: exact({ vmStart: 0.75 }) }))).toBe('-vm~');
+    expect(cellCode(row({ exact: exact({ vmStart: 0 }) }))).toBe('-vm');
+    expect(cellCode(row({ exact: exact({ hotplugAttempts: 0.25, hotplugOk: 0, hotplug: 0 }) }))).toBe('-hp');
+    expect(cellCode(row({ exact: exact({ vmCrash: 0.1 }) }))).toBe('crsh~');
+    expect(cellCode(row({ msiSetupFailures: 300, exact: exact({}) }))).toBe('ok');
+  });
+});
+
 describe('--host and files that are not built in', () => {
   it('prints the substituted host with its regions, leaves out the built-in host\'s text, and hashes a user scenario file', () => {
     const dir = tmp('doorbell-mail-');
