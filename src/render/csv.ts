@@ -112,7 +112,7 @@ export function renderSummaryCsv(rows: readonly SummaryRow[]): string {
   return stringify(rows.map(summaryRecord), { header: true, columns: [...SUMMARY_COLUMNS], record_delimiter: 'unix' });
 }
 
-export const PAIRED_COLUMNS = ['scenario', 'point', 'metric', 'first', 'second', 'n', 'both', 'first_only', 'second_only', 'neither', 'diff', 'diff_lo', 'diff_hi', 'distinguishable', 'by_construction'] as const;
+export const PAIRED_COLUMNS = ['scenario', 'point', 'metric', 'first', 'second', 'n', 'both', 'first_only', 'second_only', 'neither', 'diff', 'diff_lo', 'diff_hi', 'distinguishable', 'by_construction', 'diff_exact'] as const;
 
 export function renderPairedCsv(rows: readonly Comparison[]): string {
   return stringify(
@@ -120,6 +120,7 @@ export function renderPairedCsv(rows: readonly Comparison[]): string {
       scenario: c.scenario, point: c.point, metric: c.metric, first: c.first, second: c.second, n: c.n,
       both: c.a, first_only: c.b, second_only: c.c, neither: c.d,
       diff: dec(c.diff), diff_lo: dec(c.lo), diff_hi: dec(c.hi), distinguishable: c.distinguishable ? 'yes' : 'no', by_construction: c.byConstruction ? 'yes' : 'no',
+      diff_exact: c.exactDiff === undefined ? '' : dec(c.exactDiff),
     })),
     { header: true, columns: [...PAIRED_COLUMNS], record_delimiter: 'unix' },
   );

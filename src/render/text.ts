@@ -176,6 +176,8 @@ function sweepTable(info: RunInfo, sr: readonly SummaryRow[], points: readonly s
 function diffText(c: Comparison | undefined): string {
   if (!c || c.n === 0) return '-';
   const pp = (x: number) => `${x >= 0 ? '+' : '-'}${Math.abs(x * 100).toFixed(1)}`;
+  // Both sides exact: the difference is exact, no interval.
+  if (c.exactDiff !== undefined) return `${pp(c.exactDiff)} exact`;
   return `${c.distinguishable ? '' : '~'}${pp(c.diff)} [${pp(c.lo)}, ${pp(c.hi)}]`;
 }
 

@@ -117,6 +117,7 @@ export function parsePairedCsv(text: string, file = 'paired.csv'): Comparison[] 
     first: r['first']!,
     second: r['second']!,
     byConstruction: r['by_construction'] === 'yes',
+    exactDiff: r['diff_exact'] ? Number(r['diff_exact']) : undefined,
     ...newcombePaired({ a: Number(r['both']), b: Number(r['first_only']), c: Number(r['second_only']), d: Number(r['neither']) }),
   }));
 }
