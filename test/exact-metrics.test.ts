@@ -10,6 +10,11 @@ import { runPair } from '../src/engine/study.js';
 import { wilson } from '../src/results/stats.js';
 import { builtinScenarioNames, resolveScenario } from '../src/scenario/builtin.js';
 import { d05 } from './helpers/scenarios.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, tmp } from './helpers/cli.js';
+import { parsePairedCsv, parseSummaryCsv } from '../src/results/csv-read.js';
+import { renderPairedCsv, renderSummaryCsv } from '../src/render/csv.js';
 
 const Z999 = 3.2905267314919255;
 const exactOf = (s: ReturnType<typeof d05>, policy: string): ExactMetrics => exactLossAndReach(s, resolvePolicy(policy).instance)!.metrics;
@@ -144,4 +149,30 @@ describe('the weighting', () => {
     expect(qemuOnly.memHotplugAttempts).toBe(1);
     expect(e.memHotplugOk).toBeCloseTo(0.75 * qemuOnly.memHotplugOk, 12);
   });
+});
+
+describe('summary.csv marks every value exact or simulated', () => {
+  it('fills the _exact columns by default, reads them back to the same bytes, and --simulate empties them all and says so', () => {
+    const dir = tmp('doorbell-exact-');
+    const run = (out: string, ...extra: string[]) => {
+      const r = cli('run', '--scenario', 'second-group-other-msi', '--policy', 'kernel-rejects', '--policy', 'qemu-aborts', '--trials', '20', '--out', join(dir, out), '--quiet', '--jobs', '1', ...extra);
+      expect(r.status, r.stderr).toBe(0);
+      return [readFileSync(join(dir, out, 'summary.csv'), 'utf8'), readFileSync(join(dir, out, 'paired.csv'), 'utf8')] as const;
+    };
+    const [summary, paired] = run('exact');
+    const rows = parseSummaryCsv(summary);
+    expect(rows.every((r) => r.exact !== undefined && r.exactNote === '')).toBe(true);
+    // chance: 0.5 on the second hotplug: the exact attempts are 0.5 per trial, 10 over 20 trials.
+    expect(rows.map((r) => r.exact!.hotplugAttempts)).toEqual([0.5, 0.5]);
+    expect(summary.split('\n')[1]).toContain(',10.000000,');
+    expect(renderSummaryCsv(rows)).toBe(summary);
+    expect(renderPairedCsv(parsePairedCsv(paired))).toBe(paired);
+    expect(parsePairedCsv(paired).some((c) => c.exactDiff !== undefined)).toBe(true);
+    const [simulated, simPaired] = run('sim', '--simulate');
+    const simRows = parseSummaryCsv(simulated);
+    expect(simRows.map((r) => [r.exact, r.dataLossExact, r.deterministic, r.exactNote])).toEqual(simRows.map(() => [undefined, undefined, undefined, 'simulated (--simulate)']));
+    expect(parsePairedCsv(simPaired).every((c) => c.exactDiff === undefined)).toBe(true);
+    // The simulated columns are the same trials either way.
+    expect(simRows.map((r) => [r.vmStart, r.hotplug, r.dataLoss])).toEqual(rows.map((r) => [r.vmStart, r.hotplug, r.dataLoss]));
+  }, 300_000);
 });
