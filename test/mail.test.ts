@@ -18,6 +18,7 @@ import { devicesWithoutMsi, scenarioFinding } from '../src/render/findings.js';
 import { wrap } from '../src/render/format.js';
 import { cli, tmp } from './helpers/cli.js';
 import { lossy, summaryOf, trials } from './helpers/summary.js';
+import type { SummaryRow } from '../src/results/model.js';
 
 const scenarios = builtinScenarioNames().map(resolveScenario);
 
@@ -116,6 +117,30 @@ describe('numbers as what they are', () => {
     expect(cellCode(summaryOf(trials(300, { msiSetupFailures: 1 })))).toBe('-msi');
     expect([...shortNames(['no-checks-2016', 'kernel-rejects', 'qemu-aborts', 'guest-avoids-range', 'kernel-rejects:backend=iommufd'], 'no-checks-2016').values()])
       .toEqual(['base', 'Alex', 'Will', 'gar', 'Alex:i']);
+  });
+});
+
+describe('exact values in the findings and the matrix (engine/exact-metrics.ts)', () => {
+  const exact = (over: Partial<NonNullable<SummaryRow['exact']>>): NonNullable<SummaryRow['exact']> => ({
+    vmStart: 1, startFailedKernel: 0, startFailedVmm: 0, startFailedLayout: 0, hotplugAttempts: 1, hotplugOk: 1, hotplug: 1, hotplugRejectedKernel: 0, hotplugAbortedVmm: 0,
+    memHotplugAttempts: 0, memHotplugOk: 0, migrations: 0, migrationsOk: 0, refusedKernel: 0, refusedVmm: 0, vmCrash: 0, requests: 1, firmwareExposed: 0,
+    firmwareExposedBytesMean: 0, refusedCallsMean: 0, msiSetupFailures: 0, hintChannels: [], hintRefusals: 0, guestAbiChanged: 0, migratable: undefined,
+    ramUnusableBytes: 0n, maxGpa: 0n, physBitsNeeded: 0, guestAbiChangeBytes: 0n, ...over,
+  });
+
+  it('quotes an exact share of refused starts and hotplugs, without an interval, even where no trial drew it', () => {
+    expect(scenarioFinding([summaryOf(trials(300), { exact: exact({ vmStart: 0.75, startFailedKernel: 0.25 }) })], 'x')).toContain('fails VM start in 25.0% of trials (exact)');
+    expect(scenarioFinding([summaryOf(trials(300, { hotplugAttempts: 1, hotplugOk: 1 }), { exact: exact({ hotplugOk: 0.998, hotplug: 0.998 }) })], 'x')).toContain('refuses 0.200% of hotplugs (exact)');
+    expect(scenarioFinding([summaryOf(trials(300), { exact: exact({ vmStart: 0 }) })], 'x')).toContain('always fails VM start');
+    expect(scenarioFinding([summaryOf(trials(300), { exact: exact({ vmCrash: 0.5 }) })], 'x')).toContain('crashes the VM in 50.0% of trials (exact)');
+  });
+
+  it('codes a cell from the exact values: some paths only is ~, every path is a fact', () => {
+    expect(cellCode(summaryOf(trials(300), { exact: exact({ vmStart: 0.75 }) }))).toBe('-vm~');
+    expect(cellCode(summaryOf(trials(300), { exact: exact({ vmStart: 0 }) }))).toBe('-vm');
+    expect(cellCode(summaryOf(trials(300), { exact: exact({ hotplugAttempts: 0.25, hotplugOk: 0, hotplug: 0 }) }))).toBe('-hp');
+    expect(cellCode(summaryOf(trials(300), { exact: exact({ vmCrash: 0.1 }) }))).toBe('crsh~');
+    expect(cellCode(summaryOf(trials(300, { msiSetupFailures: 1 }), { exact: exact({}) }))).toBe('ok');
   });
 });
 

@@ -56,8 +56,8 @@ describe('work budget', () => {
     const csv = renderSummaryCsv([{ ...pair.row, point: '' }]);
     expect(csv.trimEnd().split('\n')[1]!.endsWith(`,${exactOverBudget(s)}`)).toBe(true);
     // report.txt's loss tables and report.md's scenario section both print it.
-    expect(lossTables([{ ...pair.row, point: '' }]).join(' ').replace(/\s+/g, ' ')).toContain(`Exact loss: ${exactOverBudget(s)}.`);
-    expect(exactNotes([{ ...pair.row, point: '' }])).toEqual([`Exact loss: ${exactOverBudget(s)}.`]);
+    expect(lossTables([{ ...pair.row, point: '' }]).join(' ').replace(/\s+/g, ' ')).toContain(`Exact values: ${exactOverBudget(s)}.`);
+    expect(exactNotes([{ ...pair.row, point: '' }])).toEqual([`Exact values: ${exactOverBudget(s)}.`]);
   });
 
   it('a scenario within the budget keeps its exact value (8 chance events: 256 paths)', () => {

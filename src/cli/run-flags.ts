@@ -33,7 +33,7 @@ export function parseSeed(v: unknown): string {
 }
 
 /** Flags that take no value: dropping one drops no following word. */
-const BOOLEAN_FLAGS = new Set(['--force', '--quiet', '--json', '--keep-trials']);
+const BOOLEAN_FLAGS = new Set(['--force', '--quiet', '--json', '--keep-trials', '--simulate']);
 
 /** argv less the named flags (and their values). */
 export function withoutFlags(argv: readonly string[], flags: readonly string[]): string[] {

@@ -76,6 +76,8 @@ export interface RunFacts {
   readonly scenarioFlags: readonly string[];
   readonly policyFlags: readonly string[];
   readonly shard?: { readonly index: number; readonly count: number; readonly scenarios: readonly string[] };
+  /** --simulate: no exact values. */
+  readonly simulate?: boolean;
 }
 
 export function runInfo(f: RunFacts): RunInfo {
@@ -88,6 +90,7 @@ export function runInfo(f: RunFacts): RunInfo {
     ...f.deviceFlags.flatMap((d) => ['--device', d]),
     ...f.sweep.flatMap((a) => ['--param', `${a.key}=${a.values.join(',')}`]),
     '--trials', String(f.trials), '--seed', f.seed,
+    ...(f.simulate ? ['--simulate'] : []),
   ];
   const repository = doorbellRepository();
   const dirty = gitDirty();

@@ -1,7 +1,8 @@
 // The exact probability that a trial loses data, and that it loses some
 // silently: every path of the scenario's discrete draws (guest mix,
 // `chance`, pools) is played once in analytic mode (guest/analytic-set.ts)
-// and weighted by its probability.
+// and weighted by its probability. Every other metric the path decides is
+// summed alongside (exact-metrics.ts).
 import type { LossProbabilities } from '../guest/analytic-set.js';
 import type { PolicyInstance } from '../policy.js';
 import type { IntervalSet } from '../model/intervals.js';
@@ -9,6 +10,7 @@ import type { Scenario } from '../scenario/types.js';
 import { outcomeOf } from '../results/outcomes.js';
 import { TrialRun } from './trial.js';
 import { WORK_BUDGET, exactOverBudget } from '../scenario/work-budget.js';
+import { ExactAccumulator, type ExactMetrics } from './exact-metrics.js';
 
 /** What every path's DMA could reach: any danger range at all, and the RAM each placement drew from. */
 export interface ExactReach {
@@ -27,9 +29,10 @@ export function exactLoss(scenario: Scenario, policy: PolicyInstance): LossProba
 }
 
 /** exactLoss, and what the paths' DMA could reach (sensitivity.ts skips variants that cannot move the loss). */
-export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): { loss: LossProbabilities; reach: ExactReach; deterministic: boolean } | undefined {
+export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): { loss: LossProbabilities; reach: ExactReach; deterministic: boolean; metrics: ExactMetrics } | undefined {
   if (exactOverBudget(scenario) !== undefined) return undefined;
   const total = { data: 0, silent: 0 };
+  const metrics = new ExactAccumulator();
   // Every path's outcome: what it did (outcomeOf, less the lost bytes' visibility, which only the sampled DMA counts), and whether it loses.
   const outcomes = new Set<string>();
   let certain = true;
@@ -45,9 +48,11 @@ export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): {
     let loss: LossProbabilities;
     let run: TrialRun;
     let did: ReturnType<typeof outcomeOf>;
+    let m: ReturnType<TrialRun['run']>;
     try {
       run = new TrialRun({ scenario, policy, seed: 'exact', trial: 0, choose });
-      did = outcomeOf(run.run());
+      m = run.run();
+      did = outcomeOf(m);
       loss = run.lossProbability();
     } catch {
       return false; // a trial that errors has no loss probability
@@ -56,6 +61,7 @@ export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): {
       if (++paths > MAX_PATHS) return false;
       total.data += weight * loss.data;
       total.silent += weight * loss.silent;
+      metrics.add(weight, m);
       const [data, silent] = [clean(loss.data), clean(loss.silent)];
       if ((data !== 0 && data !== 1) || (silent !== 0 && silent !== 1)) certain = false;
       const { unlogged: _u, hostLogged: _h, guestVisible: _g, ...rest } = did;
@@ -74,7 +80,7 @@ export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): {
   };
   if (!explore([], 1)) return undefined;
   // The same outcome on every path, each losing in all of its trials or none: every trial ends alike, a fact.
-  return { loss: { data: clean(total.data), silent: clean(total.silent) }, reach, deterministic: certain && outcomes.size === 1 };
+  return { loss: { data: clean(total.data), silent: clean(total.silent) }, reach, deterministic: certain && outcomes.size === 1, metrics: metrics.finish() };
 }
 
 /** The exact probability that a trial loses data silently (see exactLoss). */

@@ -82,7 +82,7 @@ export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials
   return {
     row: {
       ...summarize(scenario.name, policy.id, results),
-      dataLossExact: exact?.data, silentLossExact: exact?.silent, exactNote, dataLossRange: ranges?.data, silentLossRange: ranges?.silent, deterministic: computed?.deterministic, workload: workloadText(scenario),
+      dataLossExact: exact?.data, silentLossExact: exact?.silent, exact: computed?.metrics, exactNote, dataLossRange: ranges?.data, silentLossRange: ranges?.silent, deterministic: computed?.deterministic, workload: workloadText(scenario),
       counterfactual: counterfactualLabel(scenario, policy),
     },
     loss: results.map((r) => (r.status === 'ok' ? trialLoss(r) : undefined)),

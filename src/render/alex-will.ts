@@ -49,7 +49,7 @@ export function alexWillSection(diffs: readonly Comparison[], width: number): st
     out.push(...wrap(alexWillSentence(diffs), width, '  ', '  '));
     return out;
   }
-  out.push(...asciiTable(['metric', 'difference'], cs.map((c) => [metricLabel(c.metric), `${c.distinguishable ? '' : '~'}${pp(c.diff)} [${pp(c.lo)}, ${pp(c.hi)}]`]), '  ', width));
+  out.push(...asciiTable(['metric', 'difference'], cs.map((c) => [metricLabel(c.metric), c.exactDiff !== undefined ? `${pp(c.exactDiff)} exact` : `${c.distinguishable ? '' : '~'}${pp(c.diff)} [${pp(c.lo)}, ${pp(c.hi)}]`]), '  ', width));
   out.push('', ...wrap(alexWillSentence(diffs), width, '  ', '  '));
   return out;
 }

@@ -4,8 +4,9 @@ import { hex } from '../model/addr.js';
 import { MECHANISMS, VISIBILITIES } from '../engine/result.js';
 import { type SummaryRow, dec } from '../results/model.js';
 import type { Comparison } from '../results/comparisons.js';
+import { exactRecord, withExactColumns } from '../results/exact-columns.js';
 
-export const SUMMARY_COLUMNS = [
+const SIMULATED_COLUMNS = [
   'scenario', 'policy', 'point', 'trials', 'errors', 'policy_errors', 'workload',
   'vm_start_ok', 'vm_start_rate', 'vm_start_lo', 'vm_start_hi',
   'start_failed_kernel', 'start_failed_vmm', 'start_failed_layout',
@@ -26,7 +27,10 @@ export const SUMMARY_COLUMNS = [
   'counterfactual', 'exact_note',
 ] as const;
 
-export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[number], string | number> {
+/** Every column: each metric's `_exact` column follows it (results/exact-columns.ts). */
+export const SUMMARY_COLUMNS: readonly string[] = withExactColumns(SIMULATED_COLUMNS);
+
+export function summaryRecord(r: SummaryRow): Record<string, string | number> {
   const rec: Record<string, string | number> = {
     scenario: r.scenario,
     policy: r.policy,
@@ -101,14 +105,14 @@ export function summaryRecord(r: SummaryRow): Record<(typeof SUMMARY_COLUMNS)[nu
   };
   for (const m of MECHANISMS) rec[`lost_bytes_${m}_mean`] = dec(r.lostBytesMeanBy[m], 1);
   for (const v of VISIBILITIES) rec[`lost_bytes_${v}_mean`] = dec(r.lostBytesMeanByVisibility[v], 1);
-  return rec as Record<(typeof SUMMARY_COLUMNS)[number], string | number>;
+  return Object.assign(rec, exactRecord(r.exact, r.trials - r.errors));
 }
 
 export function renderSummaryCsv(rows: readonly SummaryRow[]): string {
   return stringify(rows.map(summaryRecord), { header: true, columns: [...SUMMARY_COLUMNS], record_delimiter: 'unix' });
 }
 
-export const PAIRED_COLUMNS = ['scenario', 'point', 'metric', 'first', 'second', 'n', 'both', 'first_only', 'second_only', 'neither', 'diff', 'diff_lo', 'diff_hi', 'distinguishable', 'by_construction'] as const;
+export const PAIRED_COLUMNS = ['scenario', 'point', 'metric', 'first', 'second', 'n', 'both', 'first_only', 'second_only', 'neither', 'diff', 'diff_lo', 'diff_hi', 'distinguishable', 'by_construction', 'diff_exact'] as const;
 
 export function renderPairedCsv(rows: readonly Comparison[]): string {
   return stringify(
@@ -116,6 +120,7 @@ export function renderPairedCsv(rows: readonly Comparison[]): string {
       scenario: c.scenario, point: c.point, metric: c.metric, first: c.first, second: c.second, n: c.n,
       both: c.a, first_only: c.b, second_only: c.c, neither: c.d,
       diff: dec(c.diff), diff_lo: dec(c.lo), diff_hi: dec(c.hi), distinguishable: c.distinguishable ? 'yes' : 'no', by_construction: c.byConstruction ? 'yes' : 'no',
+      diff_exact: c.exactDiff === undefined ? '' : dec(c.exactDiff),
     })),
     { header: true, columns: [...PAIRED_COLUMNS], record_delimiter: 'unix' },
   );

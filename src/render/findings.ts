@@ -54,8 +54,10 @@ function silentPart(r: SummaryRow): string {
 }
 
 /** What a policy refused or broke, by request type. */
-// An outcome the same in every trial is a fact (`always`, `every`), printed without a share.
+// An outcome the same in every trial is a fact (`always`, `every`), printed without a share;
+// an exact share (engine/exact-metrics.ts) is printed as such, without an interval.
 function failures(r: SummaryRow): string[] {
+  if (r.exact) return exactFailures(r, r.exact);
   const out: string[] = [];
   const n = r.vmStart.n;
   if (r.vmStart.k === 0 && n > 0) out.push('always fails VM start');
@@ -71,12 +73,34 @@ function failures(r: SummaryRow): string[] {
   return out;
 }
 
+/** failures() from the exact values: a share of requests refused, exact, or a fact. */
+function exactFailures(r: SummaryRow, e: NonNullable<SummaryRow['exact']>): string[] {
+  const out: string[] = [];
+  const refused = (ok: number, attempts: number, what: string) => {
+    if (attempts === 0 || ok === attempts) return;
+    out.push(ok === 0 ? `refuses every ${what}` : `refuses ${exactText(1 - ok / attempts)} of ${what}s (exact)`);
+  };
+  if (e.vmStart === 0) out.push('always fails VM start');
+  else if (e.vmStart < 1) out.push(`fails VM start in ${exactText(1 - e.vmStart)} of trials (exact)`);
+  refused(e.hotplugOk, e.hotplugAttempts, 'hotplug');
+  refused(e.memHotplugOk, e.memHotplugAttempts, 'memory hotplug');
+  refused(e.migrationsOk, e.migrations, 'migration');
+  if (e.vmCrash > 0) out.push(e.vmCrash === 1 ? 'always crashes the VM' : `crashes the VM in ${exactText(e.vmCrash)} of trials (exact)`);
+  if (e.msiSetupFailures > 0) out.push(`leaves ${devicesWithoutMsi(r)} without MSIs`);
+  return out;
+}
+
 /**
  * Devices, not devices × trials: msi_setup_failures sums over trials, so
  * a whole multiple of the trials is that many devices in each (the count
  * per trial does not depend on a draw unless the scenario declares one).
  */
 export function devicesWithoutMsi(r: SummaryRow): string {
+  // Exact: the expected number per trial, a whole number when no draw changes it.
+  if (r.exact && Number.isInteger(r.exact.msiSetupFailures)) {
+    const d = r.exact.msiSetupFailures;
+    return `${d} ${d === 1 ? 'device' : 'devices'}`;
+  }
   const n = r.vmStart.n;
   if (n > 0 && r.msiSetupFailures % n === 0) {
     const d = r.msiSetupFailures / n;

@@ -39,9 +39,9 @@ export function exactText(p: number): string {
   return `${v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(3)}%`;
 }
 
-/** Why exact figures are missing (scenario/work-budget.ts), once per distinct reason: `Exact loss: not computed: ...`. */
+/** Why exact figures are missing (scenario/work-budget.ts), once per distinct reason: `Exact values: not computed: ...`. */
 export function exactNotes(sr: readonly SummaryRow[]): string[] {
-  const notes = [...new Set(sr.filter((r) => r.exactNote).map((r) => (r.point ? `Exact loss at ${r.point}: ${r.exactNote}.` : `Exact loss: ${r.exactNote}.`)))];
+  const notes = [...new Set(sr.filter((r) => r.exactNote).map((r) => (r.point ? `Exact values at ${r.point}: ${r.exactNote}.` : `Exact values: ${r.exactNote}.`)))];
   return notes;
 }
 

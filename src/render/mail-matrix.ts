@@ -35,14 +35,21 @@ export function cellCode(r: SummaryRow, markCounterfactual = true): string {
   const cf = r.counterfactual && markCounterfactual ? '\'' : '';
   const n = r.dataLoss.n;
   if (r.errors > 0) return `err${n > 0 ? '~' : ''}${cf}`;
-  if (r.vmStart.k < r.vmStart.n) return `-vm${some(r.vmStart.n - r.vmStart.k, r.vmStart.n)}${cf}`;
-  if (r.vmCrashes > 0) return `${r.vmCrashes < n ? 'crsh~' : 'crash'}${cf}`;
+  // Exact where computed (engine/exact-metrics.ts): `~` then means some paths of the draws only, however rare.
+  const e = r.exact;
+  const start = e ? { failed: 1 - e.vmStart, of: 1 } : { failed: r.vmStart.n - r.vmStart.k, of: r.vmStart.n };
+  if (start.failed > 0) return `-vm${some(start.failed, start.of)}${cf}`;
+  const crash = e ? { k: e.vmCrash, n: 1 } : { k: r.vmCrashes, n };
+  if (crash.k > 0) return `${crash.k < crash.n ? 'crsh~' : 'crash'}${cf}`;
   const loss = lossOf(r);
   if (loss.data > 0 || r.dataLoss.k > 0) return `${shortPercent(loss.data > 0 ? loss.data : r.dataLoss.p)}${loss.silent === 0 && r.silentLoss.k === 0 ? '*' : ''}${cf}`;
-  if (r.hotplug.k < r.hotplug.n) return `-hp${some(r.hotplug.n - r.hotplug.k, r.hotplug.n)}${cf}`;
-  if (r.memHotplugOk < r.memHotplugAttempts) return `-mem${some(r.memHotplugAttempts - r.memHotplugOk, r.memHotplugAttempts)}${cf}`;
-  if (r.migrationsOk < r.migrations) return `-mig${some(r.migrations - r.migrationsOk, r.migrations)}${cf}`;
-  if (r.msiSetupFailures > 0) return `-msi${cf}`;
+  const refused = (code: string, ok: number, attempts: number) => (ok < attempts ? `${code}${some(attempts - ok, attempts)}${cf}` : undefined);
+  const requests = e
+    ? [refused('-hp', e.hotplugOk, e.hotplugAttempts), refused('-mem', e.memHotplugOk, e.memHotplugAttempts), refused('-mig', e.migrationsOk, e.migrations)]
+    : [refused('-hp', r.hotplug.k, r.hotplug.n), refused('-mem', r.memHotplugOk, r.memHotplugAttempts), refused('-mig', r.migrationsOk, r.migrations)];
+  const first = requests.find((x) => x !== undefined);
+  if (first) return first;
+  if ((e ? e.msiSetupFailures : r.msiSetupFailures) > 0) return `-msi${cf}`;
   return `ok${cf}`;
 }
 

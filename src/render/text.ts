@@ -10,7 +10,7 @@ import { scenarioFinding, sweepFinding } from './findings.js';
 import { sweepText } from './mail.js';
 import { CAVEATS } from './caveats.js';
 import { alexWillOverall, alexWillSection } from './alex-will.js';
-import { LOSS_DEFINITION, lossTables, pctInterval } from './loss-tables.js';
+import { LOSS_DEFINITION, exactText, lossTables, pctInterval } from './loss-tables.js';
 import { WORKLOAD_DEFAULTS, hintChannelLines, lossRangeLines, workloadLines } from './loss-ranges.js';
 import { type CounterfactualLegend, LEGEND_INTRO, TIE, counterfactualLegend, untie } from './counterfactual.js';
 
@@ -90,7 +90,13 @@ export function renderTextReport(info: RunInfo, rows: readonly SummaryRow[], com
       out.push('', 'Hotplug success (device_add requests):', '');
       // The same in every trial is a fact: no interval.
       const fact = (x: typeof sr[number]['hotplug']) => (x.n === 0 ? '-' : x.k === 0 ? `never (0/${x.n})` : x.k === x.n ? `always (${x.n}/${x.n})` : rateText(x));
-      out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [legend.name(r), fact(r.hotplug)])));
+      // Exact where computed: no interval; a share beside the simulated one.
+      const exact = (r: typeof sr[number]) => {
+        const p = r.exact?.hotplug;
+        if (p === undefined) return fact(r.hotplug);
+        return p === 0 ? `never (0/${r.hotplug.n})` : p === 1 ? `always (${r.hotplug.n}/${r.hotplug.n})` : `${exactText(p)} exact (${fractionText(r.hotplug.k, r.hotplug.n)} simulated)`;
+      };
+      out.push(...asciiTable(['policy', 'hotplug ok'], sr.map((r) => [legend.name(r), exact(r)])));
     }
     out.push('', ...lossTables(sr, legend.name));
     out.push(...lossRangeLines(sr, legend.name, REPORT_WIDTH));
@@ -171,6 +177,8 @@ function sweepTable(info: RunInfo, sr: readonly SummaryRow[], points: readonly s
 function diffText(c: Comparison | undefined): string {
   if (!c || c.n === 0) return '-';
   const pp = (x: number) => `${x >= 0 ? '+' : '-'}${Math.abs(x * 100).toFixed(1)}`;
+  // Both sides exact: the difference is exact, no interval.
+  if (c.exactDiff !== undefined) return `${pp(c.exactDiff)} exact`;
   return `${c.distinguishable ? '' : '~'}${pp(c.diff)} [${pp(c.lo)}, ${pp(c.hi)}]`;
 }
 

@@ -26,6 +26,8 @@ export interface Comparison extends PairedDiff {
   readonly second: string;
   /** Same kernel calls and decisions in every paired trial: the difference is zero by construction. */
   readonly byConstruction: boolean;
+  /** Both sides' probabilities exact (engine/exact-metrics.ts): their difference, exact; undefined otherwise. */
+  readonly exactDiff: number | undefined;
 }
 
 type Outcome = (p: PairResult, i: number) => boolean | undefined;
@@ -59,7 +61,18 @@ function paired(s: string, point: string, x: PairResult, y: PairResult, metric: 
   const n = Math.min(x.loss.length, y.loss.length);
   const xs = Array.from({ length: n }, (_, i) => f(x, i));
   const ys = Array.from({ length: n }, (_, i) => f(y, i));
-  return { scenario: s, point, metric, first: x.policy.id, second: y.policy.id, byConstruction, ...newcombePaired(tally(xs, ys)) };
+  const [ex, ey] = [exactOf(metric, x.row), exactOf(metric, y.row)];
+  const exactDiff = ex !== undefined && ey !== undefined ? (Math.abs(ex - ey) < 1e-12 ? 0 : ex - ey) : undefined;
+  return { scenario: s, point, metric, first: x.policy.id, second: y.policy.id, byConstruction, exactDiff, ...newcombePaired(tally(xs, ys)) };
+}
+
+/** A metric's exact probability per trial, where the exact engine computed one that means what the paired outcome means. */
+function exactOf(metric: Metric, r: PairResult['row']): number | undefined {
+  if (metric === 'data_loss') return r.dataLossExact;
+  if (metric === 'silent_loss') return r.silentLossExact;
+  if (metric === 'vm_start') return r.exact?.vmStart;
+  if (metric === 'vm_crash') return r.exact?.vmCrash;
+  return undefined; // hotplug_ok and the rest pair "every request of the trial succeeded", which the exact engine does not sum
 }
 
 /** Same transcript (kernel calls with results, decisions) in every trial both ran. */

@@ -7,6 +7,7 @@ import type { Comparison, Metric } from './comparisons.js';
 import type { SummaryRow } from './model.js';
 import { newcombePaired } from './paired.js';
 import { wilson } from './stats.js';
+import { readExact } from './exact-columns.js';
 
 /** RFC 4180: quoted fields, doubled quotes, newlines inside quotes. */
 export function parseCsv(text: string, file: string): Array<Record<string, string>> {
@@ -103,6 +104,7 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       migratable: wilson(num('migratable_trials'), num('migratable_of')),
       counterfactual: r['counterfactual'] ?? '',
       exactNote: r['exact_note'] ?? '',
+      exact: readExact(r, ok, num, big),
     };
   });
 }
@@ -115,6 +117,7 @@ export function parsePairedCsv(text: string, file = 'paired.csv'): Comparison[] 
     first: r['first']!,
     second: r['second']!,
     byConstruction: r['by_construction'] === 'yes',
+    exactDiff: r['diff_exact'] ? Number(r['diff_exact']) : undefined,
     ...newcombePaired({ a: Number(r['both']), b: Number(r['first_only']), c: Number(r['second_only']), d: Number(r['neither']) }),
   }));
 }

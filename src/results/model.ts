@@ -2,6 +2,7 @@
 // results only. Renderers read this and run metadata, never the engine.
 import { bitsFor } from '../model/addr.js';
 import { MECHANISMS, type Mechanism, type TrialResult, VISIBILITIES, type VisibilityKey } from '../engine/result.js';
+import type { ExactMetrics } from '../engine/exact-metrics.js';
 import { type Rate, wilson } from './stats.js';
 
 export interface SummaryRow {
@@ -39,6 +40,12 @@ export interface SummaryRow {
   /** Trials with a lost write nothing records. */
   readonly silentLoss: Rate;
   readonly silentLossExact: number | undefined;
+  /**
+   * Every metric the path of the scenario's draws decides, computed exactly
+   * (engine/exact-metrics.ts), where dataLossExact is; the Rate and count
+   * fields beside it stay the simulated sample that cross-checks it.
+   */
+  readonly exact: ExactMetrics | undefined;
   /** Why the exact figures are not computed ('not computed: over the work budget (N paths > M)'), '' otherwise. */
   readonly exactNote: string;
   /** The exact figures' range over the assumption space, and the assumption that moves them most (engine/sensitivity.ts). */
@@ -133,6 +140,7 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     dataLossExact: undefined,
     silentLoss: wilson(sum((r) => (r.silentOps > 0 ? 1 : 0)), n),
     silentLossExact: undefined,
+    exact: undefined,
     exactNote: '',
     dataLossRange: undefined,
     silentLossRange: undefined,
@@ -157,6 +165,14 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     migratable: wilson(pooled.filter((r) => r.migratable).length, pooled.length),
     counterfactual: '',
   };
+}
+
+/** exact_note of a run that was asked to simulate everything. */
+export const SIMULATE_NOTE = 'simulated (--simulate)';
+
+/** The row with every exact value dropped and the note saying why: every figure left is the simulation's. */
+export function simulatedOnly(r: SummaryRow, note: string): SummaryRow {
+  return { ...r, dataLossExact: undefined, silentLossExact: undefined, exact: undefined, dataLossRange: undefined, silentLossRange: undefined, deterministic: undefined, exactNote: note };
 }
 
 /** Each channel with the number of trials it carried a hint in, in order of first use. */

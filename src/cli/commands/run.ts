@@ -16,6 +16,7 @@ import { RUN_DEFAULTS } from '../../defaults.js';
 import { dataFiles } from '../../results/run-files.js';
 import { compare } from '../../results/comparisons.js';
 import { summaryRecord } from '../../render/csv.js';
+import { SIMULATE_NOTE, simulatedOnly } from '../../results/model.js';
 import { ResultsDir, checkWritable, inspectOut } from '../output.js';
 import { Checkpoint, loadCheckpoint } from '../checkpoint.js';
 import { TrialsCsvWriter } from '../../render/trials-csv.js';
@@ -51,7 +52,8 @@ export default defineCommand({
       .option('shard', { type: 'string', describe: 'I/N: run the I-th of N deterministic shares of the scenarios (merge with doorbell merge)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar and no closing summary on stderr' })
       .option('jobs', { type: 'string', describe: 'worker threads (default: the number of cores); outputs are the same for every value' })
-      .option('keep-trials', { type: 'boolean', default: false, describe: 'also write trials.csv, one row per scenario × policy × trial' }),
+      .option('keep-trials', { type: 'boolean', default: false, describe: 'also write trials.csv, one row per scenario × policy × trial' })
+      .option('simulate', { type: 'boolean', default: false, describe: 'Monte Carlo only: no exact values (exact_note says simulated (--simulate))' }),
   async run(args) {
     const trials = parseTrials(args.trials);
     const seed = parseSeed(args.seed);
@@ -92,7 +94,8 @@ export default defineCommand({
       for (const l of runFind(req, loaded.map((x) => x.scenario), policies, trials, seed)) process.stdout.write(`${l}\n`);
       return 0;
     }
-    const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => (p.module ? [p.id, p.module.sha256] : p.id)), sweepFlags, shard ?? null, ...(deviceFlags.length ? [deviceFlags] : [])]);
+    const simulate = Boolean(args.simulate);
+    const fingerprint = JSON.stringify([loaded.map((l) => l.scenario.files), policies.map((p) => (p.module ? [p.id, p.module.sha256] : p.id)), sweepFlags, shard ?? null, ...(deviceFlags.length ? [deviceFlags] : []), ...(simulate ? ['simulate'] : [])]);
     const runId = `seed${seed}-t${trials}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 8)}`;
     // What must match for --resume: everything that decides the results (and trials.csv).
     const resumeKey = createHash('sha256').update(JSON.stringify([seed, trials, JSON.parse(fingerprint), Boolean(args.keepTrials)])).digest('hex');
@@ -113,7 +116,7 @@ export default defineCommand({
       const trialsCsv = args.keepTrials ? new TrialsCsvWriter(results.stream('trials.csv')) : undefined;
       const plan = { scenarios: loaded.map((l) => l.scenario), policies, trials, seed, points };
       const refs = { scenarioRefs: loaded.map((l) => l.ref), hostFlag: args.host, deviceFlags, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials), sweepFlags, planKey: planKey(plan) };
-      const pairs = await runStudyParallel(plan, refs, jobs, {
+      const computed = await runStudyParallel(plan, refs, jobs, {
         signal: stop.signal,
         ...(earlier ? { done: earlier } : {}),
         onPairDone: (i, piece) => checkpoint.add(i, args.keepTrials ? piece : { row: piece.row, loss: piece.loss, hotplug: piece.hotplug, outcomes: piece.outcomes }),
@@ -121,9 +124,11 @@ export default defineCommand({
         ...(trialsCsv ? { onTrials: (s, p, rs, point) => trialsCsv.write(s.name, p.id, rs, point) } : {}),
       });
       bar?.stop();
+      // --simulate: every figure from the trials alone (the exact pass is cheap; its values are dropped before anything is written).
+      const pairs = simulate ? computed.map((p) => ({ ...p, row: simulatedOnly(p.row, SIMULATE_NOTE) })) : computed;
       const rows = pairs.map((p) => p.row);
       const info = runInfo({
-        seed, trials, loaded, policies, sweep, hostFlag: args.host, deviceFlags, rows,
+        seed, trials, loaded, policies, sweep, hostFlag: args.host, deviceFlags, rows, simulate,
         scenarioFlags: scenarioFlags.length ? allRefs : [],
         policyFlags: policyFlags.length ? canonicalPolicyFlags(policies) : [],
         ...(shard ? { shard: { ...shard, scenarios: allScenarios } } : {}),
