@@ -87,7 +87,7 @@ export class TrialRun {
     this.us = userspace(this.s.vmms[fleet.length > 1 ? (this.choose ? this.choose('vmm', fleet) : drawWeighted(this.rng.fork('vmm'), fleet)) : 0]!.userspace);
     this.side = new UserspaceSide(this.us, this.trace);
     this.g = new Guest({
-      scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.choose !== undefined,
+      scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.choose !== undefined, tape: input.tape,
       host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), msiFor: (g) => this.vfio.msiFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
       msiUnavailable: (g) => this.under.msiUnavailable(g), mapDoorbells: (g, pages) => this.vfio.mapDoorbells(g, pages),
     });
