@@ -35,8 +35,7 @@ export function planKey(plan: StudyPlan): string {
 /** What a worker sends back for one unit (engine/work-units.ts). */
 export type WorkerReply =
   | { readonly pair: number; readonly kind: 'trials'; readonly from: number; readonly results: TrialResult[] }
-  | { readonly pair: number; readonly kind: 'exact'; readonly exact: ReturnType<typeof pairExact> }
-  | { readonly pair: number; readonly kind: 'ranges'; readonly ranges: ReturnType<typeof pairRanges> };
+  | { readonly pair: number; readonly kind: 'exact'; readonly exact: ReturnType<typeof pairExact>; readonly ranges: ReturnType<typeof pairRanges> };
 
 /** `input`: the fields of an InputError (bad input found by the worker), to be reported as such. */
 export type WorkerMessage = WorkerReply | { readonly ready: true } | { readonly fatal: string; readonly input?: Pick<InputError, 'what' | 'expected' | 'where'> };
@@ -50,7 +49,7 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
   const done: Array<PairPiece | undefined> = pairs.map((_, i) => opts.done?.get(i));
   const todo = pairs.map((_, i) => i).filter((i) => !done[i]);
   const units = workUnits(pairs.map((p) => p.scenario), todo, plan.trials, refs.keepTrials);
-  // Each pair's pieces until its last unit is in: trials by chunk, exact part, ranges.
+  // Each pair's pieces until its last unit is in: trials by chunk, exact value and ranges.
   const parts = new Map<number, { chunks: TrialResult[][]; exact?: ReturnType<typeof pairExact>; ranges?: ReturnType<typeof pairRanges>; left: number }>();
   for (const i of todo) parts.set(i, { chunks: [], left: unitsPerPair(plan.trials) });
   const n = Math.max(1, Math.min(jobs, units.length));
@@ -74,8 +73,7 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
   const take = (m: WorkerReply) => {
     const part = parts.get(m.pair)!;
     if (m.kind === 'trials') part.chunks[m.from / CHUNK_TRIALS] = m.results;
-    else if (m.kind === 'exact') part.exact = m.exact;
-    else part.ranges = m.ranges;
+    else [part.exact, part.ranges] = [m.exact, m.ranges];
     if (--part.left > 0) return;
     parts.delete(m.pair);
     const { scenario, policy, point } = pairs[m.pair]!;

@@ -29,8 +29,10 @@ try {
       const { scenario } = units[Math.floor(pair / policies.length)]!;
       const policy = policies[pair % policies.length]!;
       if (unit.kind === 'trials') post({ pair, kind: 'trials', from: unit.from, results: runTrials(scenario, policy, refs.seed, unit.from, unit.to) });
-      else if (unit.kind === 'exact') post({ pair, kind: 'exact', exact: pairExact(scenario, policy) });
-      else post({ pair, kind: 'ranges', ranges: pairRanges(scenario, policy) });
+      else {
+        const exact = pairExact(scenario, policy);
+        post({ pair, kind: 'exact', exact, ranges: exact.loss && pairRanges(scenario, policy) });
+      }
     } catch (e) {
       fatal(e);
     }
