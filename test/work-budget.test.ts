@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exactLoss } from '../src/engine/exact.js';
 import { resolvePolicy } from '../src/engine/policies.js';
-import { runPair } from '../src/engine/study.js';
+import { pairExact, pairRanges, runPair } from '../src/engine/study.js';
 import { renderSummaryCsv } from '../src/render/csv.js';
 import { exactNotes, lossTables } from '../src/render/loss-tables.js';
 import { parseScenario } from '../src/scenario/load.js';
@@ -81,6 +81,21 @@ describe('work budget', () => {
     // 200 hot-added devices: an exact value takes seconds per assumption point; skipped.
     expect(exactOverBudget(s200)).toMatch(/^not computed: over the work budget \(\d+ steps > 1000000\)$/);
   });
+
+  it('over the budget the pair falls back to simulation, whichever way it is cut (13 chance events; 1,000 hot-added devices)', async () => {
+    const policy = resolvePolicy('no-checks-2016');
+    for (const [s, trials] of [[parseScenario(chances(13), 'c.yaml'), 30], [parseScenario(hotplugs(1000), 'h.yaml'), 1]] as const) {
+      const note = exactOverBudget(s)!;
+      expect(note).toMatch(/^not computed: over the work budget \(\d+ (paths|steps) > \d+\)$/);
+      // The parallel run's units (engine/work-units.ts) skip the exact value and the ranges alike.
+      expect(pairExact(s, policy)).toEqual({ exactNote: note, loss: undefined, deterministic: undefined });
+      expect(pairRanges(s, policy)).toBeUndefined();
+      const pair = await runPair(s, policy, trials, '1');
+      expect(pair.row.trials).toBe(trials); // simulated
+      expect(pair.row.exactNote).toBe(note);
+      expect([pair.row.dataLossExact, pair.row.silentLossExact, pair.row.dataLossRange, pair.row.deterministic]).toEqual([undefined, undefined, undefined, undefined]);
+    }
+  }, 120_000);
 
   it('run refuses trials × steps over the budget in one line, before writing anything', () => {
     const dir = mkdtempSync(join(tmpdir(), 'doorbell-budget-'));

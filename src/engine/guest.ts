@@ -5,7 +5,7 @@
 import { formatRange, hex } from '../model/addr.js';
 import { type Host, findGroup } from '../model/host.js';
 import { IntervalSet } from '../model/intervals.js';
-import { buildDangerMap, firmwareAgentRanges, swMsiDoorbellPages } from '../dma/danger-map.js';
+import { type DangerMap, buildDangerMap, firmwareAgentRanges, swMsiDoorbellPages } from '../dma/danger-map.js';
 import { MECHANISM_OF, OUTCOME_COUNT, OUTCOME_NAMES, type Outcome, VISIBILITY_KEYS, VISIBILITY_NAMES, Visibility, visibilityOf } from '../dma/outcome.js';
 import type { MsiSetup } from '../kernel/types.js';
 import type { Rng } from '../guest/rng.js';
@@ -39,7 +39,19 @@ export interface GuestContext {
   msiUnavailable?(group: number): string | undefined;
   /** The kernel maps the group's doorbell pages as its MSIs are set up (Container.mapDoorbells). */
   mapDoorbells?(group: number, pages: IntervalSet): void;
+  /** Exact mode: every working-set step, for engine/loss-replay.ts to replay under other workloads. */
+  readonly tape?: TapeStep[] | undefined;
 }
+
+/**
+ * What an exact path does to the working sets, without the workload: where
+ * each placement drew from, and the danger map and operations of each phase.
+ * The workload reaches nothing else (sensitivity.ts), so one tape per path
+ * serves every workload variant.
+ */
+export type TapeStep =
+  | { readonly op: 'probe' | 'dma'; readonly name: string; readonly usable: IntervalSet; readonly boot: IntervalSet | undefined; readonly map?: DangerMap; readonly operations?: number; readonly rounds?: number; readonly churn?: number }
+  | { readonly op: 'retire'; readonly name: string };
 
 interface ActiveDevice {
   readonly spec: DeviceSpec;
@@ -106,7 +118,9 @@ export class Guest {
       this.c.mapDoorbells?.(spec.group, this.doorbellPages(spec.group));
     }
     const before = this.tally.dangerousPlacements;
-    const ok = set.allocate(this.c.rng.fork(`place/${spec.name}/${step}`), this.placement(spec), this.dangerMapFor(spec), this.tally);
+    const place = this.placement(spec);
+    this.c.tape?.push({ op: 'probe', name: spec.name, usable: this.usable(), boot: this.bootUsable });
+    const ok = set.allocate(this.c.rng.fork(`place/${spec.name}/${step}`), place, this.dangerMapFor(spec), this.tally);
     if (!ok) throw new Error(`device ${spec.name}: no guest RAM range fits a ${hex(spec.workload.bufferBytes)}-byte buffer`);
     this.c.trace('guest', `${spec.name} probed: ${spec.workload.buffers} buffers, ${this.tally.dangerousPlacements - before} over a dangerous range`);
   }
@@ -116,6 +130,7 @@ export class Guest {
     const dev = this.devices.get(name);
     if (!dev) return undefined;
     if (dev.set instanceof AnalyticSet) this.survivalOfRetired = times(this.survivalOfRetired, dev.set.survival());
+    this.c.tape?.push({ op: 'retire', name });
     this.devices.delete(name);
     return dev.spec;
   }
@@ -139,6 +154,7 @@ export class Guest {
       if (this.c.exact && map.classes.some((c) => !c.set.intersect(this.reach.placedUnion).isEmpty)) this.reach.danger = true;
       // A recycling driver (page_pool) re-posts its own pages: its preset's churn replaces the phase's.
       const churn = dev.spec.workload.churn ?? ev.churn;
+      this.c.tape?.push({ op: 'dma', name, usable: this.usable(), boot: this.bootUsable, map, operations: ev.operations, rounds: ev.rounds, churn: ev.churn });
       dev.set.runPhase(this.c.rng.fork(`ops/${name}/${step}`), ev.operations, ev.rounds, churn, place, map, this.tally);
       const lost = this.tally.lostOps - before.lost;
       const silent = this.tally.silentOps - before.silent;
@@ -211,13 +227,11 @@ export class Guest {
 
   /** Where the device's driver puts a fresh buffer, given what the guest believes usable now. */
   private placement(spec: DeviceSpec): Placement {
-    const w = spec.workload;
-    const pages = Number(w.bufferBytes / 4096n);
     if (this.c.exact) {
       this.reach.placedFrom.push({ usable: this.usable(), boot: this.bootUsable });
       this.reach.placedUnion = this.reach.placedUnion.union(this.usable());
     }
-    return placementFor(this.usable(), { arch: guestArch(this.c.scenario), buffers: w.buffers, pages, profile: w.placement, alignment: w.alignment, lowBias: w.lowBias }, this.bootUsable);
+    return workloadPlacement(this.usable(), this.bootUsable, spec.workload, guestArch(this.c.scenario));
   }
 
   /** Where buffers may go; IOVA == GPA, so a vIOMMU guest's avoided IOVAs stand in as avoided buffer addresses. */
@@ -252,6 +266,11 @@ export class Guest {
       });
     };
   }
+}
+
+/** Where a driver with workload `w` puts a fresh buffer, from RAM `usable` (and `boot`, where boot-time reservations were made). */
+export function workloadPlacement(usable: IntervalSet, boot: IntervalSet | undefined, w: DeviceSpec['workload'], arch: GuestArch): Placement {
+  return placementFor(usable, { arch, buffers: w.buffers, pages: Number(w.bufferBytes / 4096n), profile: w.placement, alignment: w.alignment, lowBias: w.lowBias }, boot);
 }
 
 /** The guest's architecture, from the machine (virt, OpenVMM's: arm64; q35, pc: x86), or the CPU vendor for explicit layouts. */

@@ -1,13 +1,16 @@
 // Pairs run on worker threads (--jobs N of them, at least one), each of
 // which loads the scenarios and policies itself from the same references.
-// Results are put back in canonical order, so every output byte is the same
-// whatever N is. The main thread only coordinates: a stop terminates the
-// workers at once, and a worker that dies is noticed at once.
+// A pair is cut into units (engine/work-units.ts) so no worker idles while
+// another finishes a long pair; each pair is put back together here, and
+// the pairs in canonical order, so every output byte is the same whatever
+// N is. The main thread only coordinates: a stop terminates the workers at
+// once, and a worker that dies is noticed at once.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import type { TrialResult } from './result.js';
-import { type PairResult, Interrupted, type StudyOptions, type StudyPlan, studyUnits } from './study.js';
+import { type PairPiece, type PairResult, Interrupted, type StudyOptions, type StudyPlan, pairExact, pairPiece, pairRanges, studyUnits } from './study.js';
+import { CHUNK_TRIALS, type WorkUnit, unitsPerPair, workUnits } from './work-units.js';
 
 /** What a worker needs to rebuild the plan: references, not objects. */
 export interface PlanRefs {
@@ -29,14 +32,10 @@ export function planKey(plan: StudyPlan): string {
   return JSON.stringify([plan.scenarios.map((s) => s.files), plan.policies.map((p) => [p.id, p.module?.sha256 ?? null])]);
 }
 
-export interface WorkerReply {
-  readonly index: number;
-  readonly row: PairResult['row'];
-  readonly loss: PairResult['loss'];
-  readonly hotplug: PairResult['hotplug'];
-  readonly outcomes: PairResult['outcomes'];
-  readonly results?: readonly TrialResult[];
-}
+/** What a worker sends back for one unit (engine/work-units.ts). */
+export type WorkerReply =
+  | { readonly pair: number; readonly kind: 'trials'; readonly from: number; readonly results: TrialResult[] }
+  | { readonly pair: number; readonly kind: 'exact'; readonly exact: ReturnType<typeof pairExact>; readonly ranges: ReturnType<typeof pairRanges> };
 
 /** `input`: the fields of an InputError (bad input found by the worker), to be reported as such. */
 export type WorkerMessage = WorkerReply | { readonly ready: true } | { readonly fatal: string; readonly input?: Pick<InputError, 'what' | 'expected' | 'where'> };
@@ -47,12 +46,13 @@ export function defaultJobs(): number {
 
 export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: number, opts: StudyOptions = {}): Promise<PairResult[]> {
   const pairs = studyUnits(plan).flatMap((u) => plan.policies.map((policy) => ({ ...u, policy })));
-  const done: Array<WorkerReply | undefined> = pairs.map((_, i) => {
-    const earlier = opts.done?.get(i);
-    return earlier ? { index: i, ...earlier } : undefined;
-  });
+  const done: Array<PairPiece | undefined> = pairs.map((_, i) => opts.done?.get(i));
   const todo = pairs.map((_, i) => i).filter((i) => !done[i]);
-  const n = Math.max(1, Math.min(jobs, todo.length));
+  const units = workUnits(pairs.map((p) => p.scenario), todo, plan.trials, refs.keepTrials);
+  // Each pair's pieces until its last unit is in: trials by chunk, exact value and ranges.
+  const parts = new Map<number, { chunks: TrialResult[][]; exact?: ReturnType<typeof pairExact>; ranges?: ReturnType<typeof pairRanges>; left: number }>();
+  for (const i of todo) parts.set(i, { chunks: [], left: unitsPerPair(plan.trials) });
+  const n = Math.max(1, Math.min(jobs, units.length));
   let next = 0;
   let finished = pairs.length - todo.length;
   let flushed = 0;
@@ -69,6 +69,22 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
   const assemble = () => pairs.map((p, i) => ({ ...p, row: { ...done[i]!.row, point: p.point }, loss: done[i]!.loss, hotplug: done[i]!.hotplug, outcomes: done[i]!.outcomes }));
   if (todo.length === 0) return assemble();
   if (opts.signal?.aborted) throw new Interrupted('interrupted');
+  /** A unit's piece is in; the pair's last one assembles it, in trial order, as runPair would. */
+  const take = (m: WorkerReply) => {
+    const part = parts.get(m.pair)!;
+    if (m.kind === 'trials') part.chunks[m.from / CHUNK_TRIALS] = m.results;
+    else [part.exact, part.ranges] = [m.exact, m.ranges];
+    if (--part.left > 0) return;
+    parts.delete(m.pair);
+    const { scenario, policy, point } = pairs[m.pair]!;
+    const { results, ...piece } = pairPiece(scenario, policy, part.chunks.flat(), part.exact!, part.exact!.loss && part.ranges);
+    const row = { ...piece.row, point };
+    done[m.pair] = { ...piece, row, ...(refs.keepTrials ? { results } : {}) };
+    finished++;
+    opts.onPairDone?.(m.pair, done[m.pair]!);
+    flush();
+    opts.onPair?.(finished, pairs.length);
+  };
   const workers: Worker[] = [];
   const pairName = (i: number) => `${pairs[i]!.scenario.name}${pairs[i]!.point ? ` (${pairs[i]!.point})` : ''} × ${pairs[i]!.policy.id}`;
   let onAbort: (() => void) | undefined;
@@ -86,33 +102,29 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
       for (let w = 0; w < n && !settled; w++) {
         const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: refs });
         workers.push(worker);
-        let current: number | undefined;
-        worker.on('error', (e) => settle(current === undefined ? e : new Error(`running ${pairName(current)}: ${e.message}`)));
+        let current: WorkUnit | undefined;
+        worker.on('error', (e) => settle(current === undefined ? e : new Error(`running ${pairName(current.pair)}: ${e.message}`)));
         worker.on('exit', (code) => {
           if (settled) return;
           // Built-in policies never exit a thread; a module's process.exit() does.
-          const what = current === undefined ? 'a worker thread' : `the worker thread running ${pairName(current)}`;
+          const what = current === undefined ? 'a worker thread' : `the worker thread running ${pairName(current.pair)}`;
           settle(new InputError(`${what} stopped (exit code ${code})`, 'policy code that returns a decision (a policy module must not call process.exit)'));
         });
         worker.on('message', (m: WorkerMessage) => {
           if (settled) return;
           if ('fatal' in m) return settle(m.input ? new InputError(m.input.what, m.input.expected, m.input.where) : new Error(m.fatal));
-          if ('index' in m) {
-            done[m.index] = m;
+          if ('pair' in m) {
             current = undefined;
-            finished++;
             try {
-              opts.onPairDone?.(m.index, { row: { ...m.row, point: pairs[m.index]!.point }, loss: m.loss, hotplug: m.hotplug, outcomes: m.outcomes, ...(m.results ? { results: m.results } : {}) });
-              flush();
-              opts.onPair?.(finished, pairs.length);
+              take(m);
             } catch (e) {
               return settle(e);
             }
             if (finished === pairs.length) return settle();
           }
-          if (next < todo.length) {
-            current = todo[next++]!;
-            worker.postMessage({ index: current });
+          if (next < units.length) {
+            current = units[next++]!;
+            worker.postMessage(current);
           }
         });
       }

@@ -12,6 +12,7 @@ import { applyPoint } from '../scenario/params.js';
 import type { Scenario } from '../scenario/types.js';
 import { type ExactReach, exactLossAndReach } from './exact.js';
 import { guestArch } from './guest.js';
+import { type Tapes, recordTapes, replayLoss } from './loss-replay.js';
 import { placementFor } from '../guest/placement/build.js';
 
 /** The axes, in the order ties are named; each value is a sweep point ({} = the scenario as written). */
@@ -41,16 +42,26 @@ export function lossRanges(scenario: Scenario, policy: PolicyInstance): { data: 
   const base = new Map<string, ReturnType<typeof exactLossAndReach>>();
   // Many points are the same scenario (a preset equal to its workload, coherent on x86, a mix equal to its guests): computed once.
   const byContent = new Map<string, { data: number; silent: number } | undefined>();
+  const tapes = new Map<string, Tapes | undefined>();
   const at = (point: Record<string, string>) => {
     const key = JSON.stringify(point);
     if (cache.has(key)) return cache.get(key);
     const mix = point['guests.runtime'] === undefined ? {} : { 'guests.runtime': point['guests.runtime'] };
     const mixKey = JSON.stringify(mix);
-    if (!base.has(mixKey)) base.set(mixKey, exactLossAndReach(applyPoint(scenario, mix), policy));
-    const b = base.get(mixKey);
+    const mixed = applyPoint(scenario, mix);
+    // Mixes that give the scenario's own guests (or each other's) are one computation.
+    const guests = JSON.stringify(mixed.guests);
+    if (!base.has(guests)) base.set(guests, exactLossAndReach(mixed, policy));
+    const b = base.get(guests);
     const variant = applyPoint(scenario, point);
     const same = sameAs(variant);
-    if (!byContent.has(same)) byContent.set(same, key === mixKey ? b?.loss : b && cannotLose(variant, b.reach) ? { data: 0, silent: 0 } : exactLossAndReach(variant, policy)?.loss);
+    // The mix's paths are played once (loss-replay.ts); each other workload replays their working-set steps.
+    const replayed = () => {
+      if (!tapes.has(guests)) tapes.set(guests, recordTapes(mixed, policy));
+      const t = tapes.get(guests);
+      return t ? replayLoss(t, variant) : exactLossAndReach(variant, policy)?.loss;
+    };
+    if (!byContent.has(same)) byContent.set(same, key === mixKey ? b?.loss : b && cannotLose(variant, b.reach) ? { data: 0, silent: 0 } : replayed());
     cache.set(key, byContent.get(same));
     return cache.get(key);
   };
@@ -96,7 +107,8 @@ function cannotLose(variant: Scenario, reach: ExactReach): boolean {
  */
 function sameAs(variant: Scenario): string {
   const x86 = guestArch(variant) === 'x86';
-  return JSON.stringify(variant, (k, v: unknown) =>
+  // A point changes the guests and the devices' workloads alone (ASSUMPTION_AXES): the rest of the scenario is common.
+  return JSON.stringify([variant.guests, variant.devices.map((d) => d.workload)], (k, v: unknown) =>
     typeof v === 'bigint' ? `${v}n` : k === 'preset' ? undefined : k === 'placement' && x86 && v === 'coherent' ? 'steady-state' : v,
   );
 }

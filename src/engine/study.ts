@@ -74,15 +74,37 @@ export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials
       sliceStart = performance.now();
     }
   }
-  // Over the work budget the exact value is skipped, and the report says so.
+  const exact = pairExact(scenario, policy);
+  return pairPiece(scenario, policy, results, exact, exact.loss && pairRanges(scenario, policy));
+}
+
+/** Trials `from` to `to` - 1 of a pair: each has its own seed key, so any split gives the same trials (engine/parallel.ts). */
+export function runTrials(scenario: Scenario, policy: ResolvedPolicy, seed: string, from: number, to: number): TrialResult[] {
+  const results: TrialResult[] = [];
+  for (let t = from; t < to; t++) results.push(runTrial({ scenario, policy: policy.instance, seed, trial: t }));
+  return results;
+}
+
+/** The pair's exact part, as plain data (a worker posts it). Over the work budget the exact value is skipped, and the report says so. */
+export function pairExact(scenario: Scenario, policy: ResolvedPolicy) {
   const exactNote = exactOverBudget(scenario) ?? '';
   const computed = exactNote ? undefined : exactLossAndReach(scenario, policy.instance);
-  const exact = computed?.loss;
-  const ranges = exact && lossRanges(scenario, policy.instance);
+  return { exactNote, loss: computed?.loss, metrics: computed?.metrics, deterministic: computed?.deterministic };
+}
+
+/** The pair's loss ranges (undefined over the work budget); pairPiece keeps them only beside an exact value. */
+export function pairRanges(scenario: Scenario, policy: ResolvedPolicy) {
+  return exactOverBudget(scenario) ? undefined : lossRanges(scenario, policy.instance);
+}
+
+/** A pair's row and paired outcomes from its trials (in trial order), exact part and ranges. */
+export function pairPiece(scenario: Scenario, policy: ResolvedPolicy, results: TrialResult[], computed: ReturnType<typeof pairExact>, loss: ReturnType<typeof pairRanges>) {
+  const { exactNote, loss: exact } = computed;
+  const ranges = exact && loss;
   return {
     row: {
       ...summarize(scenario.name, policy.id, results),
-      dataLossExact: exact?.data, silentLossExact: exact?.silent, exact: computed?.metrics, exactNote, dataLossRange: ranges?.data, silentLossRange: ranges?.silent, deterministic: computed?.deterministic, workload: workloadText(scenario),
+      dataLossExact: exact?.data, silentLossExact: exact?.silent, exact: computed.metrics, exactNote, dataLossRange: ranges?.data, silentLossRange: ranges?.silent, deterministic: computed.deterministic, workload: workloadText(scenario),
       counterfactual: counterfactualLabel(scenario, policy),
     },
     loss: results.map((r) => (r.status === 'ok' ? trialLoss(r) : undefined)),

@@ -5,6 +5,7 @@ import type { Decision, PolicyInstance, VmmRequest } from '../policy.js';
 import type { Scenario } from '../scenario/types.js';
 import { PolicyError } from './result.js';
 import type { Trace } from './trace.js';
+import type { TapeStep } from './guest.js';
 
 export interface TrialInput {
   readonly scenario: Scenario;
@@ -17,6 +18,8 @@ export interface TrialInput {
    * chooser instead of the RNG, and working sets are densities, not samples.
    */
   readonly choose?: (key: string, weights: readonly number[]) => number;
+  /** Exact mode: where the guest records its working-set steps (engine/loss-replay.ts). */
+  readonly tape?: TapeStep[];
 }
 
 /** Calls into policy code: whatever goes wrong there is the policy's error. */

@@ -90,7 +90,7 @@ export class TrialRun {
     this.nested = this.policy.vIommu === 'smmuv3-nested' ? nestedSmmuv3(this.host, this.under.version, this.s.vm, this.us.id) : undefined;
     this.vmm = new VmmDecisions({ policy: this.policy, vm: this.s.vm, draws: this.draws, trace: this.trace, side: this.side, dimms: this.dimms, nested: this.nested });
     this.g = new Guest({
-      scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.draws.exact,
+      scenario: this.s, profile: this.guest, rng: this.rng, trace: this.trace, witness: outer !== NO_TRACE, exact: this.draws.exact, tape: input.tape,
       host: () => this.host, mappedFor: (g) => this.vfio.mappedFor(g), msiFor: (g) => this.vfio.msiFor(g), ram: () => this.ram.subtract(this.firmwareReserved),
       msiUnavailable: (g) => this.under.msiUnavailable(g), mapDoorbells: (g, pages) => this.vfio.mapDoorbells(g, pages),
     });

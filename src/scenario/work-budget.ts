@@ -111,12 +111,17 @@ function dangerShare(s: Scenario): (d: DeviceSpec) => number {
   };
 }
 
+/** Steps of the exact computation: every path played once in analytic mode. */
+export function exactSteps(s: Scenario): number {
+  return Number(exactPaths(s)) * (WORK_BUDGET.exactStepsPerPath + trialSteps(s, true));
+}
+
 /** Why the exact value is not computed for this scenario, or undefined when it is within the budget. */
 export function exactOverBudget(s: Scenario): string | undefined {
   const paths = exactPaths(s);
   const max = WORK_BUDGET.exactPaths;
   if (paths > BigInt(max)) return `not computed: over the work budget (${countText(paths)} paths > ${max})`;
-  const steps = Number(paths) * (WORK_BUDGET.exactStepsPerPath + trialSteps(s, true));
+  const steps = exactSteps(s);
   if (steps > WORK_BUDGET.exactSteps) return `not computed: over the work budget (${countText(BigInt(Math.ceil(steps)))} steps > ${WORK_BUDGET.exactSteps})`;
   return undefined;
 }
