@@ -11,6 +11,10 @@
 // described. Migration is blocked (be0cf3c8f121, smmu_realize:
 // migrate_add_blocker "Migration not supported with SMMUv3 accelerator mode
 // enabled").
+// Assumption: where it cannot exist (QEMU < 11.0, no nesting in the host
+// kernel, not an arm64 SMMUv3 host), the model runs the VM as one without a
+// vIOMMU, told nothing (what an operator would run there), not as a QEMU
+// that rejects accel=on at start.
 import type { Range } from '../model/addr.js';
 import type { Host } from '../model/host.js';
 import { QEMU_SINCE, SINCE } from '../model/kernel-versions.js';
