@@ -54,7 +54,7 @@ describe('results directory', async () => {
     }
     expect(lines).toHaveLength(1 + scenarios.length * allPolicies().length);
     expect(lines[0]!.split(',').slice(-2)).toEqual(['counterfactual', 'exact_note']); // appended last
-    // max_gpa and its exact value, phys_bits_needed and its exact value, first_error (empty), counterfactual (the 2016 kernel on a 5.15 host)
+    // max_gpa and max_gpa_exact, phys_bits_needed and phys_bits_needed_exact, first_error (empty), counterfactual (the 2016 kernel on a 5.15 host)
     expect(lines[1]).toMatch(/,0x[0-9a-f]+,0x[0-9a-f]+,\d+,\d+,,kernel v4\.9 \(4\.9-4\.10\) run as 4\.10 on a host with a newer kernel: [^,]*,$/); // exact_note empty: within the work budget
   });
 
