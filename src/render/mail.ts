@@ -141,8 +141,8 @@ function counterfactualLines(info: RunInfo, rows: readonly SummaryRow[], policie
 export const MAIL_LINES = 150;
 
 export function renderMailReport(info: RunInfo, rows: readonly SummaryRow[], comparisons: readonly Comparison[]): string {
-  // More policies (or a sweep) make the matrix split; then the loss table, then the per-policy reasons, give way.
-  const tries: Array<{ lossTable: boolean; cfDetail: boolean }> = [{ lossTable: true, cfDetail: true }, { lossTable: false, cfDetail: true }, { lossTable: false, cfDetail: false }];
+  // More policies (or a sweep) make the matrix split; then the loss table, the per-policy reasons, and last the Alex-vs-Will rows (report-full.txt keeps them) give way.
+  const tries: Array<{ lossTable: boolean; cfDetail: boolean; awTable?: boolean }> = [{ lossTable: true, cfDetail: true }, { lossTable: false, cfDetail: true }, { lossTable: false, cfDetail: false }, { lossTable: false, cfDetail: false, awTable: false }];
   let text = '';
   for (const opts of tries) {
     text = composeMail(info, rows, comparisons, opts);
@@ -151,7 +151,7 @@ export function renderMailReport(info: RunInfo, rows: readonly SummaryRow[], com
   return text;
 }
 
-function composeMail(info: RunInfo, rows: readonly SummaryRow[], comparisons: readonly Comparison[], opts: { lossTable: boolean; cfDetail: boolean }): string {
+function composeMail(info: RunInfo, rows: readonly SummaryRow[], comparisons: readonly Comparison[], opts: { lossTable: boolean; cfDetail: boolean; awTable?: boolean }): string {
   const W = MAIL_WIDTH;
   const out: string[] = [];
   const para = (text: string, first = '', rest = first) => out.push(...wrap(text, W, first, rest));
@@ -192,7 +192,8 @@ function composeMail(info: RunInfo, rows: readonly SummaryRow[], comparisons: re
   const aw = alexWillRows(comparisons);
   if (aw.rows.length || aw.same || aw.refuserOnly.length) {
     out.push(`Alex vs Will (${ALEX} minus ${WILL}, percentage points;`, '"every trial": a fact, no interval; * the 95% interval excludes 0):', '');
-    if (aw.rows.length) out.push(...alexWillTable(aw.rows), '');
+    if (aw.rows.length && opts.awTable !== false) out.push(...alexWillTable(aw.rows), '');
+    else if (aw.rows.length) para(`They differ in ${count(aw.rows.length, 'row')}: the table is in report-full.txt.`, '  ');
     para(`Identical by construction (same kernel calls and decisions in every trial) in ${count(aw.same, 'scenario')}; the same outcomes, refused by a different side, in ${aw.refuserOnly.length}.`, '  ');
     out.push('');
   }
