@@ -9,7 +9,8 @@ import type { IntervalSet } from '../model/intervals.js';
 import type { Scenario } from '../scenario/types.js';
 import { outcomeOf } from '../results/outcomes.js';
 import { TrialRun } from './trial.js';
-import { WORK_BUDGET, exactOverBudget } from '../scenario/work-budget.js';
+import { exactOverBudget } from '../scenario/work-budget.js';
+import { forEachPath } from './paths.js';
 import { ExactAccumulator, type ExactMetrics } from './exact-metrics.js';
 
 /** What every path's DMA could reach: any danger range at all, and the RAM each placement drew from. */
@@ -21,8 +22,7 @@ export interface ExactReach {
 // 1 - ∏ survival leaves round-off of order 1e-16 where nothing can be lost.
 const clean = (p: number) => (p < 1e-12 ? 0 : Math.min(1, p));
 
-/** Beyond this many paths the exact value is not computed (scenario/work-budget.ts says why, before anything is played). */
-export const MAX_PATHS = WORK_BUDGET.exactPaths;
+export { MAX_PATHS } from './paths.js';
 
 export function exactLoss(scenario: Scenario, policy: PolicyInstance): LossProbabilities | undefined {
   return exactLossAndReach(scenario, policy)?.loss;
@@ -37,28 +37,13 @@ export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): {
   const outcomes = new Set<string>();
   let certain = true;
   const reach = { danger: false, placedFrom: [] as Array<ExactReach['placedFrom'][number]> };
-  let paths = 0;
-  const explore = (prefix: number[], weight: number): boolean => {
-    const decisions: Array<readonly number[]> = [];
-    const choose = (_key: string, weights: readonly number[]) => {
-      const k = decisions.length;
-      decisions.push(weights);
-      return k < prefix.length ? prefix[k]! : 0;
-    };
-    let loss: LossProbabilities;
-    let run: TrialRun;
-    let did: ReturnType<typeof outcomeOf>;
-    let m: ReturnType<TrialRun['run']>;
-    try {
-      run = new TrialRun({ scenario, policy, seed: 'exact', trial: 0, choose });
-      m = run.run();
-      did = outcomeOf(m);
-      loss = run.lossProbability();
-    } catch {
-      return false; // a trial that errors has no loss probability
-    }
-    if (decisions.length <= prefix.length) {
-      if (++paths > MAX_PATHS) return false;
+  const walked = forEachPath(
+    (choose) => {
+      const run = new TrialRun({ scenario, policy, seed: 'exact', trial: 0, choose });
+      const m = run.run();
+      return { run, m, did: outcomeOf(m), loss: run.lossProbability() };
+    },
+    (weight, { run, m, did, loss }) => {
       total.data += weight * loss.data;
       total.silent += weight * loss.silent;
       metrics.add(weight, m);
@@ -68,17 +53,9 @@ export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): {
       outcomes.add(JSON.stringify({ ...rest, data, silent }));
       reach.danger ||= run.reach.danger;
       reach.placedFrom.push(...run.reach.placedFrom);
-      return true;
-    }
-    // The first decision beyond the prefix: branch on each of its outcomes.
-    const weights = decisions[prefix.length]!;
-    const sum = weights.reduce((a, b) => a + b, 0);
-    for (let k = 0; k < weights.length; k++) {
-      if (weights[k]! > 0 && !explore([...prefix, k], (weight * weights[k]!) / sum)) return false;
-    }
-    return true;
-  };
-  if (!explore([], 1)) return undefined;
+    },
+  );
+  if (!walked) return undefined;
   // The same outcome on every path, each losing in all of its trials or none: every trial ends alike, a fact.
   return { loss: { data: clean(total.data), silent: clean(total.silent) }, reach, deterministic: certain && outcomes.size === 1, metrics: metrics.finish() };
 }

@@ -15,6 +15,7 @@ import { exactOverBudget } from '../scenario/work-budget.js';
 import type { Scenario, Workload } from '../scenario/types.js';
 import { type TapeStep, guestArch, workloadPlacement } from './guest.js';
 import { TrialRun } from './trial.js';
+import { forEachPath } from './paths.js';
 
 /** Every path of a scenario under one policy: its probability and its working-set steps. */
 export type Tapes = ReadonlyArray<{ readonly weight: number; readonly tape: readonly TapeStep[] }>;
@@ -30,32 +31,15 @@ const clean = (p: number) => (p < 1e-12 ? 0 : Math.min(1, p));
 export function recordTapes(scenario: Scenario, policy: PolicyInstance): Tapes | undefined {
   if (exactOverBudget(scenario) !== undefined) return undefined;
   const out: Array<{ weight: number; tape: TapeStep[] }> = [];
-  const explore = (prefix: number[], weight: number): boolean => {
-    const decisions: Array<readonly number[]> = [];
-    const choose = (_key: string, weights: readonly number[]) => {
-      const k = decisions.length;
-      decisions.push(weights);
-      return k < prefix.length ? prefix[k]! : 0;
-    };
-    const tape: TapeStep[] = [];
-    try {
-      const run = new TrialRun({ scenario, policy, seed: 'exact', trial: 0, choose, tape });
-      run.run();
-    } catch {
-      return false;
-    }
-    if (decisions.length <= prefix.length) {
-      out.push({ weight, tape });
-      return true;
-    }
-    const weights = decisions[prefix.length]!;
-    const sum = weights.reduce((a, b) => a + b, 0);
-    for (let k = 0; k < weights.length; k++) {
-      if (weights[k]! > 0 && !explore([...prefix, k], (weight * weights[k]!) / sum)) return false;
-    }
-    return true;
-  };
-  return explore([], 1) ? out : undefined;
+  const walked = forEachPath(
+    (choose) => {
+      const tape: TapeStep[] = [];
+      new TrialRun({ scenario, policy, seed: 'exact', trial: 0, choose, tape }).run();
+      return tape;
+    },
+    (weight, tape) => out.push({ weight, tape }),
+  );
+  return walked ? out : undefined;
 }
 
 /**
