@@ -48,7 +48,7 @@ describe('results directory', async () => {
 
   it('summary.csv has the documented header and one row per scenario × policy', () => {
     const lines = String(files.get('summary.csv')).trimEnd().split('\n');
-    expect(lines[0]!.split(',').slice(0, 5)).toEqual(['scenario', 'policy', 'point', 'trials', 'errors']);
+    expect(lines[0]!.split(',').slice(0, 6)).toEqual(['scenario', 'policy', 'point', 'trials', 'trials_played', 'errors']);
     for (const col of ['vm_start_ok', 'hotplug_attempts', 'hotplug_ok', 'hotplug_rejected_kernel', 'hotplug_aborted_vmm', 'vm_crashes', 'data_loss_trials', 'data_loss_exact', 'silent_loss_trials', 'silent_loss_rate', 'silent_loss_lo', 'silent_loss_hi', 'silent_loss_exact', 'lost_bytes_mean', 'lost_bytes_unlogged_mean', 'lost_bytes_host_logged_mean', 'lost_bytes_guest_visible_mean', 'lost_bytes_iommu_fault_mean', 'dma_faults_mean', 'firmware_exposed_trials', 'firmware_exposed_bytes_mean', 'ram_unusable_bytes', 'max_gpa']) {
       expect(lines[0]!.split(',')).toContain(col);
     }

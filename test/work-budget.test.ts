@@ -88,7 +88,7 @@ describe('work budget', () => {
       const note = exactOverBudget(s)!;
       expect(note).toMatch(/^not computed: over the work budget \(\d+ (paths|steps) > \d+\)$/);
       // The parallel run's units (engine/work-units.ts) skip the exact value and the ranges alike.
-      expect(pairExact(s, policy)).toEqual({ exactNote: note, loss: undefined, deterministic: undefined });
+      expect(pairExact(s, policy, '1')).toEqual({ exactNote: note, loss: undefined, deterministic: undefined });
       expect(pairRanges(s, policy)).toBeUndefined();
       const pair = await runPair(s, policy, trials, '1');
       expect(pair.row.trials).toBe(trials); // simulated

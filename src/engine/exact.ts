@@ -9,6 +9,7 @@ import type { IntervalSet } from '../model/intervals.js';
 import type { Scenario } from '../scenario/types.js';
 import { outcomeOf } from '../results/outcomes.js';
 import { TrialRun } from './trial.js';
+import type { TrialMetrics } from './result.js';
 import { exactOverBudget } from '../scenario/work-budget.js';
 import { forEachPath } from './paths.js';
 import { ExactAccumulator, type ExactMetrics } from './exact-metrics.js';
@@ -29,13 +30,17 @@ export function exactLoss(scenario: Scenario, policy: PolicyInstance): LossProba
 }
 
 /** exactLoss, and what the paths' DMA could reach (sensitivity.ts skips variants that cannot move the loss). */
-export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): { loss: LossProbabilities; reach: ExactReach; deterministic: boolean; metrics: ExactMetrics } | undefined {
+export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): { loss: LossProbabilities; reach: ExactReach; deterministic: boolean; metrics: ExactMetrics; fact: TrialMetrics | undefined } | undefined {
   if (exactOverBudget(scenario) !== undefined) return undefined;
   const total = { data: 0, silent: 0 };
   const metrics = new ExactAccumulator();
   // Every path's outcome: what it did (outcomeOf, less the lost bytes' visibility, which only the sampled DMA counts), and whether it loses.
   const outcomes = new Set<string>();
   let certain = true;
+  // Every path's whole metrics, and whether a placement could touch danger: one value and no such placement make every trial the same.
+  const whole = new Set<string>();
+  let first: TrialMetrics | undefined;
+  let placedInDanger = false;
   const reach = { danger: false, placedFrom: [] as Array<ExactReach['placedFrom'][number]> };
   const walked = forEachPath(
     (choose) => {
@@ -52,12 +57,25 @@ export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): {
       const { unlogged: _u, hostLogged: _h, guestVisible: _g, ...rest } = did;
       outcomes.add(JSON.stringify({ ...rest, data, silent }));
       reach.danger ||= run.reach.danger;
+      if (weight > 0) {
+        whole.add(metricsKey(m));
+        first ??= m;
+        placedInDanger ||= run.reach.placedInDanger;
+      }
       reach.placedFrom.push(...run.reach.placedFrom);
     },
   );
   if (!walked) return undefined;
+  const loss = { data: clean(total.data), silent: clean(total.silent) };
+  // Every path the same in every metric, nothing lost and no buffer placed where it could be: every trial's result is this one (engine/fact.ts).
+  const fact = whole.size === 1 && loss.data === 0 && !placedInDanger ? first : undefined;
   // The same outcome on every path, each losing in all of its trials or none: every trial ends alike, a fact.
-  return { loss: { data: clean(total.data), silent: clean(total.silent) }, reach, deterministic: certain && outcomes.size === 1, metrics: metrics.finish() };
+  return { loss, reach, deterministic: certain && outcomes.size === 1, metrics: metrics.finish(), fact };
+}
+
+/** A trial's metrics as text, bigints included: equal texts, equal results. */
+export function metricsKey(m: TrialMetrics): string {
+  return JSON.stringify(m, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 }
 
 /** The exact probability that a trial loses data silently (see exactLoss). */

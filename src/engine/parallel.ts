@@ -11,6 +11,7 @@ import { InputError } from '../errors.js';
 import type { TrialResult } from './result.js';
 import { type PairPiece, type PairResult, Interrupted, type StudyOptions, type StudyPlan, pairExact, pairPiece, pairRanges, studyUnits } from './study.js';
 import { CHUNK_TRIALS, type WorkUnit, unitsPerPair, workUnits } from './work-units.js';
+import { type FactResult, factTrials } from './fact.js';
 
 /** What a worker needs to rebuild the plan: references, not objects. */
 export interface PlanRefs {
@@ -50,10 +51,12 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
   const todo = pairs.map((_, i) => i).filter((i) => !done[i]);
   const units = workUnits(pairs.map((p) => p.scenario), todo, plan.trials, refs.keepTrials);
   // Each pair's pieces until its last unit is in: trials by chunk, exact value and ranges.
-  const parts = new Map<number, { chunks: TrialResult[][]; exact?: ReturnType<typeof pairExact>; ranges?: ReturnType<typeof pairRanges>; left: number }>();
+  const parts = new Map<number, { chunks: TrialResult[][]; exact?: ReturnType<typeof pairExact>; ranges?: ReturnType<typeof pairRanges>; left: number; fact?: FactResult }>();
   for (const i of todo) parts.set(i, { chunks: [], left: unitsPerPair(plan.trials) });
+  // A pair's trials wait for its exact part (it may make them one fact, engine/fact.ts), unless every trial is to be played.
+  const exactIn = new Set<number>();
+  const taken = units.map(() => false);
   const n = Math.max(1, Math.min(jobs, units.length));
-  let next = 0;
   let finished = pairs.length - todo.length;
   let flushed = 0;
   const flush = () => {
@@ -73,11 +76,25 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
   const take = (m: WorkerReply) => {
     const part = parts.get(m.pair)!;
     if (m.kind === 'trials') part.chunks[m.from / CHUNK_TRIALS] = m.results;
-    else [part.exact, part.ranges] = [m.exact, m.ranges];
-    if (--part.left > 0) return;
+    else {
+      [part.exact, part.ranges] = [m.exact, m.ranges];
+      exactIn.add(m.pair);
+      if (m.exact.fact && !plan.simulate) part.fact = m.exact.fact;
+    }
+    if (--part.left > 0) {
+      // A pair computed once: its trial units are the fact repeated, here.
+      if (part.fact && m.kind === 'exact') {
+        units.forEach((u, k) => {
+          if (u.pair !== m.pair || u.kind !== 'trials' || taken[k]) return;
+          taken[k] = true;
+          take({ pair: u.pair, kind: 'trials', from: u.from, results: factTrials(part.fact!, u.from, u.to) });
+        });
+      }
+      return;
+    }
     parts.delete(m.pair);
     const { scenario, policy, point } = pairs[m.pair]!;
-    const { results, ...piece } = pairPiece(scenario, policy, part.chunks.flat(), part.exact!, part.exact!.loss && part.ranges);
+    const { results, ...piece } = pairPiece(scenario, policy, part.chunks.flat(), part.exact!, part.exact!.loss && part.ranges, part.fact ? 1 : plan.trials);
     const row = { ...piece.row, point };
     done[m.pair] = { ...piece, row, ...(refs.keepTrials ? { results } : {}) };
     finished++;
@@ -86,6 +103,23 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
     opts.onPair?.(finished, pairs.length);
   };
   const workers: Worker[] = [];
+  const running = new Map<Worker, WorkUnit>();
+  const idle: Worker[] = [];
+  let head = 0;
+  /** The first unit not yet taken that can run now: an exact part, or trials whose pair is known not to be a fact. */
+  const feed = (worker: Worker) => {
+    while (head < units.length && taken[head]) head++;
+    let k = head;
+    while (k < units.length && (taken[k] || !(units[k]!.kind === 'exact' || plan.simulate || exactIn.has(units[k]!.pair)))) k++;
+    if (k === units.length) k = -1;
+    if (k < 0) {
+      if (taken.some((t) => !t)) idle.push(worker);
+      return;
+    }
+    taken[k] = true;
+    running.set(worker, units[k]!);
+    worker.postMessage(units[k]!);
+  };
   const pairName = (i: number) => `${pairs[i]!.scenario.name}${pairs[i]!.point ? ` (${pairs[i]!.point})` : ''} × ${pairs[i]!.policy.id}`;
   let onAbort: (() => void) | undefined;
   try {
@@ -102,19 +136,19 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
       for (let w = 0; w < n && !settled; w++) {
         const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: refs });
         workers.push(worker);
-        let current: WorkUnit | undefined;
-        worker.on('error', (e) => settle(current === undefined ? e : new Error(`running ${pairName(current.pair)}: ${e.message}`)));
+        const current = () => running.get(worker);
+        worker.on('error', (e) => settle(current() === undefined ? e : new Error(`running ${pairName(current()!.pair)}: ${e.message}`)));
         worker.on('exit', (code) => {
           if (settled) return;
           // Built-in policies never exit a thread; a module's process.exit() does.
-          const what = current === undefined ? 'a worker thread' : `the worker thread running ${pairName(current.pair)}`;
+          const what = current() === undefined ? 'a worker thread' : `the worker thread running ${pairName(current()!.pair)}`;
           settle(new InputError(`${what} stopped (exit code ${code})`, 'policy code that returns a decision (a policy module must not call process.exit)'));
         });
         worker.on('message', (m: WorkerMessage) => {
           if (settled) return;
           if ('fatal' in m) return settle(m.input ? new InputError(m.input.what, m.input.expected, m.input.where) : new Error(m.fatal));
           if ('pair' in m) {
-            current = undefined;
+            running.delete(worker);
             try {
               take(m);
             } catch (e) {
@@ -122,10 +156,9 @@ export async function runStudyParallel(plan: StudyPlan, refs: PlanRefs, jobs: nu
             }
             if (finished === pairs.length) return settle();
           }
-          if (next < units.length) {
-            current = units[next++]!;
-            worker.postMessage(current);
-          }
+          feed(worker);
+          // Another worker's exact part may have released trials a parked worker can run.
+          for (const w of idle.splice(0)) feed(w);
         });
       }
     });

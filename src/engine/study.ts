@@ -5,6 +5,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { ResolvedPolicy } from './policies.js';
 import type { TrialResult } from './result.js';
 import { runTrial } from './trial.js';
+import { checkedFact, factTrials } from './fact.js';
 import { exactLossAndReach } from './exact.js';
 import { exactOverBudget } from '../scenario/work-budget.js';
 import { lossRanges } from './sensitivity.js';
@@ -20,6 +21,8 @@ export interface StudyPlan {
   readonly policies: readonly ResolvedPolicy[];
   readonly trials: number;
   readonly seed: string;
+  /** Play every trial, even of a pair computed once (engine/fact.ts); --simulate. */
+  readonly simulate?: boolean;
 }
 
 export interface PairResult {
@@ -62,11 +65,13 @@ export interface StudyOptions {
   readonly signal?: AbortSignal;
 }
 
-/** One scenario × policy pair: its trials, summary row and paired outcomes. */
-export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials: number, seed: string, pause?: () => Promise<void>) {
-  const results: TrialResult[] = [];
+/** One scenario × policy pair: its trials (played, or the fact repeated: engine/fact.ts), summary row and paired outcomes. */
+export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials: number, seed: string, pause?: () => Promise<void>, simulate = false) {
+  const exact = pairExact(scenario, policy, seed);
+  const fact = simulate ? undefined : exact.fact;
+  const results: TrialResult[] = fact ? factTrials(fact, 0, trials) : [];
   let sliceStart = performance.now();
-  for (let t = 0; t < trials; t++) {
+  for (let t = results.length; t < trials; t++) {
     results.push(runTrial({ scenario, policy: policy.instance, seed, trial: t }));
     // Timing decides only when to yield, never what is computed.
     if (pause && (t & 15) === 15 && performance.now() - sliceStart > SLICE_MS) {
@@ -74,8 +79,7 @@ export async function runPair(scenario: Scenario, policy: ResolvedPolicy, trials
       sliceStart = performance.now();
     }
   }
-  const exact = pairExact(scenario, policy);
-  return pairPiece(scenario, policy, results, exact, exact.loss && pairRanges(scenario, policy));
+  return pairPiece(scenario, policy, results, exact, exact.loss && pairRanges(scenario, policy), fact ? 1 : trials);
 }
 
 /** Trials `from` to `to` - 1 of a pair: each has its own seed key, so any split gives the same trials (engine/parallel.ts). */
@@ -85,11 +89,15 @@ export function runTrials(scenario: Scenario, policy: ResolvedPolicy, seed: stri
   return results;
 }
 
-/** The pair's exact part, as plain data (a worker posts it). Over the work budget the exact value is skipped, and the report says so. */
-export function pairExact(scenario: Scenario, policy: ResolvedPolicy) {
+/**
+ * The pair's exact part, as plain data (a worker posts it). Over the work
+ * budget the exact value is skipped, and the report says so. `fact`: trial
+ * 0's result where it is every trial's (engine/fact.ts).
+ */
+export function pairExact(scenario: Scenario, policy: ResolvedPolicy, seed: string) {
   const exactNote = exactOverBudget(scenario) ?? '';
   const computed = exactNote ? undefined : exactLossAndReach(scenario, policy.instance);
-  return { exactNote, loss: computed?.loss, metrics: computed?.metrics, deterministic: computed?.deterministic };
+  return { exactNote, loss: computed?.loss, metrics: computed?.metrics, deterministic: computed?.deterministic, fact: checkedFact(scenario, policy, seed, computed?.fact) };
 }
 
 /** The pair's loss ranges (undefined over the work budget); pairPiece keeps them only beside an exact value. */
@@ -97,13 +105,14 @@ export function pairRanges(scenario: Scenario, policy: ResolvedPolicy) {
   return exactOverBudget(scenario) ? undefined : lossRanges(scenario, policy.instance);
 }
 
-/** A pair's row and paired outcomes from its trials (in trial order), exact part and ranges. */
-export function pairPiece(scenario: Scenario, policy: ResolvedPolicy, results: TrialResult[], computed: ReturnType<typeof pairExact>, loss: ReturnType<typeof pairRanges>) {
+/** A pair's row and paired outcomes from its trials (in trial order), exact part and ranges; `played`: how many of the trials were simulated. */
+export function pairPiece(scenario: Scenario, policy: ResolvedPolicy, results: TrialResult[], computed: ReturnType<typeof pairExact>, loss: ReturnType<typeof pairRanges>, played: number) {
   const { exactNote, loss: exact } = computed;
   const ranges = exact && loss;
   return {
     row: {
       ...summarize(scenario.name, policy.id, results),
+      trialsPlayed: played,
       dataLossExact: exact?.data, silentLossExact: exact?.silent, exact: computed.metrics, exactNote, dataLossRange: ranges?.data, silentLossRange: ranges?.silent, deterministic: computed.deterministic, workload: workloadText(scenario),
       counterfactual: counterfactualLabel(scenario, policy),
     },
@@ -138,7 +147,7 @@ export async function runStudy(plan: StudyPlan, opts: StudyOptions = {}): Promis
   for (const { scenario, point } of studyUnits(plan)) {
     for (const policy of plan.policies) {
       const earlier = opts.done?.get(index);
-      const piece = earlier ?? { ...(await runPair(scenario, policy, plan.trials, plan.seed, pause)) };
+      const piece = earlier ?? { ...(await runPair(scenario, policy, plan.trials, plan.seed, pause, plan.simulate)) };
       const row = { ...piece.row, point };
       out.push({ scenario, point, policy, row, loss: piece.loss, hotplug: piece.hotplug, outcomes: piece.outcomes });
       if (!earlier) opts.onPairDone?.(index, { ...piece, row });

@@ -30,7 +30,7 @@ try {
       const policy = policies[pair % policies.length]!;
       if (unit.kind === 'trials') post({ pair, kind: 'trials', from: unit.from, results: runTrials(scenario, policy, refs.seed, unit.from, unit.to) });
       else {
-        const exact = pairExact(scenario, policy);
+        const exact = pairExact(scenario, policy, refs.seed);
         post({ pair, kind: 'exact', exact, ranges: exact.loss && pairRanges(scenario, policy) });
       }
     } catch (e) {

@@ -7,7 +7,7 @@ import type { Comparison } from '../results/comparisons.js';
 import { exactRecord, withExactColumns } from '../results/exact-columns.js';
 
 const SIMULATED_COLUMNS = [
-  'scenario', 'policy', 'point', 'trials', 'errors', 'policy_errors', 'workload',
+  'scenario', 'policy', 'point', 'trials', 'trials_played', 'errors', 'policy_errors', 'workload',
   'vm_start_ok', 'vm_start_rate', 'vm_start_lo', 'vm_start_hi',
   'start_failed_kernel', 'start_failed_vmm', 'start_failed_layout',
   'hotplug_attempts', 'hotplug_ok', 'hotplug_rate', 'hotplug_lo', 'hotplug_hi',
@@ -37,6 +37,7 @@ export function summaryRecord(r: SummaryRow): Record<string, string | number> {
     point: r.point,
     workload: r.workload,
     trials: r.trials,
+    trials_played: r.trialsPlayed,
     errors: r.errors,
     policy_errors: r.policyErrors,
     vm_start_ok: r.vmStart.k,

@@ -98,6 +98,7 @@ export function checkSummary(info: RunInfo, rows: readonly SummaryRow[], file = 
     if (seen.has(key)) fail(`${name} is there twice`, 'each pair once');
     seen.add(key);
     if (r.trials !== info.trials) fail(`trials is ${r.trials}`, `${info.trials}, as run.json says`);
+    if (r.trialsPlayed !== r.trials && (r.trialsPlayed !== 1 || r.deterministic !== true)) fail(`trials_played is ${r.trialsPlayed}`, `${r.trials} (every trial played), or 1 for a pair computed once (deterministic true)`);
     const ok = r.trials - r.errors;
     const counts: Array<[string, number, number]> = [
       ['errors', r.errors, r.trials], ['policy_errors', r.policyErrors, r.errors], ['vm_start_ok', r.vmStart.k, ok],

@@ -59,6 +59,8 @@ export function parseSummaryCsv(text: string, file = 'summary.csv'): SummaryRow[
       policy: r['policy']!,
       point: r['point'] ?? '',
       trials,
+      // Older results have no trials_played: every trial was played.
+      trialsPlayed: r['trials_played'] ? num('trials_played') : trials,
       errors,
       policyErrors: num('policy_errors'),
       firstError: r['first_error'] ? r['first_error'] : undefined,

@@ -11,6 +11,8 @@ export interface SummaryRow {
   /** Sweep point label, e.g. `vm.ram=4GiB` ('' without a sweep). */
   readonly point: string;
   readonly trials: number;
+  /** Trials actually simulated: `trials`, or 1 for a pair computed once (engine/fact.ts: trial 0 played as the check, the rest the same). */
+  readonly trialsPlayed: number;
   readonly errors: number;
   /** Of `errors`, those the policy caused (it threw or returned nonsense). */
   readonly policyErrors: number;
@@ -114,6 +116,7 @@ export function summarize(scenario: string, policy: string, results: readonly Tr
     policy,
     point: '',
     trials: results.length,
+    trialsPlayed: results.length,
     errors: results.length - n,
     firstError: firstError && 'message' in firstError ? `${firstError.status}: ${firstError.message}` : undefined,
     policyErrors: results.filter((r) => r.status === 'policy-error').length,

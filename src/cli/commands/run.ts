@@ -114,7 +114,7 @@ export default defineCommand({
     try {
       for (const [i, piece] of earlier ?? []) checkpoint.add(i, piece);
       const trialsCsv = args.keepTrials ? new TrialsCsvWriter(results.stream('trials.csv')) : undefined;
-      const plan = { scenarios: loaded.map((l) => l.scenario), policies, trials, seed, points };
+      const plan = { scenarios: loaded.map((l) => l.scenario), policies, trials, seed, points, simulate };
       const refs = { scenarioRefs: loaded.map((l) => l.ref), hostFlag: args.host, deviceFlags, policySpecs: policyFlags, trials, seed, keepTrials: Boolean(args.keepTrials), sweepFlags, planKey: planKey(plan) };
       const computed = await runStudyParallel(plan, refs, jobs, {
         signal: stop.signal,
