@@ -26,15 +26,34 @@ export interface Hit {
   readonly faults: boolean;
 }
 
+/** The hit of a buffer of `pages` pages wholly inside danger range i, by map: the same object for every such buffer. */
+const insideHits = new WeakMap<DangerMap, Map<number, Hit>>();
+
 export function classifyBuffer(map: DangerMap, startPage: number, pages: number): Hit | undefined {
   const lastPage = startPage + pages - 1;
   let i = firstDangerAtOrAfter(map, startPage);
   if (i >= map.firstPage.length || map.firstPage[i]! > lastPage) return undefined;
+  // Ranges are disjoint: a buffer inside range i touches no other, and its hit depends on i and its size alone.
+  if (map.firstPage[i]! <= startPage && map.lastPage[i]! >= lastPage) {
+    let byRange = insideHits.get(map);
+    if (!byRange) insideHits.set(map, (byRange = new Map()));
+    const key = i * 2 ** 21 + pages;
+    let hit = byRange.get(key);
+    if (!hit) byRange.set(key, (hit = hitOf(map, i, i + 1, startPage, lastPage)));
+    return hit;
+  }
+  let end = i;
+  while (end < map.firstPage.length && map.firstPage[end]! <= lastPage) end++;
+  return hitOf(map, i, end, startPage, lastPage);
+}
+
+/** What one operation on pages startPage..lastPage loses in danger ranges i..end - 1 (each touching it). */
+function hitOf(map: DangerMap, i: number, end: number, startPage: number, lastPage: number): Hit {
   const bytes = new Float64Array(OUTCOME_COUNT);
   const byVisibility = new Float64Array(VISIBILITY_COUNT);
   let lost = 0;
   let faults = false;
-  for (; i < map.firstPage.length && map.firstPage[i]! <= lastPage; i++) {
+  for (; i < end; i++) {
     const a = Math.max(startPage, map.firstPage[i]!);
     const z = Math.min(lastPage, map.lastPage[i]!);
     const o = map.outcome[i]! as Outcome;
@@ -149,12 +168,12 @@ export class WorkingSet {
       if (r > 0 && churn > 0) this.churn(rng, churn, place, map, tally);
       let remaining = ops;
       let others = this.count;
-      for (const { hit } of this.known) {
+      // Buffers with the same hit lose alike: one draw for the group's operations (a multinomial's cells may be merged).
+      for (const [hit, buffers] of this.hitGroups()) {
         if (remaining === 0) break;
-        if (!hit) continue;
-        const ops = binomial(rng, remaining, 1 / others);
+        const ops = binomial(rng, remaining, buffers / others);
         remaining -= ops;
-        others--;
+        others -= buffers;
         if (ops === 0) continue;
         tally.lostOps += ops;
         for (let o = 0; o < OUTCOME_COUNT; o++) tally.lostBytes[o] = tally.lostBytes[o]! + ops * hit.bytes[o]!;
@@ -163,6 +182,13 @@ export class WorkingSet {
         if (hit.faults) tally.faultOps += ops;
       }
     }
+  }
+
+  /** Known buffers that lose data, counted by hit, in order of first appearance. */
+  private hitGroups(): Map<Hit, number> {
+    const groups = new Map<Hit, number>();
+    for (const { hit } of this.known) if (hit) groups.set(hit, (groups.get(hit) ?? 0) + 1);
+    return groups;
   }
 
   /** Each buffer is freed and re-allocated with probability `churn`, independently. */
