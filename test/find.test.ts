@@ -12,6 +12,8 @@ import { findChanges, probe } from '../src/find/search.js';
 import { resolveScenario } from '../src/scenario/builtin.js';
 import { resolvePolicy } from '../src/engine/policies.js';
 import { applyPoint } from '../src/scenario/params.js';
+import { parseScenario } from '../src/scenario/load.js';
+import { exactOverBudget } from '../src/scenario/work-budget.js';
 
 const ROOT = resolve(__dirname, '..');
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -32,8 +34,8 @@ describe('--find reproduces the library\'s thresholds', () => {
 
   it('AMD HT on QEMU 7.0: start refused from 1011 GiB; QEMU 7.1 relocates and never changes', () => {
     const r = cli('run', '--scenario', 'amd-ht-qemu70', '--scenario', 'amd-ht-qemu71', '--policy', 'kernel-rejects', '--find', 'vm.ram=1000GiB..1023GiB:1GiB');
-    expect(r.stdout).toContain('amd-ht-qemu70\n  kernel-rejects: start refused from 1011 GiB (0x100000000 + 1009 GiB covers 0xfd00000000)\n');
-    expect(r.stdout).toContain('amd-ht-qemu71\n  kernel-rejects: no change from 1000 GiB to 1023 GiB\n');
+    expect(r.stdout).toContain('amd-ht-qemu70 (exact)\n  kernel-rejects: start refused from 1011 GiB (0x100000000 + 1009 GiB covers 0xfd00000000)\n');
+    expect(r.stdout).toContain('amd-ht-qemu71 (exact)\n  kernel-rejects: no change from 1000 GiB to 1023 GiB\n');
   });
 
   it('versions by list: the 1 TiB relocation arrives with 7.1 (hw/i386/pc.c)', () => {
@@ -58,7 +60,32 @@ describe('--find reproduces the library\'s thresholds', () => {
     writeFileSync(f, 'name: maybe\ntitle: t\nsource: s\ndescription: d\nhost: builtin:hisilicon-d05\nvm: { machine: virt, ram: 2GiB }\ndevices: [{ name: nic0, group: 3 }]\ntimeline: [{ start: { devices: [] } }, { hotplug: { device: nic0, chance: 0.5 } }]\n');
     const r = cli('run', '--scenario', f, '--policy', 'kernel-rejects', '--find', 'vm.ram=2GiB..3GiB', '--trials', '20');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('maybe (declared randomness: 20 trials per value)\n  kernel-rejects: hotplug refused from 2145 MiB');
+    expect(r.stdout).toContain('maybe (exact)\n  kernel-rejects: hotplug refused from 2145 MiB');
+    // --simulate: the trial rule decides, and the scenario line says so.
+    const sim = cli('run', '--scenario', f, '--policy', 'kernel-rejects', '--find', 'vm.ram=2GiB..3GiB', '--trials', '20', '--simulate');
+    expect(sim.status, sim.stderr).toBe(0);
+    expect(sim.stdout).toContain('trials (--simulate)');
+    expect(sim.stdout).toContain('maybe (declared randomness: 20 trials per value)\n  kernel-rejects: hotplug refused from 2145 MiB');
+  });
+
+  it('the exact route sees a hotplug no trial drew; over the work budget, trials decide', () => {
+    const yaml = (extra: string) => `name: rare\ntitle: t\nsource: s\ndescription: d\nhost: builtin:hisilicon-d05\nvm: { machine: virt, ram: 2GiB }\ndevices: [{ name: nic0, group: 3 }]\ntimeline:\n  - start: { devices: [] }\n  - hotplug: { device: nic0, chance: 0.001 }\n${extra}`;
+    const p = resolvePolicy('kernel-rejects');
+    const grid = rangeGrid('--find', 'vm.ram', 'size', '2GiB..3GiB');
+    const rare = parseScenario(yaml(''), 'rare.yaml');
+    const exact = findChanges(rare, 'vm.ram', grid, p, 5, '1');
+    expect([...exact.routes]).toEqual(['exact']);
+    expect(exact.changes).toEqual([{ outcome: 'hotplug', index: 97, from: true, to: false }]);
+    expect(grid.at(97)).toBe('2145MiB');
+    // 5 trials at P = 0.001 draw no hotplug at all: the trial rule sees nothing to change.
+    const trials = findChanges(rare, 'vm.ram', grid, p, 5, '1', true);
+    expect([...trials.routes]).toEqual(['trials']);
+    expect(trials.changes).toEqual([]);
+    // 13 reboots that each happen half the time: 2 guests × 2 × 2^13 paths, over the exact budget.
+    const big = parseScenario(yaml('  - reboot: { chance: 0.5 }\n'.repeat(13)), 'big.yaml');
+    expect(exactOverBudget(big)).toMatch(/^not computed: over the work budget/);
+    expect(probe(big, p, 5, '1').route).toBe('trials');
+    expect(probe(rare, p, 5, '1').route).toBe('exact');
   });
 
   const refused: Array<[string[], string]> = [

@@ -43,16 +43,22 @@ function line(s: Scenario, req: FindRequest, policy: ResolvedPolicy, c: Change):
   return `${policy.id}: ${phrase(c.to)} from ${req.grid.show(value)} (${why ?? `${req.grid.show(before)}: ${phrase(c.from)}`})`;
 }
 
-/** Every scenario × policy; the lines to print, after a header stating the rules. */
-export function runFind(req: FindRequest, scenarios: readonly Scenario[], policies: readonly ResolvedPolicy[], trials: number, seed: string): string[] {
+/** Every scenario × policy; the lines to print, after a header stating the rules. `simulate`: trials only (--simulate). */
+export function runFind(req: FindRequest, scenarios: readonly Scenario[], policies: readonly ResolvedPolicy[], trials: number, seed: string, simulate = false): string[] {
+  const trialRule = `trial 0 where no declared randomness reaches the outcome, else granted in all ${trials} trials / crashed or lost in any of them`;
   const out = [
     `--find ${req.key}: ${req.grid.show(req.grid.at(0))} to ${req.grid.show(req.grid.at(req.grid.length - 1))}, ${req.grid.length} values; the first value where each outcome changes, by bisection (one change between the ends assumed)`,
-    `start, hotplug, crash: trial 0 where no declared randomness reaches them, else granted in all ${trials} trials / crashed in any of them; data loss > 0 (any lost write, logged or not): the exact probability above 0 (else any of ${trials} trials)`,
+    simulate
+      ? `start, hotplug, crash, data loss > 0 (any lost write, logged or not): trials (--simulate): ${trialRule}`
+      : `start, hotplug, crash, data loss > 0 (any lost write, logged or not): exact over every path of the draws (P(start) = 1, every hotplug granted, P(crash) > 0, P(loss) > 0); over the work budget, trials: ${trialRule}`,
   ];
   for (const s of scenarios) {
-    out.push('', `${s.name}${isRandom(s) ? ` (declared randomness: ${trials} trials per value)` : ''}`);
-    for (const policy of policies) {
-      const { changes } = findChanges(s, req.key, req.grid, policy, trials, seed);
+    const found = policies.map((policy) => ({ policy, ...findChanges(s, req.key, req.grid, policy, trials, seed, simulate) }));
+    const routes = new Set(found.flatMap((f) => [...f.routes]));
+    // Which rule decided: the header says both; the scenario line says which applied here.
+    const how = routes.has('trials') ? (isRandom(s) ? `${routes.has('exact') ? 'trials where over the work budget, ' : ''}declared randomness: ${trials} trials per value` : `${routes.has('exact') ? 'trials where over the work budget' : 'trials'}: trial 0 per value`) : 'exact';
+    out.push('', `${s.name} (${how})`);
+    for (const { policy, changes } of found) {
       if (changes.length === 0) out.push(`  ${policy.id}: no change from ${req.grid.show(req.grid.at(0))} to ${req.grid.show(req.grid.at(req.grid.length - 1))}`);
       for (const c of changes) out.push(`  ${line(s, req, policy, c)}`);
     }

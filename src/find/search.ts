@@ -1,12 +1,13 @@
 // --find KEY=LO..HI: for each policy and outcome, the first value on the grid
-// where the outcome changes. Start, hotplug and crash are deterministic unless
-// the scenario declares randomness that reaches them (`chance`, a pool of
-// several); then the rule is "in every one of T trials" (start, hotplug) and
-// "in any of T trials" (crash). Loss > 0 is "the exact silent-loss
-// probability is above 0" (engine/exact.ts), or "any of T trials lost" where
-// the exact value is not computable. Bisection assumes one change between the
-// ends; both ends and the two values around the change are played.
-import { exactLoss } from '../engine/exact.js';
+// where the outcome changes. Where the exact engine is within the work
+// budget (engine/exact.ts), every outcome is a probability over all paths of
+// the scenario's draws: start is "P(start) = 1", hotplug "every request
+// granted (E[ok] = E[attempts])", crash and loss "P > 0". Over the budget, or
+// with `simulate`, trials decide (trial 0 unless declared randomness reaches
+// the outcome: "in every one of T trials" for start and hotplug, "in any" for
+// crash and loss). Bisection assumes one change between the ends; both ends
+// and the two values around the change are played.
+import { exactLossAndReach } from '../engine/exact.js';
 import type { ResolvedPolicy } from '../engine/policies.js';
 import { runTrial } from '../engine/trial.js';
 import { applyPoint } from '../scenario/params.js';
@@ -24,23 +25,33 @@ export function isRandom(s: Scenario): boolean {
   return s.timeline.some((e) => ('chance' in e && e.chance < 1) || ((e.kind === 'hotplug' || e.kind === 'migrate') && e.pool.length > 1));
 }
 
-export function probe(s: Scenario, policy: ResolvedPolicy, trials: number, seed: string): Probe {
+/** How probe decided: the exact engine, or trials (over the work budget, or `simulate`). */
+export type Route = 'exact' | 'trials';
+
+export function probe(s: Scenario, policy: ResolvedPolicy, trials: number, seed: string, simulate = false): Probe & { readonly route: Route } {
+  const exact = simulate ? undefined : exactLossAndReach(s, policy.instance);
+  if (exact) {
+    const m = exact.metrics;
+    const started = m.vmStart === 1;
+    // A ratio of expectations is 1 only when every path's every request was granted.
+    const hotplug = m.hotplugAttempts > 0 ? m.hotplugOk === m.hotplugAttempts : null;
+    const crash = s.timeline.some((e) => e.kind === 'memory-hotplug') ? m.vmCrash > 0 : null;
+    return { start: started, hotplug: started ? hotplug : null, crash: started ? crash : null, loss: exact.loss.data > 0, route: 'exact' };
+  }
   const n = isRandom(s) ? trials : 1;
   let started = true;
   let hotplug: boolean | null = null;
   let crash: boolean | null = s.timeline.some((e) => e.kind === 'memory-hotplug') ? false : null;
-  let lostInTrials = false;
+  let lost = false;
   for (let t = 0; t < n; t++) {
     const r = runTrial({ scenario: s, policy: policy.instance, seed, trial: t });
     if (r.status !== 'ok') throw new Error(`${s.name} under ${policy.id}: trial ${t} could not be played: ${r.message}`);
     started &&= r.vmStarted;
     if (r.hotplugAttempts > 0) hotplug = (hotplug ?? true) && r.hotplugOk === r.hotplugAttempts;
     if (crash !== null) crash ||= r.vmCrashed;
-    lostInTrials ||= r.lostOps > 0;
+    lost ||= r.lostOps > 0;
   }
-  // Data loss of any kind (Alex's criterion), whoever logs it: the exact probability where the scenario allows.
-  const exact = exactLoss(s, policy.instance)?.data;
-  return { start: started, hotplug: started ? hotplug : null, crash: started ? crash : null, loss: exact === undefined ? lostInTrials : exact > 0 };
+  return { start: started, hotplug: started ? hotplug : null, crash: started ? crash : null, loss: lost, route: 'trials' };
 }
 
 export interface Change {
@@ -52,11 +63,11 @@ export interface Change {
 }
 
 /** The change points of one scenario × policy over the grid, found by bisection per outcome. */
-export function findChanges(s: Scenario, key: string, grid: Grid, policy: ResolvedPolicy, trials: number, seed: string): { changes: Change[]; ends: [Probe, Probe] } {
-  const memo = new Map<number, Probe>();
+export function findChanges(s: Scenario, key: string, grid: Grid, policy: ResolvedPolicy, trials: number, seed: string, simulate = false): { changes: Change[]; ends: [Probe, Probe]; probes: number; routes: ReadonlySet<Route> } {
+  const memo = new Map<number, ReturnType<typeof probe>>();
   const at = (i: number) => {
     let p = memo.get(i);
-    if (!p) memo.set(i, (p = probe(applyPoint(s, { [key]: grid.at(i) }), policy, trials, seed)));
+    if (!p) memo.set(i, (p = probe(applyPoint(s, { [key]: grid.at(i) }), policy, trials, seed, simulate)));
     return p;
   };
   const last = grid.length - 1;
@@ -75,5 +86,5 @@ export function findChanges(s: Scenario, key: string, grid: Grid, policy: Resolv
     }
     if (b - a === 1) changes.push({ outcome, index: b, from: lo, to: hi });
   }
-  return { changes, ends: [at(0), at(last)] };
+  return { changes, ends: [at(0), at(last)], probes: memo.size, routes: new Set([...memo.values()].map((p) => p.route)) };
 }

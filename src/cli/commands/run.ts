@@ -53,7 +53,7 @@ export default defineCommand({
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar and no closing summary on stderr' })
       .option('jobs', { type: 'string', describe: 'worker threads (default: the number of cores); outputs are the same for every value' })
       .option('keep-trials', { type: 'boolean', default: false, describe: 'also write trials.csv, one row per scenario × policy × trial' })
-      .option('simulate', { type: 'boolean', default: false, describe: 'Monte Carlo only: no exact values (exact_note says simulated (--simulate))' }),
+      .option('simulate', { type: 'boolean', default: false, describe: 'Monte Carlo only: no exact values (exact_note says simulated (--simulate)); with --find, trials decide every threshold' }),
   async run(args) {
     const trials = parseTrials(args.trials);
     const seed = parseSeed(args.seed);
@@ -91,7 +91,7 @@ export default defineCommand({
       for (const f of ['param', 'shard', 'resume', 'out', 'keepTrials'] as const) if (args[f] !== undefined && args[f] !== false && !(Array.isArray(args[f]) && args[f].length === 0)) throw new InputError(`--find with --${f === 'keepTrials' ? 'keep-trials' : f}`, '--find alone: it prints thresholds and writes no results directory');
       const req = parseFind(String(args.find));
       checkFindApplies(req, loaded.map((l) => l.scenario));
-      for (const l of runFind(req, loaded.map((x) => x.scenario), policies, trials, seed)) process.stdout.write(`${l}\n`);
+      for (const l of runFind(req, loaded.map((x) => x.scenario), policies, trials, seed, Boolean(args.simulate))) process.stdout.write(`${l}\n`);
       return 0;
     }
     const simulate = Boolean(args.simulate);
