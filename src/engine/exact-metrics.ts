@@ -61,6 +61,9 @@ export interface ExactMetrics {
   readonly dangerousPlacementsMean: number;
 }
 
+const BY_MECHANISM = MECHANISMS.map((k) => [k, `lostBytesBy.${k}`] as const);
+const BY_VISIBILITY = VISIBILITY_KEYS.map((k) => [k, `lostBytesByVisibility.${k}`] as const);
+
 /** Sums each path's metrics with its probability; finish() gives the ExactMetrics. */
 export class ExactAccumulator {
   private readonly e: Record<string, number> = {};
@@ -91,8 +94,8 @@ export class ExactAccumulator {
     put('silentOpsMean', m.silentOps);
     put('dmaFaultsMean', m.faultOps);
     put('lostBytesMean', m.lostBytes);
-    for (const k of MECHANISMS) put(`lostBytesBy.${k}`, m.lostBytesBy[k]);
-    for (const k of VISIBILITY_KEYS) put(`lostBytesByVisibility.${k}`, m.lostBytesByVisibility[k]);
+    for (const [k, key] of BY_MECHANISM) put(key, m.lostBytesBy[k]);
+    for (const [k, key] of BY_VISIBILITY) put(key, m.lostBytesByVisibility[k]);
     put('dangerousPlacementsMean', m.dangerousPlacements);
     for (const c of m.hintsVia) this.channels.set(c, (this.channels.get(c) ?? 0) + weight);
     if (weight > 0) {

@@ -78,17 +78,20 @@ export function expectedOverlap(a: Density, f: number, l: number, pages: number,
 
 /** What one operation on a buffer placed by `a` (a density of mass 1) loses, in expectation. */
 export interface PerOp {
-  lost: number;
-  silent: number;
-  fault: number;
+  readonly lost: number;
+  readonly silent: number;
+  readonly fault: number;
   /** Bytes by Outcome, and by Visibility. */
   readonly bytes: Float64Array;
   readonly byVisibility: Float64Array;
 }
 
+const NOTHING: PerOp = { lost: 0, silent: 0, fault: 0, bytes: new Float64Array(OUTCOME_COUNT), byVisibility: new Float64Array(VISIBILITY_COUNT) };
+
 export function perOp(a: Density, map: DangerMap, starts: StartSets, pages: number, align: number): PerOp {
-  const out: PerOp = { lost: massIn(a, starts.any), silent: massIn(a, starts.silent), fault: massIn(a, starts.fault), bytes: new Float64Array(OUTCOME_COUNT), byVisibility: new Float64Array(VISIBILITY_COUNT) };
-  if (out.lost === 0) return out;
+  const lost = starts.any.length === 0 ? 0 : massIn(a, starts.any);
+  if (lost === 0) return NOTHING; // most phases: no buffer position meets danger
+  const out: PerOp = { lost, silent: massIn(a, starts.silent), fault: massIn(a, starts.fault), bytes: new Float64Array(OUTCOME_COUNT), byVisibility: new Float64Array(VISIBILITY_COUNT) };
   for (let i = 0; i < map.firstPage.length; i++) {
     const b = expectedOverlap(a, map.firstPage[i]!, map.lastPage[i]!, pages, align) * PAGE_BYTES;
     if (b === 0) continue;

@@ -26,6 +26,7 @@ export interface LossProbabilities {
 /** The density scaled to mass 1 (empty when it has none: WorkingSet's crowd with no RAM never meets danger). */
 function normalized(a: Density): Density {
   const m = mass(a);
+  if (Math.abs(m - 1) < 1e-12) return a; // a placement's density has mass 1 already (placement/build.ts)
   return m > 0 ? combine(a, 1 / m, [], 0) : [];
 }
 
