@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { exactLossAndReach } from '../src/engine/exact.js';
 import type { ExactMetrics } from '../src/engine/exact-metrics.js';
 import { allPolicies, resolvePolicy } from '../src/engine/policies.js';
-import type { TrialMetrics } from '../src/engine/result.js';
+import { MECHANISMS, type TrialMetrics, VISIBILITIES } from '../src/engine/result.js';
 import { runPair } from '../src/engine/study.js';
 import { wilson } from '../src/results/stats.js';
 import { builtinScenarioNames, resolveScenario } from '../src/scenario/builtin.js';
@@ -46,6 +46,17 @@ const MEANS: ReadonlyArray<[keyof ExactMetrics, (m: TrialMetrics) => number]> = 
   ['firmwareExposedBytesMean', (m) => Number(m.firmwareExposedBytes)],
 ];
 
+// The DMA expectations (guest/analytic-dma.ts): exact value, and each trial's simulated value.
+const DMA_MEANS: ReadonlyArray<[string, (e: ExactMetrics) => number, (m: TrialMetrics) => number]> = [
+  ['lostOpsMean', (e) => e.lostOpsMean, (m) => m.lostOps],
+  ['silentOpsMean', (e) => e.silentOpsMean, (m) => m.silentOps],
+  ['dmaFaultsMean', (e) => e.dmaFaultsMean, (m) => m.faultOps],
+  ['lostBytesMean', (e) => e.lostBytesMean, (m) => m.lostBytes],
+  ['dangerousPlacementsMean', (e) => e.dangerousPlacementsMean, (m) => m.dangerousPlacements],
+  ...MECHANISMS.map((k): [string, (e: ExactMetrics) => number, (m: TrialMetrics) => number] => [`lostBytesMeanBy.${k}`, (e) => e.lostBytesMeanBy[k], (m) => m.lostBytesBy[k]]),
+  ...VISIBILITIES.map((k): [string, (e: ExactMetrics) => number, (m: TrialMetrics) => number] => [`lostBytesMeanByVisibility.${k}`, (e) => e.lostBytesMeanByVisibility[k], (m) => m.lostBytesByVisibility[k]]),
+];
+
 /** A mean's 99.9% interval: normal with the sample's spread, and never narrower than Wilson's bound on the paths no trial drew (values span `range`). */
 function meanInterval(xs: readonly number[]): { lo: number; hi: number } {
   const n = xs.length;
@@ -80,6 +91,18 @@ describe('every exact metric against the simulation', () => {
           const tail = wilson(0, ok.length, Z999).hi * Math.max(1, ...xs);
           const [lo, hi] = i.lo === i.hi ? [i.lo - tail, i.hi + tail] : [i.lo, i.hi];
           if (!near(e[key] as number, lo, hi)) misses.push(`${at} ${key}: exact ${e[key]} outside [${lo}, ${hi}]`);
+        }
+        // DMA means: the normal (CLT) 99.9% interval of the trials' mean, its spread from the trials' sample variance.
+        // Where every trial drew the same value (no trial lost anything), the mean cannot be bounded from the sample:
+        // the exact P(data loss) must then lie under Wilson's bound on zero of the trials (a loss too rare to draw), and the exact mean be 0 where it is 0.
+        for (const [key, exact, f] of DMA_MEANS) {
+          const xs = ok.map(f);
+          const i = meanInterval(xs);
+          const x = exact(e);
+          if (i.lo === i.hi) {
+            const rare = row.dataLossExact !== undefined && row.dataLossExact <= wilson(0, ok.length, Z999).hi + 1e-9;
+            if (!near(x, i.lo, i.hi) && !(rare && i.lo === 0)) misses.push(`${at} ${key}: exact ${x}, every trial ${i.lo}`);
+          } else if (!near(x, i.lo - 1e-9 * Math.abs(i.lo), i.hi + 1e-9 * Math.abs(i.hi))) misses.push(`${at} ${key}: exact ${x} outside [${i.lo}, ${i.hi}]`);
         }
         // Pooled rates: the simulated rate over its requests.
         for (const [key, rate] of [['hotplug', row.hotplug], ['requests', row.requests], ['migratable', row.migratable]] as const) {
@@ -165,6 +188,10 @@ describe('summary.csv marks every value exact or simulated', () => {
     // chance: 0.5 on the second hotplug: the exact attempts are 0.5 per trial, 10 over 20 trials.
     expect(rows.map((r) => r.exact!.hotplugAttempts)).toEqual([0.5, 0.5]);
     expect(summary.split('\n')[1]).toContain(',10.000000,');
+    // The DMA expectations sit beside their simulated columns and read back.
+    const header = summary.split('\n')[0]!.split(',');
+    for (const c of ['lost_bytes_mean', 'lost_bytes_sw_msi_mean', 'lost_bytes_unlogged_mean', 'dma_faults_mean']) expect(header[header.indexOf(c) + 1]).toBe(`${c}_exact`);
+    expect(rows.every((r) => r.exact!.lostBytesMean >= 0 && r.exact!.lostBytesMeanByVisibility.unlogged <= r.exact!.lostBytesMean)).toBe(true);
     expect(renderSummaryCsv(rows)).toBe(summary);
     expect(renderPairedCsv(parsePairedCsv(paired))).toBe(paired);
     expect(parsePairedCsv(paired).some((c) => c.exactDiff !== undefined)).toBe(true);

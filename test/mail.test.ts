@@ -125,7 +125,9 @@ describe('exact values in the findings and the matrix (engine/exact-metrics.ts)'
     vmStart: 1, startFailedKernel: 0, startFailedVmm: 0, startFailedLayout: 0, hotplugAttempts: 1, hotplugOk: 1, hotplug: 1, hotplugRejectedKernel: 0, hotplugAbortedVmm: 0,
     memHotplugAttempts: 0, memHotplugOk: 0, migrations: 0, migrationsOk: 0, refusedKernel: 0, refusedVmm: 0, vmCrash: 0, requests: 1, firmwareExposed: 0,
     firmwareExposedBytesMean: 0, refusedCallsMean: 0, msiSetupFailures: 0, hintChannels: [], hintRefusals: 0, guestAbiChanged: 0, migratable: undefined,
-    ramUnusableBytes: 0n, maxGpa: 0n, physBitsNeeded: 0, guestAbiChangeBytes: 0n, ...over,
+    ramUnusableBytes: 0n, maxGpa: 0n, physBitsNeeded: 0, guestAbiChangeBytes: 0n,
+    lostOpsMean: 0, silentOpsMean: 0, dmaFaultsMean: 0, lostBytesMean: 0, dangerousPlacementsMean: 0,
+    lostBytesMeanBy: { msi: 0, sw_msi: 0, p2p: 0, p2p_hole: 0, firmware: 0, reserved: 0, iommu_fault: 0, rc_limit: 0 }, lostBytesMeanByVisibility: { unlogged: 0, host_logged: 0, guest_visible: 0 }, ...over,
   });
 
   it('quotes an exact share of refused starts and hotplugs, without an interval, even where no trial drew it', () => {

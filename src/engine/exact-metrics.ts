@@ -3,10 +3,13 @@
 // with the path's probability. A path fixes the guest, the userspace, every
 // `chance`, pool pick and hint-channel failure, so what the VMM and the
 // kernel did (start, hotplug, migration, crash, refusals, hints, layout) is
-// the same in every trial that follows it; only the DMA placements are drawn
-// beyond the path (lost bytes, faults), and those stay simulated.
+// the same in every trial that follows it. The DMA placements are drawn
+// beyond the path: their expectations (lost operations and bytes, faults,
+// dangerous placements) come from the path's analytic working sets
+// (guest/analytic-dma.ts), weighted alike.
 import { bitsFor } from '../model/addr.js';
-import type { TrialMetrics } from './result.js';
+import { MECHANISMS, type Mechanism, type TrialMetrics, type VisibilityKey } from './result.js';
+import { VISIBILITY_KEYS } from '../dma/outcome.js';
 
 /** Per trial: probabilities (P), expectations (E), ratios of expectations, and the worst path for layout figures. */
 export interface ExactMetrics {
@@ -46,7 +49,20 @@ export interface ExactMetrics {
   readonly maxGpa: bigint;
   readonly physBitsNeeded: number;
   readonly guestAbiChangeBytes: bigint;
+  /** E[DMA operations per trial] that lost data, lost some unlogged, raised an IOMMU fault. */
+  readonly lostOpsMean: number;
+  readonly silentOpsMean: number;
+  readonly dmaFaultsMean: number;
+  /** E[lost bytes per trial], in all, by mechanism, by who sees them. */
+  readonly lostBytesMean: number;
+  readonly lostBytesMeanBy: Readonly<Record<Mechanism, number>>;
+  readonly lostBytesMeanByVisibility: Readonly<Record<VisibilityKey, number>>;
+  /** E[buffers placed or re-placed over a danger range per trial]. */
+  readonly dangerousPlacementsMean: number;
 }
+
+const BY_MECHANISM = MECHANISMS.map((k) => [k, `lostBytesBy.${k}`] as const);
+const BY_VISIBILITY = VISIBILITY_KEYS.map((k) => [k, `lostBytesByVisibility.${k}`] as const);
 
 /** Sums each path's metrics with its probability; finish() gives the ExactMetrics. */
 export class ExactAccumulator {
@@ -73,6 +89,14 @@ export class ExactAccumulator {
     put('guestAbiChanged', m.guestAbiChangeBytes > 0n ? 1 : 0);
     put('pooled', m.migratable === undefined ? 0 : 1);
     put('migratable', m.migratable ? 1 : 0);
+    // Exact mode's DMA figures are already expectations over the placements (guest/analytic-dma.ts).
+    put('lostOpsMean', m.lostOps);
+    put('silentOpsMean', m.silentOps);
+    put('dmaFaultsMean', m.faultOps);
+    put('lostBytesMean', m.lostBytes);
+    for (const [k, key] of BY_MECHANISM) put(key, m.lostBytesBy[k]);
+    for (const [k, key] of BY_VISIBILITY) put(key, m.lostBytesByVisibility[k]);
+    put('dangerousPlacementsMean', m.dangerousPlacements);
     for (const c of m.hintsVia) this.channels.set(c, (this.channels.get(c) ?? 0) + weight);
     if (weight > 0) {
       if (m.ramUnusableBytes > this.worst.ram) this.worst.ram = m.ramUnusableBytes;
@@ -95,6 +119,10 @@ export class ExactAccumulator {
       msiSetupFailures: g('msiSetupFailures'), hintChannels: [...this.channels].map(([c, p]) => [c, clean(p)] as const), hintRefusals: g('hintRefusals'),
       guestAbiChanged: g('guestAbiChanged'), migratable: ratio('migratable', 'pooled'),
       ramUnusableBytes: this.worst.ram, maxGpa: this.worst.gpa, physBitsNeeded: bitsFor(this.worst.used > this.worst.gpa ? this.worst.used : this.worst.gpa), guestAbiChangeBytes: this.worst.abi,
+      lostOpsMean: g('lostOpsMean'), silentOpsMean: g('silentOpsMean'), dmaFaultsMean: g('dmaFaultsMean'), lostBytesMean: g('lostBytesMean'),
+      lostBytesMeanBy: Object.fromEntries(MECHANISMS.map((k) => [k, g(`lostBytesBy.${k}`)])) as Record<Mechanism, number>,
+      lostBytesMeanByVisibility: Object.fromEntries(VISIBILITY_KEYS.map((k) => [k, g(`lostBytesByVisibility.${k}`)])) as Record<VisibilityKey, number>,
+      dangerousPlacementsMean: g('dangerousPlacementsMean'),
     };
   }
 }

@@ -7,6 +7,7 @@
 import { hex } from '../model/addr.js';
 import type { ExactMetrics } from '../engine/exact-metrics.js';
 import { dec } from './model.js';
+import { MECHANISMS, VISIBILITIES } from '../engine/result.js';
 
 type Key = keyof ExactMetrics;
 type Kind = 'value' | 'count' | 'bytes' | 'address' | 'bits' | 'channels';
@@ -17,9 +18,12 @@ interface ExactColumn {
   readonly after: string;
   readonly key: Key;
   readonly kind: Kind;
+  /** For a per-mechanism or per-visibility record: the entry. */
+  readonly sub?: string;
 }
 
-const col = (name: string, after: string, key: Key, kind: Kind): ExactColumn => ({ name, after, key, kind });
+const col = (name: string, after: string, key: Key, kind: Kind, sub?: string): ExactColumn => ({ name, after, key, kind, ...(sub ? { sub } : {}) });
+const valueOf = (e: ExactMetrics | undefined, c: ExactColumn) => (c.sub ? (e?.[c.key] as Record<string, number> | undefined)?.[c.sub] : e?.[c.key]);
 
 export const EXACT_COLUMNS: readonly ExactColumn[] = [
   col('vm_start_exact', 'vm_start_hi', 'vmStart', 'value'),
@@ -39,6 +43,10 @@ export const EXACT_COLUMNS: readonly ExactColumn[] = [
   col('refused_vmm_exact', 'refused_vmm', 'refusedVmm', 'count'),
   col('vm_crashes_exact', 'vm_crashes', 'vmCrash', 'count'),
   col('requests_exact', 'requests_hi', 'requests', 'value'),
+  col('lost_bytes_mean_exact', 'lost_bytes_mean', 'lostBytesMean', 'value'),
+  ...MECHANISMS.map((m) => col(`lost_bytes_${m}_mean_exact`, `lost_bytes_${m}_mean`, 'lostBytesMeanBy', 'value', m)),
+  ...VISIBILITIES.map((v) => col(`lost_bytes_${v}_mean_exact`, `lost_bytes_${v}_mean`, 'lostBytesMeanByVisibility', 'value', v)),
+  col('dma_faults_mean_exact', 'dma_faults_mean', 'dmaFaultsMean', 'value'),
   col('refused_calls_mean_exact', 'refused_calls_mean', 'refusedCallsMean', 'value'),
   col('msi_setup_failures_exact', 'msi_setup_failures', 'msiSetupFailures', 'count'),
   col('firmware_exposed_exact', 'firmware_exposed_trials', 'firmwareExposed', 'value'),
@@ -62,7 +70,7 @@ export function withExactColumns<T extends string>(columns: readonly T[]): strin
 export function exactRecord(e: ExactMetrics | undefined, ok: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (const c of EXACT_COLUMNS) {
-    const v = e?.[c.key];
+    const v = valueOf(e, c);
     out[c.name] = v === undefined ? '' : write(c.kind, v, ok);
   }
   return out;
@@ -81,6 +89,11 @@ export function readExact(r: Readonly<Record<string, string | undefined>>, ok: n
   const out: Record<string, unknown> = {};
   for (const c of EXACT_COLUMNS) {
     const cell = r[c.name] ?? '';
+    if (c.sub) {
+      const rec = (out[c.key] ??= {}) as Record<string, number>;
+      rec[c.sub] = cell === '' ? 0 : num(c.name);
+      continue;
+    }
     if (c.kind === 'channels') out[c.key] = cell ? cell.split('; ').map((part) => { const at = part.lastIndexOf(' '); return [part.slice(0, at), ok > 0 ? Number(part.slice(at + 1)) / ok : 0] as const; }) : [];
     else if (cell === '') out[c.key] = undefined;
     else if (c.kind === 'bytes' || c.kind === 'address') out[c.key] = big(c.name);
