@@ -12,7 +12,8 @@ import type { SummaryRow } from '../results/model.js';
 import type { RunInfo } from '../results/run-info.js';
 import type { Rate } from '../results/stats.js';
 import { SWEEP_PARAMS } from '../scenario/params.js';
-import { FONT, type Panel, drawNotes, drawPolicyLegend, notesHeight, errorBars, legendHeight, niceCeil, renderPanel, whiteBackground } from './chart-kit.js';
+import { FONT, type Panel, drawPolicyLegend, errorBars, legendHeight, niceCeil, renderPanel, whiteBackground } from './chart-kit.js';
+import { drawNotes, notesHeight } from './chart-notes.js';
 import { chartjsPoint, policyStyle } from './chart-style.js';
 import { EXACT, exactCaption, RATE, type Shown, shown, shownTop } from './chart-values.js';
 

@@ -10,7 +10,8 @@ import { createCanvas, loadImage } from 'canvas';
 import type { ChartConfiguration, Plugin } from 'chart.js';
 import type { SummaryRow } from '../results/model.js';
 import type { RunInfo } from '../results/run-info.js';
-import { type Box, FONT, type Panel, drawNotes, drawPolicyLegend, notesHeight, errorBars, legendHeight, niceCeil, pointLabels, renderPanel, whiteBackground } from './chart-kit.js';
+import { type Box, FONT, type Panel, drawPolicyLegend, errorBars, legendHeight, niceCeil, pointLabels, renderPanel, whiteBackground } from './chart-kit.js';
+import { drawNotes, notesHeight } from './chart-notes.js';
 import { chartjsPoint, policyStyle } from './chart-style.js';
 import { EXACT, exactCaption, type Shown, shown, shownTop } from './chart-values.js';
 
