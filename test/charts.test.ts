@@ -14,7 +14,7 @@ import { BASELINE_GREY, MARKERS, OKABE_ITO, POLICY_STYLES, policyStyle } from '.
 import { SWEEP_OUTCOMES, sweepAxisScale, sweepPanels } from '../src/render/chart-sweep.js';
 import { CORNERS, X_TITLE, Y_TITLE, tradeoffPanel, tradeoffPanelsOf } from '../src/render/chart-tradeoff.js';
 import { renderCharts } from '../src/render/charts.js';
-import type { SummaryRow } from '../src/results/model.js';
+import { SIMULATE_NOTE, type SummaryRow, simulatedOnly } from '../src/results/model.js';
 import type { RunInfo } from '../src/results/run-info.js';
 import { parseSweep, sweepPoints } from '../src/scenario/params.js';
 import { resolveScenario } from '../src/scenario/builtin.js';
@@ -119,13 +119,47 @@ describe('scenario chart', async () => {
     expect(cfg(p).data.labels).toEqual(LOSS_METRICS.map(([l]) => l));
     const max = cfg(p).options.scales['y']!['max'] as number;
     expect(max).toBeLessThan(100);
-    const top = Math.max(...rows.filter((r) => r.scenario === 'd05-hw-msi-hotplug').map((r) => r.dataLoss.hi * 100));
+    // The scale holds what is plotted: the exact value where computed, else the interval's upper end.
+    const top = Math.max(...rows.filter((r) => r.scenario === 'd05-hw-msi-hotplug').map((r) => (r.dataLossExact ?? r.dataLoss.hi) * 100));
     expect(max).toBeGreaterThanOrEqual(top);
     // No loss at all: a fixed 5% scale and a title that says so, not a scale set by the intervals' upper ends.
     const none = scenarioPanels(info, rows.filter((r) => r.scenario === 'migrate-to-d05')).loss;
     expect(rows.filter((r) => r.scenario === 'migrate-to-d05').every((r) => r.dataLoss.k === 0)).toBe(true);
     expect(cfg(none).options.scales['y']!['max']).toBe(5);
     expect((cfg(none).options as unknown as { plugins: { title: { text: string } } }).plugins.title.text).toMatch(/^Loss: no trial lost a write/);
+  });
+});
+
+describe('exact values in the charts', async () => {
+  const { info, rows } = await rowsOf(['d05-hw-msi-hotplug']);
+  type Bars = { lo: Array<number | null>; hi: Array<number | null>; exact: boolean[]; xLo?: Array<number | null>; xHi?: Array<number | null> };
+
+  it('plots the exact value where the row has one, without an interval, and the simulated one with its interval otherwise', () => {
+    const base = rows.find((r) => r.policy === 'no-checks-2016')!;
+    expect(base.dataLossExact).toBeGreaterThan(0);
+    const loss = cfg(scenarioPanels(info, rows).loss).data.datasets.find((d) => d['label'] === 'no-checks-2016')!;
+    expect((loss['data'] as number[])[0]).toBeCloseTo(base.dataLossExact! * 100, 12);
+    expect(loss['errorBars']).toMatchObject({ lo: [null, null], hi: [null, null], exact: [true, true] });
+    const sim = rows.map((r) => simulatedOnly(r, SIMULATE_NOTE));
+    const simLoss = cfg(scenarioPanels(info, sim).loss).data.datasets.find((d) => d['label'] === 'no-checks-2016')!;
+    expect((simLoss['data'] as number[])[0]).toBe(base.dataLoss.p * 100);
+    const bars = simLoss['errorBars'] as Bars;
+    expect(bars.exact).toEqual([false, false]);
+    expect([bars.lo[0], bars.hi[0]]).toEqual([base.dataLoss.lo * 100, base.dataLoss.hi * 100]);
+    // Trials that drew no loss where the exact value is above 0: the chart shows the exact value.
+    expect(base.dataLoss.p).not.toBe(base.dataLossExact);
+  });
+
+  it('marks exact points on the trade-off chart (both axes exact) and gives simulated points intervals on both axes', () => {
+    const ex = cfg(tradeoffPanel(info, 't', rows, 10)).data.datasets.find((d) => d['label'] === 'no-checks-2016')!;
+    expect(ex['errorBars']).toMatchObject({ exact: [true], lo: [null], xLo: [null] });
+    const base = rows.find((r) => r.policy === 'no-checks-2016')!;
+    expect((ex['data'] as Array<{ x: number }>)[0]!.x).toBeCloseTo(base.dataLossExact! * 100, 12);
+    const sim = cfg(tradeoffPanel(info, 't', rows.map((r) => simulatedOnly(r, SIMULATE_NOTE)), 10)).data.datasets.find((d) => d['label'] === 'no-checks-2016')!;
+    const bars = sim['errorBars'] as Bars;
+    expect(bars.exact).toEqual([false]);
+    expect([bars.xLo![0], bars.xHi![0]]).toEqual([base.dataLoss.lo * 100, base.dataLoss.hi * 100]);
+    expect([bars.lo[0], bars.hi[0]]).toEqual([base.requests.lo * 100, base.requests.hi * 100]);
   });
 });
 
@@ -146,6 +180,10 @@ describe('sweep chart', async () => {
     // kernel-rejects refuses the start at 3055 MiB (Launchpad 1869006): the refused share moves, not only loss.
     const refused = cfg(panels[1]!).data.datasets.find((d) => d['label'] === 'kernel-rejects')!['data'] as Array<{ y: number }>;
     expect(refused.map((d) => d.y)).toEqual([0, 0, 100, 100]);
+    // Exact everywhere here: every point is marked exact, none has an interval.
+    const bars = cfg(panels[3]!).data.datasets.find((d) => d['label'] === 'no-checks-2016')!['errorBars'] as { lo: unknown[]; exact: boolean[] };
+    expect(bars.exact).toEqual([true, true, true, true]);
+    expect(bars.lo).toEqual([null, null, null, null]);
   });
 
   it('places counts and fractions linearly and anything else in the order given', () => {

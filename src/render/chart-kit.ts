@@ -15,31 +15,70 @@ export interface Box { x: number; y: number; w: number; h: number }
 interface ErrorBarData {
   readonly lo: readonly (number | null)[];
   readonly hi: readonly (number | null)[];
+  /** Horizontal intervals (the trade-off chart's loss axis). */
+  readonly xLo?: readonly (number | null)[];
+  readonly xHi?: readonly (number | null)[];
+  /** Exact values: no whisker; a bar gets a bold cap, a point a ring (chart-values.ts EXACT_CAPTION). */
+  readonly exact?: readonly boolean[];
 }
 
-/** Draws a whisker from lo to hi over each bar (datasets carry `errorBars`). */
+/** Draws a whisker from lo to hi over each bar or point (datasets carry `errorBars`), and marks exact values. */
 export const errorBars: Plugin = {
   id: 'doorbellErrorBars',
   afterDatasetsDraw(chart) {
     const { ctx } = chart;
     const y = chart.scales['y']!;
+    const xs = chart.scales['x']!;
+    const bar = (chart.config as { type?: string }).type === 'bar';
+    // Nested markers of policies on one spot share one ring (the first, largest, policy's).
+    const ringed = new Set<string>();
     chart.data.datasets.forEach((ds, di) => {
       const bars = (ds as unknown as { errorBars?: ErrorBarData }).errorBars;
       if (!bars) return;
       chart.getDatasetMeta(di).data.forEach((el, i) => {
-        const lo = bars.lo[i];
-        const hi = bars.hi[i];
-        if (lo == null || hi == null) return;
-        const x = (el as unknown as { x: number }).x;
-        const top = y.getPixelForValue(hi);
-        const bottom = y.getPixelForValue(lo);
+        if (ds.data[i] == null) return;
+        const { x, y: py } = el as unknown as { x: number; y: number };
         ctx.save();
         ctx.strokeStyle = '#333333';
         ctx.lineWidth = 1.5;
+        if (bars.exact?.[i]) {
+          ctx.strokeStyle = '#000000';
+          ctx.lineWidth = 3;
+          ctx.beginPath();
+          if (bar) {
+            const half = ((el as unknown as { width?: number }).width ?? 10) / 2 + 2;
+            ctx.moveTo(x - half, py); ctx.lineTo(x + half, py);
+          } else {
+            const spot = `${Math.round(x)},${Math.round(py)}`;
+            if (ringed.has(spot)) { ctx.restore(); return; }
+            ringed.add(spot);
+            ctx.lineWidth = 1.5;
+            const r = Number((el as unknown as { options?: { radius?: number } }).options?.radius ?? 5) + 3;
+            ctx.arc(x, py, r, 0, 2 * Math.PI);
+          }
+          ctx.stroke();
+          ctx.restore();
+          return;
+        }
+        const lo = bars.lo[i];
+        const hi = bars.hi[i];
         ctx.beginPath();
-        ctx.moveTo(x, top); ctx.lineTo(x, bottom);
-        ctx.moveTo(x - 5, top); ctx.lineTo(x + 5, top);
-        ctx.moveTo(x - 5, bottom); ctx.lineTo(x + 5, bottom);
+        if (lo != null && hi != null) {
+          const top = y.getPixelForValue(hi);
+          const bottom = y.getPixelForValue(lo);
+          ctx.moveTo(x, top); ctx.lineTo(x, bottom);
+          ctx.moveTo(x - 5, top); ctx.lineTo(x + 5, top);
+          ctx.moveTo(x - 5, bottom); ctx.lineTo(x + 5, bottom);
+        }
+        const xl = bars.xLo?.[i];
+        const xh = bars.xHi?.[i];
+        if (xl != null && xh != null) {
+          const left = xs.getPixelForValue(xl);
+          const right = xs.getPixelForValue(xh);
+          ctx.moveTo(left, py); ctx.lineTo(right, py);
+          ctx.moveTo(left, py - 5); ctx.lineTo(left, py + 5);
+          ctx.moveTo(right, py - 5); ctx.lineTo(right, py + 5);
+        }
         ctx.stroke();
         ctx.restore();
       });
@@ -61,6 +100,23 @@ export const pointLabels: Plugin = {
     // Boxes another plugin already wrote in (the corner labels), kept free.
     const placed: Array<{ x: number; y: number; w: number; h: number }> = [...((chart as unknown as { $doorbellReserved?: Box[] }).$doorbellReserved ?? [])];
     const lineH = 13;
+    // Every labelled point's marker (and its exact-value ring) is kept free too: a label never covers a point.
+    chart.data.datasets.forEach((ds, di) => {
+      if (!(ds as unknown as { pointLabels?: readonly string[] }).pointLabels) return;
+      for (const el of chart.getDatasetMeta(di).data) {
+        const { x, y } = el as unknown as { x: number; y: number };
+        const r = Number((el as unknown as { options?: { radius?: number } }).options?.radius ?? 5) + 4;
+        placed.push({ x: x - r, y: y - r, w: 2 * r, h: 2 * r });
+      }
+      // And its whiskers.
+      const bars = (ds as unknown as { errorBars?: ErrorBarData }).errorBars;
+      chart.getDatasetMeta(di).data.forEach((el, i) => {
+        const { x, y } = el as unknown as { x: number; y: number };
+        const [lo, hi, xl, xh] = [bars?.lo[i], bars?.hi[i], bars?.xLo?.[i], bars?.xHi?.[i]];
+        if (lo != null && hi != null) { const [t, b] = [chart.scales['y']!.getPixelForValue(hi), chart.scales['y']!.getPixelForValue(lo)]; placed.push({ x: x - 5, y: t, w: 10, h: b - t }); }
+        if (xl != null && xh != null) { const [l, r] = [chart.scales['x']!.getPixelForValue(xl), chart.scales['x']!.getPixelForValue(xh)]; placed.push({ x: l, y: y - 5, w: r - l, h: 10 }); }
+      });
+    });
     chart.data.datasets.forEach((ds, di) => {
       const labels = (ds as unknown as { pointLabels?: readonly string[] }).pointLabels;
       if (!labels) return;
@@ -71,19 +127,29 @@ export const pointLabels: Plugin = {
         const lines = wrapLabel(text, 34);
         const w = Math.max(...lines.map((l) => ctx.measureText(l).width));
         const h = lines.length * lineH;
-        const candidates = [
-          [x + 12, y - 12 - h], [x + 12, y + 12], [x - 12 - w, y - 12 - h], [x - 12 - w, y + 12],
-          [x + 12, y - 36 - h], [x - 12 - w, y - 36 - h], [x + 12, y + 36], [x - 12 - w, y + 36],
-        ] as const;
+        const r = Number((el as unknown as { options?: { radius?: number } }).options?.radius ?? 5) + 6;
+        // Beside the point first, then above and below it, then further out, right before left.
+        const candidates: Array<readonly [number, number]> = [[x + r, y - h / 2], [x + r, y - r - h], [x + r, y + r], [x - r - w, y - h / 2], [x - r - w, y - r - h], [x - r - w, y + r]];
+        for (let step = 1; step <= 8; step++) for (const dx of [x + r, x - r - w, x - w / 2]) candidates.push([dx, y - r - h - step * lineH], [dx, y + r + step * lineH]);
         const clamp = ([cx, cy]: readonly [number, number]) => ({
           x: Math.min(Math.max(cx, area.left + 2), area.right - w - 2),
           y: Math.min(Math.max(cy, area.top + 2), area.bottom - h - 2),
           w, h,
         });
-        const free = (b: { x: number; y: number; w: number; h: number }) =>
-          placed.every((p) => b.x + b.w < p.x || p.x + p.w < b.x || b.y + b.h < p.y || p.y + p.h < b.y);
-        const box = candidates.map(clamp).find(free) ?? clamp(candidates[0]);
+        const free = (b: Box) => placed.every((p) => b.x + b.w < p.x || p.x + p.w < b.x || b.y + b.h < p.y || p.y + p.h < b.y);
+        const boxes = candidates.map(clamp);
+        const k = boxes.findIndex(free);
+        const box = boxes[k] ?? boxes[0]!;
         placed.push(box);
+        // A label set further out gets a thin leader line to its point.
+        if (k >= 6) {
+          const [lx, ly] = [Math.min(Math.max(x, box.x), box.x + box.w), y < box.y ? box.y : box.y + box.h];
+          ctx.save();
+          ctx.strokeStyle = '#999999';
+          ctx.lineWidth = 0.8;
+          ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(lx, ly); ctx.stroke();
+          ctx.restore();
+        }
         lines.forEach((l, k) => ctx.fillText(l, box.x, box.y + (k + 1) * lineH - 2));
       });
     });

@@ -3,28 +3,31 @@
 // parameter, a panel per outcome and a line per policy in its own colour,
 // marker and dash. The x axis is numeric: log2 for sizes (a sweep over RAM
 // sizes is usually by doublings), linear for counts and fractions, the
-// order given for versions and names.
+// order given for versions and names. Exact values (chart-values.ts) where
+// the row has them, ringed and without a whisker.
 import { createCanvas, loadImage } from 'canvas';
 import type { ChartConfiguration } from 'chart.js';
 import { formatSize, parseQuantity } from '../model/addr.js';
 import type { SummaryRow } from '../results/model.js';
 import type { RunInfo } from '../results/run-info.js';
-import { type Rate, wilson } from '../results/stats.js';
+import type { Rate } from '../results/stats.js';
 import { SWEEP_PARAMS } from '../scenario/params.js';
 import { FONT, type Panel, drawPolicyLegend, errorBars, legendHeight, niceCeil, renderPanel, whiteBackground } from './chart-kit.js';
+import { drawNotes, notesHeight } from './chart-notes.js';
 import { chartjsPoint, policyStyle } from './chart-style.js';
+import { EXACT, exactCaption, RATE, type Shown, shown, shownTop } from './chart-values.js';
 
 const PANEL_W = 600;
 const PANEL_H = 380;
 const TITLE_H = 36;
 
 /** The outcomes, each a share with its own denominator (named on the axis). */
-export const SWEEP_OUTCOMES: ReadonlyArray<{ readonly name: string; readonly axis: string; readonly rate: (r: SummaryRow) => Rate; readonly scaled: boolean }> = [
-  { name: 'ok', axis: 'requests granted (% of VMM requests)', rate: (r) => r.requests, scaled: false },
-  { name: 'refused', axis: 'requests refused, kernel or VMM (% of requests)', rate: (r) => wilson(r.refusedKernel + r.refusedVmm, r.requests.n), scaled: false },
-  { name: 'crash', axis: 'trials with a VM crash (%)', rate: (r) => wilson(r.vmCrashes, r.vmStart.n), scaled: false },
+export const SWEEP_OUTCOMES: ReadonlyArray<{ readonly name: string; readonly axis: string; readonly rate: (r: SummaryRow) => Rate; readonly exact: (r: SummaryRow) => number | undefined; readonly scaled: boolean }> = [
+  { name: 'ok', axis: 'requests granted (% of VMM requests)', rate: (r) => r.requests, exact: EXACT.requests, scaled: false },
+  { name: 'refused', axis: 'requests refused, kernel or VMM (% of requests)', rate: RATE.refused, exact: EXACT.refused, scaled: false },
+  { name: 'crash', axis: 'trials with a VM crash (%)', rate: RATE.vmCrash, exact: EXACT.vmCrash, scaled: false },
   // Loss is often a few percent or less: its own scale.
-  { name: 'loss', axis: 'trials with a lost write (%)', rate: (r) => r.dataLoss, scaled: true },
+  { name: 'loss', axis: 'trials with a lost write (%)', rate: (r) => r.dataLoss, exact: EXACT.dataLoss, scaled: true },
 ];
 
 export interface SweepAxisScale {
@@ -57,23 +60,24 @@ export function sweepPanels(info: RunInfo, rows: readonly SummaryRow[]): Panel[]
   const label = new Map(scale.x.map((x, i) => [x, axis.values[i]!]));
   const policies = info.policies.map((p) => p.id).filter((id) => rows.some((r) => r.policy === id));
   return SWEEP_OUTCOMES.map((o) => {
-    const pct = (f: (q: Rate) => number) => (p: string) => axis.values.map((v, i) => {
+    const plotted = (p: string) => axis.values.map((v, i) => {
       const r = at(p, v);
-      const q = r ? o.rate(r) : undefined;
-      return q && q.n > 0 ? { x: scale.x[i]!, y: f(q) * 100 } : null;
+      const q = r ? shown(r, o) : undefined;
+      return q ? { x: scale.x[i]!, q } : null;
     });
-    const top = Math.max(0, ...policies.flatMap((p) => pct((q) => q.hi)(p).map((d) => d?.y ?? 0)));
+    const top = Math.max(0, ...policies.flatMap((p) => plotted(p).map((d) => shownTop(d?.q) * 100)));
     // No loss anywhere: a fixed 5% scale rather than one set by the intervals' upper ends.
-    const any = rows.some((r) => o.rate(r).k > 0);
+    const any = rows.some((r) => (shown(r, o)?.p ?? 0) > 0 || o.rate(r).k > 0);
     const yMax = !o.scaled ? 100 : any ? Math.min(100, niceCeil(Math.max(top * 1.1, 0.5))) : 5;
     // Earlier policies drawn wider and larger, so policies on one line show as nested strokes and markers.
     const datasets = policies.map((p, k) => {
       const style = policyStyle(p);
       const cf = rows.some((r) => r.policy === p && r.counterfactual !== '');
-      const points = pct((q) => q.p)(p);
+      const points = plotted(p).filter((d): d is { x: number; q: Shown } => d !== null);
+      const y = (v: number | undefined) => (v === undefined ? null : v * 100);
       return {
         label: p,
-        data: points.filter((d) => d !== null),
+        data: points.map((d) => ({ x: d.x, y: d.q.p * 100 })),
         borderColor: style.colour,
         backgroundColor: cf ? '#ffffff' : style.colour,
         borderDash: [...style.dash],
@@ -84,10 +88,7 @@ export function sweepPanels(info: RunInfo, rows: readonly SummaryRow[]): Panel[]
         pointBorderWidth: cf ? 2 : 1,
         pointRadius: 4 + 0.9 * (policies.length - 1 - k),
         ...chartjsPoint(style.marker),
-        errorBars: {
-          lo: pct((q) => q.lo)(p).filter((d) => d !== null).map((d) => d.y),
-          hi: pct((q) => q.hi)(p).filter((d) => d !== null).map((d) => d.y),
-        },
+        errorBars: { lo: points.map((d) => y(d.q.lo)), hi: points.map((d) => y(d.q.hi)), exact: points.map((d) => d.q.exact) },
       };
     });
     const config: ChartConfiguration<'line'> = {
@@ -145,7 +146,8 @@ export async function sweepChart(info: RunInfo, scenario: string, rows: readonly
   const ids = info.policies.map((p) => p.id).filter((id) => rows.some((r) => r.policy === id));
   const cf = (id: string) => rows.some((r) => r.policy === id && r.counterfactual !== '');
   const width = 2 * PANEL_W;
-  const out = createCanvas(width, TITLE_H + 2 * PANEL_H + legendHeight(ids, cf, width) + 40);
+  const notes = exactCaption('points', rows.flatMap((r) => SWEEP_OUTCOMES.map((o) => shown(r, o))));
+  const out = createCanvas(width, TITLE_H + 2 * PANEL_H + legendHeight(ids, cf, width) + 24 + notesHeight(notes, width));
   const ctx = out.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, out.width, out.height);
@@ -154,5 +156,6 @@ export async function sweepChart(info: RunInfo, scenario: string, rows: readonly
   ctx.fillText(`${scenario}: outcomes against ${valuesText(axis.key, axis.values)}${rest.length ? ` (${rest.join(', ')})` : ''}, ${info.trials} trials per point`, 12, 24);
   for (const [i, p] of panels.entries()) ctx.drawImage(await loadImage(await renderPanel(p)), (i % 2) * PANEL_W, TITLE_H + Math.floor(i / 2) * PANEL_H);
   drawPolicyLegend(ctx, ids, cf, 20, TITLE_H + 2 * PANEL_H + 18, width);
+  drawNotes(ctx, notes, width, out.height);
   return out.toBuffer('image/png');
 }

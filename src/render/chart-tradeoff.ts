@@ -4,12 +4,16 @@
 // a panel per scenario and sweep point, titled with the point.
 // Corners: no loss with requests refused is Alex's corner (bottom left);
 // every request granted with no loss is Will's ideal (top left).
+// Exact values (chart-values.ts) where the row has them, ringed; simulated
+// ones with their 95% intervals on both axes.
 import { createCanvas, loadImage } from 'canvas';
 import type { ChartConfiguration, Plugin } from 'chart.js';
 import type { SummaryRow } from '../results/model.js';
 import type { RunInfo } from '../results/run-info.js';
-import { type Box, FONT, type Panel, drawPolicyLegend, legendHeight, niceCeil, pointLabels, renderPanel, whiteBackground } from './chart-kit.js';
+import { type Box, FONT, type Panel, drawPolicyLegend, errorBars, legendHeight, niceCeil, pointLabels, renderPanel, whiteBackground } from './chart-kit.js';
+import { drawNotes, notesHeight } from './chart-notes.js';
 import { chartjsPoint, policyStyle } from './chart-style.js';
+import { EXACT, exactCaption, type Shown, shown, shownTop } from './chart-values.js';
 
 export const PANEL_W = 480;
 const PANEL_H = 400;
@@ -37,17 +41,26 @@ const cornerLabels: Plugin = {
   },
 };
 
+/** A row's point: loss (x) and requests granted (y), each exact where computed. */
+export function tradeoffPoint(r: SummaryRow): { x: Shown; y: Shown } | undefined {
+  const x = shown(r, { rate: (q) => q.dataLoss, exact: EXACT.dataLoss });
+  const y = shown(r, { rate: (q) => q.requests, exact: EXACT.requests });
+  return x && y ? { x, y } : undefined;
+}
+
 /** One panel: the policies of a scenario at one sweep point, a point each. */
 export function tradeoffPanel(info: RunInfo, title: string, rows: readonly SummaryRow[], xMax: number): Panel {
-  const ran = rows.filter((r) => r.dataLoss.n > 0);
+  const ran = rows.filter((r) => r.dataLoss.n > 0 && tradeoffPoint(r) !== undefined);
   // Policies that land on the same point share one label instead of overprinting.
-  const key = (r: SummaryRow) => `${(r.dataLoss.p * 100).toFixed(2)}/${(r.requests.p * 100).toFixed(1)}`;
+  const key = (r: SummaryRow) => { const p = tradeoffPoint(r)!; return `${(p.x.p * 100).toFixed(2)}/${(p.y.p * 100).toFixed(1)}`; };
   const groups = new Map<string, string[]>();
   for (const r of ran) groups.set(key(r), [...(groups.get(key(r)) ?? []), r.policy]);
   const labelled = new Set<string>();
   const ids = info.policies.map((p) => p.id).filter((id) => ran.some((r) => r.policy === id));
+  const pc = (v: number | undefined) => (v === undefined ? null : v * 100);
   const datasets = ids.map((id, k) => {
     const r = ran.find((x) => x.policy === id)!;
+    const pt = tradeoffPoint(r)!;
     const style = policyStyle(id);
     const cf = r.counterfactual !== '';
     let label = '';
@@ -57,7 +70,8 @@ export function tradeoffPanel(info: RunInfo, title: string, rows: readonly Summa
     }
     return {
       label: id,
-      data: [{ x: r.dataLoss.p * 100, y: r.requests.p * 100 }],
+      data: [{ x: pt.x.p * 100, y: pt.y.p * 100 }],
+      errorBars: { lo: [pc(pt.y.lo)], hi: [pc(pt.y.hi)], xLo: [pc(pt.x.lo)], xHi: [pc(pt.x.hi)], exact: [pt.x.exact && pt.y.exact] },
       pointLabels: [label],
       backgroundColor: cf ? '#ffffff' : style.colour,
       pointBorderColor: cf ? style.colour : '#000000',
@@ -81,7 +95,7 @@ export function tradeoffPanel(info: RunInfo, title: string, rows: readonly Summa
         y: { min: -16, max: 120, afterBuildTicks: ticksTo(100), title: { display: true, text: Y_TITLE } },
       },
     },
-    plugins: [whiteBackground, cornerLabels, pointLabels],
+    plugins: [whiteBackground, cornerLabels, errorBars, pointLabels],
   };
   return { width: PANEL_W, height: PANEL_H, config: config as unknown as ChartConfiguration };
 }
@@ -101,7 +115,7 @@ const ticksTo = (max: number) => (axis: { ticks: { value: number }[] }) => {
 
 /** The loss axis every panel shares: up to the largest loss seen, at least 5%. */
 export function lossAxisMax(rows: readonly SummaryRow[]): number {
-  const top = Math.max(0, ...rows.filter((r) => r.dataLoss.n > 0).map((r) => r.dataLoss.p * 100));
+  const top = Math.max(0, ...rows.filter((r) => r.dataLoss.n > 0).map((r) => shownTop(tradeoffPoint(r)?.x) * 100));
   return Math.min(100, niceCeil(Math.max(5, top * 1.05)));
 }
 
@@ -115,7 +129,8 @@ export async function tradeoffChart(info: RunInfo, rows: readonly SummaryRow[]):
   const ids = info.policies.map((p) => p.id).filter((id) => rows.some((r) => r.policy === id));
   const cf = (id: string) => rows.some((r) => r.policy === id && r.counterfactual !== '');
   const legendH = legendHeight(ids, () => false, width) + 24;
-  const noteH = ids.some(cf) ? 24 : 0;
+  const notes = [...exactCaption('points', rows.flatMap((r) => { const p = tradeoffPoint(r); return p ? [p.x, p.y] : []; })), ...(ids.some(cf) ? ['Hollow marker: a counterfactual row (the report says why).'] : [])];
+  const noteH = notesHeight(notes, width);
   const out = createCanvas(width, titleH + gridRows * PANEL_H + legendH + noteH);
   const ctx = out.getContext('2d');
   ctx.fillStyle = '#ffffff';
@@ -130,10 +145,6 @@ export async function tradeoffChart(info: RunInfo, rows: readonly SummaryRow[]):
     ctx.drawImage(img, (i % cols) * PANEL_W, titleH + Math.floor(i / cols) * PANEL_H);
   }
   drawPolicyLegend(ctx, ids, () => false, 20, titleH + gridRows * PANEL_H + 20, width);
-  if (noteH) {
-    ctx.font = `12px "${FONT}"`;
-    ctx.fillStyle = '#444444';
-    ctx.fillText('Hollow marker: a counterfactual row (the report says why).', 20, out.height - 10);
-  }
+  drawNotes(ctx, notes, width, out.height);
   return out.toBuffer('image/png');
 }

@@ -5,11 +5,24 @@ import { abiText, bytesText, fractionText, hex, migratableText, rateText } from 
 import { scenarioFinding, sweepFinding } from './findings.js';
 import { CAVEATS } from './caveats.js';
 import { sweepText } from './mail.js';
-import { LOSS_DEFINITION, exactNotes } from './loss-tables.js';
+import { LOSS_DEFINITION, exactNotes, exactText } from './loss-tables.js';
+import type { Rate } from '../results/stats.js';
+import { EXACT } from './chart-values.js';
 import { ALEX, type Comparison, WILL } from '../results/comparisons.js';
 import { alexWillSentence, metricLabel } from './alex-will.js';
 import { LEGEND_INTRO, counterfactualLegend } from './counterfactual.js';
 import { ASSUMPTION_SPACE, WORKLOAD_DEFAULTS, hintChannelLines, rangeText, workloadLines } from './loss-ranges.js';
+
+/** The exact value where the engine computed it (`never`, `always`: every path ends so, a fact; else `2.88% (exact)`), else the simulated figure. */
+export function exactCell(exact: number | undefined, simulated: string): string {
+  if (exact === undefined) return simulated;
+  return exact === 0 ? 'never' : exact === 1 ? 'always' : `${exactText(exact)} (exact)`;
+}
+const rateCell = (q: Rate, exact: number | undefined) => exactCell(exact, rateText(q));
+const countCell = (q: Rate, exact: number | undefined) => exactCell(exact, fractionText(q.k, q.n));
+
+/** The sentence under the run line: how a table cell reads. */
+export const CELL_LEGEND = 'Where the exact engine computed a figure (every path of the scenario\'s draws), the tables give it: `never` / `always` (a fact: no interval), or a share marked (exact); otherwise the simulated rate, k/n (p%) [95% Wilson interval].';
 
 const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
 const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
@@ -29,7 +42,7 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
   }
   if (legend.reasons.length) out.push('', LEGEND_INTRO, '', ...legend.reasons.map((reason, i) => `- [${i + 1}] ${reason}`));
   out.push('', 'Reproduce:', '', '```sh', reproduceCommand(info), '```', '');
-  out.push(`Rates are k/n (p%) [95% Wilson interval]. ${LOSS_DEFINITION}`, '');
+  out.push(`${CELL_LEGEND} ${LOSS_DEFINITION}`, '');
   out.push('## Policies', '', table(['policy', 'position', 'held by', 'argued against by', 'status', 'year', 'source', 'kernel'], info.policies.map((p) => [p.id, p.position, p.heldBy, p.arguedAgainstBy ?? '', p.status ?? '', p.year !== undefined ? String(p.year) : '', p.source, p.kernelEra])), '');
   out.push('![risk against success](charts/risk-vs-success.png)', '');
   for (const s of info.scenarios) {
@@ -40,15 +53,15 @@ export function renderMarkdownReport(info: RunInfo, rows: readonly SummaryRow[],
     if (workload) out.push(workload, '');
     for (const note of exactNotes(sr)) out.push(note, '');
     if (sweeping) {
-      out.push(table(['point', 'policy', 'data loss (trials)', 'silent loss (trials)', 'hotplug ok', 'VM start'], points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => [pt, legend.name(r), rateText(r.dataLoss), rateText(r.silentLoss), fractionText(r.hotplug.k, r.hotplug.n), fractionText(r.vmStart.k, r.vmStart.n)]))), '');
+      out.push(table(['point', 'policy', 'data loss', 'silent loss', 'hotplug ok', 'VM start'], points.flatMap((pt) => sr.filter((r) => r.point === pt).map((r) => [pt, legend.name(r), rateCell(r.dataLoss, EXACT.dataLoss(r)), rateCell(r.silentLoss, EXACT.silentLoss(r)), countCell(r.hotplug, EXACT.hotplug(r)), countCell(r.vmStart, EXACT.vmStart(r))]))), '');
       out.push(`![${s.name} sweep](charts/sweep-${s.name}.png)`, '');
       continue;
     }
     out.push(table(
-      ['policy', 'VM start', 'hotplug ok', 'VM crashes', 'data loss (trials)', 'silent loss (trials)', 'lost/trial', 'unlogged/trial', 'host-logged/trial', 'guest-visible/trial', 'faults/trial', 'RAM not for DMA', 'highest GPA', 'guest ABI change', 'migratable'],
-      sr.map((r) => [legend.name(r), fractionText(r.vmStart.k, r.vmStart.n), fractionText(r.hotplug.k, r.hotplug.n), String(r.vmCrashes), rateText(r.dataLoss), rateText(r.silentLoss), bytesText(r.lostBytesMean),
+      ['policy', 'VM start', 'hotplug ok', 'VM crashes', 'data loss', 'silent loss', 'lost/trial', 'unlogged/trial', 'host-logged/trial', 'guest-visible/trial', 'faults/trial', 'RAM not for DMA', 'highest GPA', 'guest ABI change', 'migratable'],
+      sr.map((r) => [legend.name(r), countCell(r.vmStart, EXACT.vmStart(r)), countCell(r.hotplug, EXACT.hotplug(r)), exactCell(EXACT.vmCrash(r), String(r.vmCrashes)), rateCell(r.dataLoss, EXACT.dataLoss(r)), rateCell(r.silentLoss, EXACT.silentLoss(r)), bytesText(r.lostBytesMean),
         bytesText(r.lostBytesMeanByVisibility.unlogged), bytesText(r.lostBytesMeanByVisibility.host_logged), bytesText(r.lostBytesMeanByVisibility.guest_visible),
-        r.dmaFaultsMean.toPrecision(3), bytesText(r.ramUnusableBytes), hex(r.maxGpa), abiText(r.guestAbiChangeBytes), migratableText(r.migratable)]),
+        r.dmaFaultsMean.toPrecision(3), bytesText(r.ramUnusableBytes), hex(r.maxGpa), abiText(r.guestAbiChangeBytes), exactCell(EXACT.migratable(r), migratableText(r.migratable))]),
     ), '');
     const exact = sr.filter((r) => r.dataLossExact !== undefined && r.silentLossExact !== undefined && r.dataLoss.n > 0);
     if (exact.length) {
