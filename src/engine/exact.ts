@@ -37,10 +37,9 @@ export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): {
   // Every path's outcome: what it did (outcomeOf, less the lost bytes' visibility, which only the sampled DMA counts), and whether it loses.
   const outcomes = new Set<string>();
   let certain = true;
-  // Every path's whole metrics, and whether a placement could touch danger: one value and no such placement make every trial the same.
+  // Every path's whole metrics: one value, with nothing lost and no buffer placed over danger, makes every trial the same.
   const whole = new Set<string>();
   let first: TrialMetrics | undefined;
-  let placedInDanger = false;
   const reach = { danger: false, placedFrom: [] as Array<ExactReach['placedFrom'][number]> };
   const walked = forEachPath(
     (choose) => {
@@ -60,15 +59,15 @@ export function exactLossAndReach(scenario: Scenario, policy: PolicyInstance): {
       if (weight > 0) {
         whole.add(metricsKey(m));
         first ??= m;
-        placedInDanger ||= run.reach.placedInDanger;
       }
       reach.placedFrom.push(...run.reach.placedFrom);
     },
   );
   if (!walked) return undefined;
   const loss = { data: clean(total.data), silent: clean(total.silent) };
-  // Every path the same in every metric, nothing lost and no buffer placed where it could be: every trial's result is this one (engine/fact.ts).
-  const fact = whole.size === 1 && loss.data === 0 && !placedInDanger ? first : undefined;
+  // Every path the same in every metric, nothing lost and no buffer placed where it could lose (the path's expected dangerous placements,
+  // guest/analytic-set.ts, are 0 only where none can be): every trial's result is this one (engine/fact.ts).
+  const fact = whole.size === 1 && loss.data === 0 && first?.dangerousPlacements === 0 ? first : undefined;
   // The same outcome on every path, each losing in all of its trials or none: every trial ends alike, a fact.
   return { loss, reach, deterministic: certain && outcomes.size === 1, metrics: metrics.finish(), fact };
 }

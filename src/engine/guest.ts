@@ -12,7 +12,6 @@ import type { Rng } from '../guest/rng.js';
 import { type DmaTally, type Hit, WorkingSet, newTally } from '../guest/working-set.js';
 import { type Placement, placementFor } from '../guest/placement/build.js';
 import { alignmentPages } from '../guest/alignment.js';
-import { mass, split, startsTouching } from '../guest/density.js';
 import type { GuestArch } from '../guest/placement/profile.js';
 import { AnalyticSet, type LossProbabilities } from '../guest/analytic-set.js';
 import type { Routed } from './hint-route.js';
@@ -84,7 +83,7 @@ export class Guest {
    * places within `usable` (guest/placement/*.ts), so a buffer of any
    * workload lies in that RAM.
    */
-  readonly reach = { danger: false, placedFrom: [] as Array<{ usable: IntervalSet; boot: IntervalSet | undefined }>, placedUnion: IntervalSet.EMPTY, placedInDanger: false };
+  readonly reach = { danger: false, placedFrom: [] as Array<{ usable: IntervalSet; boot: IntervalSet | undefined }>, placedUnion: IntervalSet.EMPTY };
 
   constructor(private readonly c: GuestContext) {}
 
@@ -121,9 +120,7 @@ export class Guest {
     const before = this.tally.dangerousPlacements;
     const place = this.placement(spec);
     this.c.tape?.push({ op: 'probe', name: spec.name, usable: this.usable(), boot: this.bootUsable });
-    const map = this.dangerMapFor(spec);
-    if (this.c.exact) this.notePlacement(place, map, set);
-    const ok = set.allocate(this.c.rng.fork(`place/${spec.name}/${step}`), place, map, this.tally);
+    const ok = set.allocate(this.c.rng.fork(`place/${spec.name}/${step}`), place, this.dangerMapFor(spec), this.tally);
     if (!ok) throw new Error(`device ${spec.name}: no guest RAM range fits a ${hex(spec.workload.bufferBytes)}-byte buffer`);
     this.c.trace('guest', `${spec.name} probed: ${spec.workload.buffers} buffers, ${this.tally.dangerousPlacements - before} over a dangerous range`);
   }
@@ -158,7 +155,6 @@ export class Guest {
       // A recycling driver (page_pool) re-posts its own pages: its preset's churn replaces the phase's.
       const churn = dev.spec.workload.churn ?? ev.churn;
       this.c.tape?.push({ op: 'dma', name, usable: this.usable(), boot: this.bootUsable, map, operations: ev.operations, rounds: ev.rounds, churn: ev.churn });
-      if (this.c.exact && churn > 0 && ev.rounds > 1) this.notePlacement(place, map, dev.set);
       dev.set.runPhase(this.c.rng.fork(`ops/${name}/${step}`), ev.operations, ev.rounds, churn, place, map, this.tally);
       const lost = this.tally.lostOps - before.lost;
       const silent = this.tally.silentOps - before.silent;
@@ -227,18 +223,6 @@ export class Guest {
       firmwareExposedBytes: this.firmwareExposedBytes,
       dangerousPlacements: t.dangerousPlacements,
     };
-  }
-
-  /**
-   * Exact mode: whether a buffer placed from `place` can touch a danger range
-   * of `map` (WorkingSet.place counts such a buffer in dangerousPlacements,
-   * a count the exact engine does not follow: a pair can be a fact only
-   * where it is surely 0).
-   */
-  private notePlacement(place: Placement, map: DangerMap, set: { pages: number; align: number }): void {
-    if (this.reach.placedInDanger || map.firstPage.length === 0) return;
-    const starts = startsTouching(map.firstPage, map.lastPage, set.pages, set.align, () => true);
-    if (mass(split(place.density, starts).inside) > 0) this.reach.placedInDanger = true;
   }
 
   /** Where the device's driver puts a fresh buffer, given what the guest believes usable now. */
